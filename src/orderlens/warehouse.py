@@ -1,0 +1,123 @@
+"""Access to the DuckDB warehouse and publishing of the read-only serving copy.
+
+DuckDB allows one writer per file, and a reader holding the file blocks ``dbt build``.
+So the pipeline writes only ``warehouse.duckdb``, and :func:`publish_serving_copy` builds
+a fresh file with the tables the dashboard needs and renames it over ``serving.duckdb``
+(an atomic replace on one file system). Readers open the serving copy read-only; a reader
+that opened the old copy keeps reading it until it reconnects.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import duckdb
+
+from orderlens.contract import RAW_MODELS, create_table_sql
+from orderlens.reference import load_reference, write_reference
+from orderlens.settings import Settings
+
+PUBLISHED_SCHEMAS: tuple[str, ...] = ("marts", "mining", "reference")
+"""Schemas copied into the serving copy: what the dashboard and analysts read."""
+
+WAREHOUSE_SCHEMAS: tuple[str, ...] = ("raw", "quarantine", "reference", "mining")
+
+
+class CorruptWarehouseError(RuntimeError):
+    """A DuckDB file exists but cannot be opened or read."""
+
+
+@contextmanager
+def connect(path: Path, *, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
+    """Open a DuckDB file in UTC, closing it when the block ends.
+
+    Raises:
+        CorruptWarehouseError: the file exists but is not a readable DuckDB database.
+    """
+    try:
+        con = duckdb.connect(str(path), read_only=read_only)
+    except duckdb.IOException as error:
+        if "lock" in str(error).lower():
+            raise
+        raise CorruptWarehouseError(f"{path} is not a readable DuckDB database: {error}") from error
+    except duckdb.Error as error:
+        raise CorruptWarehouseError(f"{path} is not a readable DuckDB database: {error}") from error
+    try:
+        con.execute("SET TimeZone = 'UTC'")
+        yield con
+    finally:
+        con.close()
+
+
+def initialize_warehouse(settings: Settings) -> None:
+    """Create the data layout, the schemas and the raw tables (idempotent).
+
+    The raw tables come from the data contract; the reference tables are rewritten from
+    the settings' reference file (or the shipped defaults) so edits take effect.
+    """
+    settings.ensure_dirs()
+    reference = load_reference(settings.reference_file)
+    with connect(settings.warehouse_path) as con:
+        for schema in WAREHOUSE_SCHEMAS:
+            con.execute(f"CREATE SCHEMA IF NOT EXISTS {schema}")
+        for model in RAW_MODELS:
+            con.execute(create_table_sql(model, with_lineage=True))
+        write_reference(con, reference)
+
+
+@dataclass(frozen=True)
+class PublishResult:
+    """What a publish copied: tables per schema and their row counts."""
+
+    path: Path
+    published_at: datetime
+    row_counts: dict[str, int]
+
+
+def _published_tables(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str]]:
+    placeholders = ", ".join("?" for _ in PUBLISHED_SCHEMAS)
+    return con.execute(
+        "SELECT table_schema, table_name FROM information_schema.tables "
+        f"WHERE table_catalog = 'wh' AND table_schema IN ({placeholders}) "
+        "ORDER BY table_schema, table_name",
+        list(PUBLISHED_SCHEMAS),
+    ).fetchall()
+
+
+def publish_serving_copy(settings: Settings) -> PublishResult:
+    """Copy the published schemas into a new file and atomically replace the serving copy.
+
+    The new file is verified by reopening it read-only before the rename, so a crash at
+    any point leaves either the previous serving copy or the new complete one, never a
+    half-written file under the published name.
+    """
+    settings.ensure_dirs()
+    temporary = settings.serving_path.with_name(f".serving-{os.getpid()}.duckdb")
+    temporary.unlink(missing_ok=True)
+    published_at = datetime.now(UTC)
+    row_counts: dict[str, int] = {}
+    with connect(temporary) as con:
+        con.execute(f"ATTACH '{settings.warehouse_path}' AS wh (READ_ONLY)")
+        for schema, table in _published_tables(con):
+            con.execute(f"CREATE SCHEMA IF NOT EXISTS {schema}")
+            con.execute(f'CREATE TABLE {schema}."{table}" AS SELECT * FROM wh.{schema}."{table}"')
+            count = con.execute(f'SELECT count(*) FROM {schema}."{table}"').fetchone()
+            row_counts[f"{schema}.{table}"] = int(count[0]) if count else 0
+        con.execute("CREATE SCHEMA IF NOT EXISTS meta")
+        con.execute("CREATE TABLE meta.publication (published_at TIMESTAMPTZ, tables BIGINT)")
+        con.execute(
+            "INSERT INTO meta.publication VALUES (?, ?)", [published_at, len(row_counts)]
+        )
+        con.execute("DETACH wh")
+        con.execute("CHECKPOINT")
+    with connect(temporary, read_only=True) as check:
+        check.execute("SELECT count(*) FROM meta.publication").fetchone()
+    with temporary.open("rb") as handle:
+        os.fsync(handle.fileno())
+    os.replace(temporary, settings.serving_path)
+    return PublishResult(settings.serving_path, published_at, row_counts)
