@@ -71,6 +71,32 @@ class ExceptionStage(StrEnum):
     REOPENED = "reopened"
 
 
+class Milestone(StrEnum):
+    """Activity names of the fulfillment milestones the marts recognise.
+
+    Activities are free text (a real XES log has its own), but these names carry meaning
+    for the fulfillment and ROI marts: when an order was placed, shipped, delivered or
+    picked up, cancelled, expedited, rerouted, invoiced, returned and refunded. A source
+    that uses other names maps them in its column mapping.
+    """
+
+    ORDER_CREATED = "Order Created"
+    PAYMENT_AUTHORIZED = "Payment Authorized"
+    PAYMENT_CAPTURED = "Payment Captured"
+    ORDER_RELEASED = "Order Released to Node"
+    SHIPMENT_DISPATCHED = "Shipment Dispatched"
+    DELIVERED = "Delivered"
+    READY_FOR_PICKUP = "Ready for Pickup"
+    PICKED_UP = "Picked Up by Customer"
+    ORDER_CANCELLED = "Order Cancelled"
+    SHIPMENT_EXPEDITED = "Shipment Expedited"
+    ORDER_REROUTED = "Order Rerouted"
+    INVOICE_POSTED = "Invoice Posted to ERP"
+    RETURN_RECEIVED = "Return Received"
+    REFUND_ISSUED = "Refund Issued"
+    CREDIT_MEMO_POSTED = "Credit Memo Posted to ERP"
+
+
 class MessageStatus(StrEnum):
     """Outcome of one delivery attempt of an integration message."""
 
