@@ -1,0 +1,39 @@
+"""The ``orderlens`` command line: a thin shell over the library.
+
+Each subcommand lives in its own module under ``orderlens.commands`` and is imported only
+when it is invoked, so ``orderlens --help`` stays fast and importing the CLI reads
+nothing from the environment.
+"""
+
+from __future__ import annotations
+
+import importlib
+
+import click
+
+COMMANDS: dict[str, str] = {}
+"""Subcommand name -> module under ``orderlens.commands`` holding its click ``command``."""
+
+
+class _LazyGroup(click.Group):
+    """A click group that imports a subcommand's module only when it is used."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(COMMANDS)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        module_name = COMMANDS.get(cmd_name)
+        if module_name is None:
+            return None
+        return importlib.import_module(f"orderlens.commands.{module_name}").command
+
+
+@click.group(cls=_LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="orderlens")
+def main() -> None:
+    """orderlens: process intelligence for retail order fulfillment.
+
+    Reads the event logs of order, warehouse, ERP, transport, payment and middleware
+    systems and turns them into exception, integration-health, process-mining and ROI
+    analytics. The data directory is ORDERLENS_DATA_DIR (default ./data).
+    """

@@ -1,0 +1,1 @@
+"""The CLI's subcommands, one module each; every module exposes a click ``command``."""
