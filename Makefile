@@ -1,0 +1,40 @@
+# orderlens — the commands a new user runs. `make demo` and `make test` do all set-up.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+VENV := .venv
+BIN := $(VENV)/bin
+UV := $(shell command -v uv 2>/dev/null || echo "python3 -m uv")
+export ORDERLENS_DATA_DIR ?= $(CURDIR)/data
+export ORDERLENS_PORT ?= 8050
+DEMO_ORDERS ?= 2000
+
+.PHONY: help setup demo test lint bench ui clean-data
+
+help:  ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+
+setup: $(VENV)/.synced  ## install system packages and the locked venv (fast when done)
+
+$(VENV)/.synced: uv.lock pyproject.toml scripts/install_system_packages.sh
+	@bash scripts/install_system_packages.sh
+	@$(UV) sync --frozen --quiet
+	@touch $@
+
+demo: setup  ## simulate a demo data set, run the whole pipeline, serve the dashboard
+	$(BIN)/orderlens simulate --orders $(DEMO_ORDERS) --scenario baseline --seed 7 --out $(ORDERLENS_DATA_DIR)/inbox/demo
+	$(BIN)/orderlens run
+	$(BIN)/orderlens serve
+
+test: setup lint  ## lint, then the whole test suite (dbt, Dagster, browser tests included)
+	$(BIN)/pytest
+
+lint: setup  ## ruff and sqlfluff
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+bench: setup  ## run the benchmarks, print figures and ratios, append to bench/results/
+	$(BIN)/python -m bench.run $(BENCH)
+
+clean-data:  ## delete everything generated under the data directory
+	rm -rf $(ORDERLENS_DATA_DIR)/inbox $(ORDERLENS_DATA_DIR)/*.duckdb* $(ORDERLENS_DATA_DIR)/reports $(ORDERLENS_DATA_DIR)/dagster_home
