@@ -14,12 +14,17 @@ DEMO_ORDERS ?= 2000
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
 
-setup: $(VENV)/.synced  ## install system packages and the locked venv (fast when done)
+setup: $(VENV)/.synced dashboard/assets/vendor/bootstrap.min.css  ## install system packages, the locked venv and front-end files (fast when done)
 
 $(VENV)/.synced: uv.lock pyproject.toml scripts/install_system_packages.sh
 	@bash scripts/install_system_packages.sh
 	@$(UV) sync --frozen --quiet
 	@touch $@
+
+dashboard/assets/vendor/bootstrap.min.css: dashboard/package-lock.json
+	@command -v npm >/dev/null || bash scripts/install_system_packages.sh
+	@npm ci --prefix dashboard --no-audit --no-fund --silent
+	@mkdir -p $(@D) && cp dashboard/node_modules/bootstrap/dist/css/bootstrap.min.css $@
 
 demo: setup  ## simulate a demo data set, run the whole pipeline, serve the dashboard
 	$(BIN)/orderlens simulate --orders $(DEMO_ORDERS) --scenario baseline --seed 7 --out $(ORDERLENS_DATA_DIR)/inbox/demo

@@ -1,0 +1,1 @@
+"""The executive dashboard (Dash Pages), reading only the published serving copy."""

@@ -9,6 +9,7 @@ missing=()
 command -v dot >/dev/null 2>&1 || missing+=(graphviz)
 [ -x /usr/bin/chromium ] || missing+=(chromium)
 [ -x /usr/bin/chromedriver ] || missing+=(chromium-driver)
+command -v npm >/dev/null 2>&1 || missing+=(nodejs npm)
 command -v uv >/dev/null 2>&1 || python3 -m uv --version >/dev/null 2>&1 || need_uv=1
 
 if [ ${#missing[@]} -gt 0 ]; then

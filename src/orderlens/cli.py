@@ -11,7 +11,10 @@ import importlib
 
 import click
 
-COMMANDS: dict[str, str] = {}
+COMMANDS: dict[str, str] = {
+    "run": "run",
+    "serve": "serve",
+}
 """Subcommand name -> module under ``orderlens.commands`` holding its click ``command``."""
 
 
@@ -37,3 +40,7 @@ def main() -> None:
     systems and turns them into exception, integration-health, process-mining and ROI
     analytics. The data directory is ORDERLENS_DATA_DIR (default ./data).
     """
+
+
+if __name__ == "__main__":
+    main()

@@ -281,9 +281,11 @@ def create_table_sql(model: type[SQLModel], *, with_lineage: bool = False) -> st
     ]
     if with_lineage:
         columns += [f"{name} {sql_type}" for name, sql_type in LINEAGE_COLUMNS.items()]
-    return f"CREATE TABLE IF NOT EXISTS {qualified_name(model)} (\n    " + ",\n    ".join(
-        columns
-    ) + "\n)"
+    return (
+        f"CREATE TABLE IF NOT EXISTS {qualified_name(model)} (\n    "
+        + ",\n    ".join(columns)
+        + "\n)"
+    )
 
 
 def describe_columns(model: type[SQLModel]) -> dict[str, str]:

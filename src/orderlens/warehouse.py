@@ -110,9 +110,7 @@ def publish_serving_copy(settings: Settings) -> PublishResult:
             row_counts[f"{schema}.{table}"] = int(count[0]) if count else 0
         con.execute("CREATE SCHEMA IF NOT EXISTS meta")
         con.execute("CREATE TABLE meta.publication (published_at TIMESTAMPTZ, tables BIGINT)")
-        con.execute(
-            "INSERT INTO meta.publication VALUES (?, ?)", [published_at, len(row_counts)]
-        )
+        con.execute("INSERT INTO meta.publication VALUES (?, ?)", [published_at, len(row_counts)])
         con.execute("DETACH wh")
         con.execute("CHECKPOINT")
     with connect(temporary, read_only=True) as check:

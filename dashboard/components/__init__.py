@@ -1,0 +1,1 @@
+"""Layout building blocks shared by the pages."""

@@ -1,0 +1,1 @@
+"""One module per dashboard page, each calling ``dash.register_page``."""

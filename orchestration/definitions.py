@@ -1,0 +1,40 @@
+"""The code location: every orderlens asset, check and resource in one Definitions.
+
+Built by a function decorated with ``@dg.definitions`` so nothing (the dbt manifest,
+the environment) is read when the module is imported, only when Dagster loads it.
+"""
+
+from __future__ import annotations
+
+import dagster as dg
+
+from orchestration.defs.ingestion.assets import raw_events, reference_tables
+from orchestration.defs.mining.assets import mining_variants
+from orchestration.defs.mining.checks import variant_cases_add_up
+from orchestration.defs.resources import orderlens_resource
+from orchestration.defs.serving.assets import build_serving_copy_asset
+from orchestration.defs.transform.assets import build_dbt_assets, dbt_cli_resource, dbt_project
+
+
+def build_definitions() -> dg.Definitions:
+    """Assemble the asset graph: inbox -> raw -> dbt models -> mining -> serving copy.
+
+    The in-process executor is chosen on purpose: on two cores the multiprocess
+    executor costs seconds per step, more than most steps take.
+    """
+    project = dbt_project()
+    dbt_models = build_dbt_assets(project)
+    published = [key for key in dbt_models.keys if key.path[0] == "marts"] + [mining_variants.key]
+    serving_copy = build_serving_copy_asset(published)
+    return dg.Definitions(
+        assets=[reference_tables, raw_events, dbt_models, mining_variants, serving_copy],
+        asset_checks=[variant_cases_add_up],
+        resources={"orderlens": orderlens_resource(), "dbt": dbt_cli_resource(project)},
+        executor=dg.in_process_executor,
+    )
+
+
+@dg.definitions
+def defs() -> dg.Definitions:
+    """Entry point for ``dagster dev`` / ``dg``: the whole orderlens code location."""
+    return build_definitions()

@@ -1,0 +1,1 @@
+"""Definitions by domain; every domain folder uses the same file names."""

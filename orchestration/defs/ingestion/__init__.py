@@ -1,0 +1,1 @@
+"""Ingestion: inbox files into the raw tables, with the reference data beside them."""

@@ -1,0 +1,1 @@
+"""Process mining: tables computed from the staged event log with pm4py."""

@@ -1,0 +1,24 @@
+"""Sanity checks on mining outputs."""
+
+from __future__ import annotations
+
+import dagster as dg
+
+from orchestration.defs.mining.assets import MINING_VARIANTS
+from orchestration.defs.resources import OrderlensResource
+from orderlens.warehouse import connect
+
+
+@dg.asset_check(asset=MINING_VARIANTS, blocking=True)
+def variant_cases_add_up(orderlens: OrderlensResource) -> dg.AssetCheckResult:
+    """Every case follows exactly one variant: variant case counts sum to the cases."""
+    settings = orderlens.settings()
+    with connect(settings.warehouse_path, read_only=True) as con:
+        in_variants, in_log = con.execute(
+            "SELECT (SELECT coalesce(sum(case_count), 0) FROM mining.variants),"
+            " (SELECT count(DISTINCT case_id) FROM staging.stg_raw__workflow_events)"
+        ).fetchone()
+    return dg.AssetCheckResult(
+        passed=int(in_variants) == int(in_log),
+        metadata={"cases_in_variants": int(in_variants), "cases_in_log": int(in_log)},
+    )

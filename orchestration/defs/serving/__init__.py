@@ -1,0 +1,1 @@
+"""Publishing: the read-only serving copy the dashboard and analysts read."""

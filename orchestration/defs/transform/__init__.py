@@ -1,0 +1,1 @@
+"""Transformation: the dbt project, one Dagster asset per model, dbt tests as checks."""
