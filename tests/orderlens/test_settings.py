@@ -1,0 +1,57 @@
+"""Settings: one data directory and the paths derived from it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from orderlens.settings import Settings
+
+
+def test_settings_from_env_defaults_to_data_under_the_working_directory(monkeypatch, tmp_path):
+    monkeypatch.chdir(tmp_path)
+    settings = Settings.from_env({})
+    assert settings.data_dir == tmp_path / "data"
+    assert settings.port == 8050
+    assert settings.host == "127.0.0.1"
+    assert settings.reference_file is None
+
+
+def test_settings_paths_all_live_in_the_data_directory(tmp_path):
+    settings = Settings.from_env({"ORDERLENS_DATA_DIR": str(tmp_path), "ORDERLENS_PORT": "9001"})
+    assert settings.port == 9001
+    assert settings.warehouse_path == tmp_path / "warehouse.duckdb"
+    assert settings.serving_path == tmp_path / "serving.duckdb"
+    assert settings.inbox_dir == tmp_path / "inbox"
+    assert settings.reports_dir == tmp_path / "reports"
+    assert settings.dagster_home == tmp_path / "dagster_home"
+
+
+def test_settings_relative_data_dir_is_made_absolute(monkeypatch, tmp_path):
+    monkeypatch.chdir(tmp_path)
+    settings = Settings.from_env({"ORDERLENS_DATA_DIR": "somewhere"})
+    assert settings.data_dir == tmp_path / "somewhere"
+    assert settings.data_dir.is_absolute()
+
+
+def test_settings_rejects_a_port_that_is_not_a_number():
+    with pytest.raises(ValueError, match="ORDERLENS_PORT must be a port number"):
+        Settings.from_env({"ORDERLENS_PORT": "eighty"})
+
+
+def test_settings_subprocess_env_names_the_same_data_for_dbt_and_dagster(tmp_path):
+    settings = Settings(data_dir=tmp_path, port=8123)
+    env = settings.subprocess_env({"PATH": "/bin"})
+    assert env["ORDERLENS_DATA_DIR"] == str(tmp_path)
+    assert env["DAGSTER_HOME"] == str(tmp_path / "dagster_home")
+    assert env["ORDERLENS_PORT"] == "8123"
+    assert env["PATH"] == "/bin"
+
+
+def test_settings_ensure_dirs_reports_an_unwritable_data_directory(tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder")
+    settings = Settings(data_dir=Path(blocker) / "data")
+    with pytest.raises(OSError, match="cannot create"):
+        settings.ensure_dirs()

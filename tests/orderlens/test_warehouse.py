@@ -1,0 +1,80 @@
+"""Warehouse set-up and the atomic publishing of the serving copy."""
+
+from __future__ import annotations
+
+import pytest
+
+from orderlens.settings import Settings
+from orderlens.warehouse import (
+    CorruptWarehouseError,
+    connect,
+    initialize_warehouse,
+    publish_serving_copy,
+)
+
+
+@pytest.fixture
+def settings(tmp_path) -> Settings:
+    return Settings(data_dir=tmp_path / "data")
+
+
+def test_initialize_warehouse_is_idempotent_and_keeps_loaded_rows(settings):
+    initialize_warehouse(settings)
+    with connect(settings.warehouse_path) as con:
+        con.execute(
+            "INSERT INTO raw.workflow_events (event_id, case_id, activity, event_at, source_system)"
+            " VALUES ('e1', 'o1', 'Order Created', TIMESTAMPTZ '2026-01-01 10:00:00+00', 'OMS')"
+        )
+    initialize_warehouse(settings)
+    with connect(settings.warehouse_path, read_only=True) as con:
+        assert con.execute("SELECT count(*) FROM raw.workflow_events").fetchone() == (1,)
+        assert con.execute("SELECT count(*) FROM reference.exception_taxonomy").fetchone() == (14,)
+    assert settings.inbox_dir.is_dir()
+    assert (settings.dagster_home / "dagster.yaml").exists()
+
+
+def test_publish_serving_copy_copies_published_schemas_only(settings):
+    initialize_warehouse(settings)
+    with connect(settings.warehouse_path) as con:
+        con.execute("CREATE SCHEMA marts")
+        con.execute("CREATE TABLE marts.fct_example AS SELECT range AS id FROM range(7)")
+        con.execute("CREATE TABLE raw.not_published AS SELECT 1 AS x")
+    result = publish_serving_copy(settings)
+    assert result.row_counts["marts.fct_example"] == 7
+    with connect(settings.serving_path, read_only=True) as con:
+        tables = {
+            f"{schema}.{name}"
+            for schema, name in con.execute(
+                "SELECT table_schema, table_name FROM information_schema.tables"
+            ).fetchall()
+        }
+        assert con.execute("SELECT sum(id) FROM marts.fct_example").fetchone() == (21,)
+    assert "marts.fct_example" in tables
+    assert "meta.publication" in tables
+    assert not any(table.startswith("raw.") for table in tables)
+    assert list(settings.data_dir.glob(".serving-*")) == []
+
+
+def test_publish_replaces_the_copy_while_a_reader_holds_the_old_one(settings):
+    initialize_warehouse(settings)
+    with connect(settings.warehouse_path) as con:
+        con.execute("CREATE SCHEMA marts")
+        con.execute("CREATE TABLE marts.fct_example AS SELECT 1 AS id")
+    publish_serving_copy(settings)
+    with connect(settings.serving_path, read_only=True) as old_reader:
+        with connect(settings.warehouse_path) as con:
+            con.execute("INSERT INTO marts.fct_example VALUES (2)")
+        publish_serving_copy(settings)
+        assert old_reader.execute("SELECT count(*) FROM marts.fct_example").fetchone() == (1,)
+    with connect(settings.serving_path, read_only=True) as new_reader:
+        assert new_reader.execute("SELECT count(*) FROM marts.fct_example").fetchone() == (2,)
+
+
+def test_connect_reports_a_corrupt_file_instead_of_serving_it(tmp_path):
+    damaged = tmp_path / "serving.duckdb"
+    damaged.write_bytes(b"this is not a database" * 1000)
+    with (
+        pytest.raises(CorruptWarehouseError, match="not a readable DuckDB database"),
+        connect(damaged, read_only=True),
+    ):
+        pass
