@@ -12,6 +12,7 @@ import importlib
 import click
 
 COMMANDS: dict[str, str] = {
+    "ingest": "ingest",
     "run": "run",
     "serve": "serve",
 }

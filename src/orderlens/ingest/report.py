@@ -1,0 +1,83 @@
+"""What an ingest run tells its caller: one result per file, JSON-serialisable."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from enum import StrEnum
+from typing import Any
+
+
+class FileStatus(StrEnum):
+    """Outcome of one file."""
+
+    LOADED = "loaded"
+    ALREADY_LOADED = "already_loaded"
+    REJECTED = "rejected"
+
+
+@dataclass(frozen=True)
+class FileResult:
+    """The outcome of one file.
+
+    ``loaded + quarantined == rows_read`` always holds; ``duplicates`` counts the
+    quarantined records that were second copies of known events, and
+    ``repeated_idempotency_keys`` the loaded integration messages whose idempotency key
+    was already seen (middleware re-deliveries and retries, kept as facts).
+    """
+
+    path: str
+    status: FileStatus
+    rows_read: int = 0
+    loaded: int = 0
+    quarantined: int = 0
+    duplicates: int = 0
+    message: str = ""
+    format: str | None = None
+    target_table: str | None = None
+    repeated_idempotency_keys: int = 0
+    load_id: str | None = None
+    checksum: str | None = None
+    seconds: float = 0.0
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON-ready dictionary."""
+        data = asdict(self)
+        data["status"] = str(self.status)
+        return data
+
+    def summary(self) -> str:
+        """One human line: file, status and counts, or why it was rejected."""
+        if self.status is FileStatus.REJECTED:
+            return f"REJECTED  {self.path}: {self.message}"
+        if self.status is FileStatus.ALREADY_LOADED:
+            return f"SKIPPED   {self.path}: {self.message}"
+        text = (
+            f"LOADED    {self.path}: read {self.rows_read}, loaded {self.loaded}, "
+            f"quarantined {self.quarantined} (duplicates {self.duplicates}) into {self.target_table}"
+        )
+        if self.repeated_idempotency_keys:
+            text += f"; {self.repeated_idempotency_keys} messages repeat an idempotency key"
+        return text
+
+
+@dataclass(frozen=True)
+class IngestReport:
+    """Results of an ingest run, one per file, in processing order."""
+
+    results: tuple[FileResult, ...]
+
+    @property
+    def ok(self) -> bool:
+        """True when no file was rejected."""
+        return all(result.status is not FileStatus.REJECTED for result in self.results)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready dictionary with totals (used by ``orderlens ingest --json``)."""
+        return {
+            "ok": self.ok,
+            "files": [result.to_dict() for result in self.results],
+            "totals": {
+                key: sum(getattr(result, key) for result in self.results)
+                for key in ("rows_read", "loaded", "quarantined", "duplicates")
+            },
+        }

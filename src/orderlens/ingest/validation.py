@@ -1,0 +1,417 @@
+"""Row-level validation derived from the data contract, as one vectorised DuckDB query.
+
+For a target model (workflow or integration events) and a source view, :func:`plan_validation`
+writes a SELECT that turns every source record into typed contract columns and says, for
+each record, which columns fail and why: a required value missing, a value that does not
+parse as its contract type, an unknown enumeration value, a timestamp outside the plausible
+range, a negative latency, an attempt below 1, an oversized value or a NUL byte. The checks
+run in DuckDB over Arrow/Parquet/CSV data so ten million rows validate in seconds; the
+Great Expectations suite in :mod:`orderlens.ingest.expectations` derives from the same
+contract and reports on loaded batches.
+
+Time zones: a timestamp that carries an offset keeps it; a naive one is read in the
+mapping's declared zone; everything is stored in UTC.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from sqlmodel import SQLModel
+
+from orderlens.contract import (
+    IntegrationEvent,
+    WorkflowEvent,
+    column_types,
+    enum_values,
+    field_names,
+    required_field_names,
+)
+from orderlens.ingest.mapping import SourceMapping, Target
+from orderlens.ingest.source import (
+    ERROR_COLUMN,
+    ROW_COLUMN,
+    SOURCE_VIEW,
+    TEXT_COLUMN,
+    SourceColumns,
+    quote_identifier,
+    quote_literal,
+)
+
+EARLIEST_PLAUSIBLE = datetime(1990, 1, 1, tzinfo=UTC)
+"""Events before this are taken as impossible (epoch zero, 0001-01-01 placeholders)."""
+LATEST_PLAUSIBLE_AHEAD = timedelta(days=366)
+"""Events more than this after the ingestion time are taken as impossible."""
+MAX_TEXT_CHARACTERS = 65_536
+"""Longest value of a text column; longer values are quarantined, never truncated."""
+MAX_ATTRIBUTES_CHARACTERS = 1_048_576
+"""Longest attributes JSON object."""
+
+REASON_COLUMN = "__reason"
+FAILED_COLUMN = "__column"
+RECORD_COLUMN = "__record"
+TYPED_TABLE = "_ingest_typed"
+
+MODELS: dict[Target, type[SQLModel]] = {
+    Target.WORKFLOW: WorkflowEvent,
+    Target.INTEGRATION: IntegrationEvent,
+}
+IDENTITY_COLUMNS: dict[Target, tuple[str, ...]] = {
+    Target.WORKFLOW: ("source_system", "event_id"),
+    Target.INTEGRATION: ("message_id",),
+}
+"""Columns identifying one event: a second row with the same values is a duplicate."""
+DEFAULTED_COLUMNS: dict[Target, dict[str, str]] = {
+    Target.WORKFLOW: {"source_system": "'UNKNOWN'"},
+    Target.INTEGRATION: {"dead_lettered": "false", "replayed": "false"},
+}
+"""Required contract columns a source may omit, with the value they then take."""
+HASHED_CONTENT: tuple[str, ...] = ("source_system", "case_id", "activity", "event_at", "resource")
+"""Columns whose values (plus the occurrence number) identify a workflow event without id."""
+
+_OFFSET_PATTERN = r"\d:\d\d(:\d\d(\.\d+)?)?\s*([zZ]|[+-]\d\d(:?\d\d)?)$"
+_NAIVE_TIME_TYPES = ("TIMESTAMP", "TIMESTAMP_NS", "TIMESTAMP_MS", "TIMESTAMP_S", "DATE")
+_NUMERIC_TYPES = ("TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "FLOAT", "DOUBLE")
+
+
+class MissingColumnsError(ValueError):
+    """The file lacks columns the contract requires; it is rejected whole."""
+
+
+@dataclass(frozen=True)
+class ValidationPlan:
+    """The query that types and checks a source, and what it was derived from.
+
+    Attributes:
+        target: The raw table fed.
+        select_sql: SELECT producing ``__row``, the contract columns (typed),
+            ``__reason`` (NULL when the record is valid), ``__column`` (first failing
+            column) and ``__record`` (the source record as JSON, for failing records).
+        attribute_columns: Source columns kept inside ``attributes``.
+    """
+
+    target: Target
+    select_sql: str
+    attribute_columns: tuple[str, ...]
+
+
+def infer_target(source: SourceColumns, mapping: SourceMapping) -> Target:
+    """Integration when the (mapped) columns carry message ids, else workflow."""
+    if mapping.target is not None:
+        return mapping.target
+    mapped = set(source.names) | set(mapping.columns) | set(mapping.constants)
+    return Target.INTEGRATION if mapped & {"idempotency_key", "message_id"} else Target.WORKFLOW
+
+
+def required_source_columns(target: Target) -> list[str]:
+    """Contract columns a file must provide (or map, or set as constants)."""
+    optional = set(DEFAULTED_COLUMNS[target]) | {"event_id"}
+    return [name for name in required_field_names(MODELS[target]) if name not in optional]
+
+
+def _resolve(name: str, source: SourceColumns, mapping: SourceMapping) -> tuple[str, str] | None:
+    """SQL of the raw value feeding contract column ``name`` and its DuckDB type."""
+    if name in mapping.constants:
+        value = mapping.constants[name]
+        return (("NULL" if value is None else quote_literal(str(value))) + "::VARCHAR", "VARCHAR")
+    column = mapping.columns.get(name, name if name in source.types else None)
+    if column is None:
+        return None
+    if column not in source.types:
+        raise MissingColumnsError(
+            f"the mapping reads {name} from column {column!r}, which the file lacks"
+        )
+    return quote_identifier(column), source.types[column]
+
+
+def _text(raw: str, kind: str) -> str:
+    return f"nullif(CAST({raw} AS VARCHAR), '')" if kind == "VARCHAR" else f"CAST({raw} AS VARCHAR)"
+
+
+def _renamed(text: str, renames: dict[str, str]) -> str:
+    if not renames:
+        return text
+    whens = " ".join(
+        f"WHEN {quote_literal(old)} THEN {quote_literal(new)}" for old, new in renames.items()
+    )
+    return f"(CASE {text} {whens} ELSE {text} END)"
+
+
+def _timestamp(raw: str, kind: str, mapping: SourceMapping) -> str:
+    zone = quote_literal(mapping.timezone)
+    fmt = mapping.timestamp_format
+    if kind.startswith("TIMESTAMP WITH TIME ZONE"):
+        return raw
+    if kind in _NAIVE_TIME_TYPES:
+        return f"timezone({zone}, CAST({raw} AS TIMESTAMP))"
+    if kind in _NUMERIC_TYPES or fmt in ("epoch_s", "epoch_ms"):
+        number = raw if kind in _NUMERIC_TYPES else f"try_cast({_text(raw, kind)} AS DOUBLE)"
+        scale = " / 1000.0" if fmt == "epoch_ms" else ""
+        return f"try(to_timestamp({number}{scale}))"
+    text = _text(raw, kind)
+    if fmt:
+        parsed = f"try_strptime({text}, {quote_literal(fmt)})"
+        if "%z" in fmt or "%Z" in fmt:
+            return f"CAST({parsed} AS TIMESTAMPTZ)"
+        return f"timezone({zone}, {parsed})"
+    return (
+        f"(CASE WHEN regexp_matches({text}, {quote_literal(_OFFSET_PATTERN)}) "
+        f"THEN try_cast({text} AS TIMESTAMPTZ) "
+        f"ELSE timezone({zone}, try_cast({text} AS TIMESTAMP)) END)"
+    )
+
+
+def _typed(
+    name: str, sql_type: str, raw: str, kind: str, mapping: SourceMapping, allowed: list[str] | None
+) -> str:
+    renames = mapping.values.get(name, {})
+    if sql_type == "TIMESTAMPTZ":
+        return _timestamp(raw, kind, mapping)
+    if allowed is not None:
+        text = _renamed(_text(raw, kind), renames)
+        whens = " ".join(
+            f"WHEN {quote_literal(value.upper())} THEN {quote_literal(value)}" for value in allowed
+        )
+        return f"(CASE upper(trim({text})) {whens} END)"
+    if sql_type == "VARCHAR":
+        return _renamed(_text(raw, kind), renames)
+    if kind == "VARCHAR":
+        return f"try_cast(nullif(trim({raw}), '') AS {sql_type})"
+    return f"try_cast({raw} AS {sql_type})"
+
+
+def _present(raw: str, kind: str) -> str:
+    return f"({raw} IS NOT NULL AND {raw} <> '')" if kind == "VARCHAR" else f"({raw} IS NOT NULL)"
+
+
+def _shown(raw: str) -> str:
+    """The offending raw value, shortened, for a reason text."""
+    return f"'''' || left(CAST({raw} AS VARCHAR), 80) || ''''"
+
+
+def _checks(
+    name: str,
+    sql_type: str,
+    typed: str,
+    raw: str,
+    kind: str,
+    *,
+    required: bool,
+    allowed: list[str] | None,
+    now: datetime,
+) -> str:
+    """CASE giving the reason a value of column ``name`` fails, else NULL."""
+    whens: list[str] = []
+    present = _present(raw, kind)
+    if required:
+        whens.append(f"WHEN NOT {present} THEN 'missing required value'")
+    if allowed is not None:
+        expected = ", ".join(allowed)
+        whens.append(
+            f"WHEN {present} AND {typed} IS NULL THEN 'unknown value ' || {_shown(raw)} "
+            f"|| ' (expected one of {expected})'"
+        )
+    elif sql_type != "VARCHAR":
+        label = {
+            "TIMESTAMPTZ": "a timestamp",
+            "DOUBLE": "a number",
+            "BIGINT": "an integer",
+            "BOOLEAN": "true/false",
+        }[sql_type]
+        whens.append(
+            f"WHEN {present} AND {typed} IS NULL THEN 'cannot read ' || {_shown(raw)} || ' as {label}'"
+        )
+    if sql_type == "TIMESTAMPTZ":
+        earliest = EARLIEST_PLAUSIBLE.isoformat()
+        latest = (now + LATEST_PLAUSIBLE_AHEAD).replace(microsecond=0).isoformat()
+        whens.append(
+            f"WHEN {typed} < TIMESTAMPTZ '{earliest}' OR {typed} > TIMESTAMPTZ '{latest}' "
+            f"THEN 'implausible timestamp ' || CAST({typed} AS VARCHAR) "
+            f"|| ' (outside {earliest[:10]} .. {latest[:10]})'"
+        )
+    if name == "latency_ms":
+        whens.append(f"WHEN {typed} < 0 THEN 'negative latency ' || CAST({typed} AS VARCHAR)")
+    if name == "attempt":
+        whens.append(
+            f"WHEN {typed} < 1 THEN 'attempt ' || CAST({typed} AS VARCHAR) || ' is below 1'"
+        )
+    if sql_type == "VARCHAR" and allowed is None:
+        limit = MAX_ATTRIBUTES_CHARACTERS if name == "attributes" else MAX_TEXT_CHARACTERS
+        whens.append(
+            f"WHEN length({typed}) > {limit} THEN 'value of ' || length({typed}) "
+            f"|| ' characters exceeds the limit of {limit}'"
+        )
+        whens.append(f"WHEN contains({typed}, chr(0)) THEN 'contains a NUL byte'")
+    if name == "attributes":
+        whens.append(
+            f"WHEN {typed} IS NOT NULL AND NOT coalesce(json_valid({typed}) "
+            f"AND json_type({typed}) = 'OBJECT', false) THEN 'not a JSON object'"
+        )
+    return f"(CASE {' '.join(whens)} END)" if whens else "NULL::VARCHAR"
+
+
+def plan_validation(
+    source: SourceColumns,
+    mapping: SourceMapping,
+    *,
+    target: Target | None = None,
+    now: datetime | None = None,
+) -> ValidationPlan:
+    """Write the typing-and-checking query of a source view for its target table.
+
+    Raises:
+        MissingColumnsError: a required contract column is neither in the file, nor
+            mapped, nor a constant (the message names every missing column).
+    """
+    target = target or infer_target(source, mapping)
+    model = MODELS[target]
+    now = now or datetime.now(UTC)
+    types = column_types(model)
+    enums = enum_values(model)
+    required = set(required_field_names(model))
+    resolved = {name: _resolve(name, source, mapping) for name in field_names(model)}
+    resolved = _derive_interface_parts(target, resolved)
+    missing = [name for name in required_source_columns(target) if resolved[name] is None]
+    if missing:
+        raise MissingColumnsError(
+            f"required column(s) {', '.join(missing)} missing "
+            f"(the file has: {', '.join(source.names) or 'no columns'})"
+        )
+    used = {mapping.columns.get(name, name) for name in field_names(model)}
+    extras = tuple(name for name in source.names if name not in used)
+
+    typed_parts: list[str] = []
+    check_parts: list[str] = []
+    for name in field_names(model):
+        sql_type = types[name]
+        resolution = resolved[name]
+        if resolution is None:
+            default = DEFAULTED_COLUMNS[target].get(name, "NULL")
+            typed_parts.append(f"CAST({default} AS {sql_type}) AS {quote_identifier('t__' + name)}")
+            check_parts.append(f"NULL::VARCHAR AS {quote_identifier('c__' + name)}")
+            continue
+        raw, kind = resolution
+        typed = _typed(name, sql_type, raw, kind, mapping, enums.get(name))
+        if name in DEFAULTED_COLUMNS[target]:
+            default = DEFAULTED_COLUMNS[target][name]
+            typed = f"(CASE WHEN NOT {_present(raw, kind)} THEN {default} ELSE {typed} END)"
+        typed_parts.append(f"{typed} AS {quote_identifier('t__' + name)}")
+        is_required = (
+            name in required and name not in DEFAULTED_COLUMNS[target] and name != "event_id"
+        )
+        checks = _checks(
+            name, sql_type, typed, raw, kind, required=is_required, allowed=enums.get(name), now=now
+        )
+        check_parts.append(f"{checks} AS {quote_identifier('c__' + name)}")
+
+    names = field_names(model)
+    reason = (
+        "concat_ws('; ', "
+        + ", ".join(
+            f"CASE WHEN c__{name} IS NOT NULL THEN '{name}: ' || c__{name} END" for name in names
+        )
+        + ")"
+    )
+    first_failed = (
+        "coalesce("
+        + ", ".join(f"CASE WHEN c__{name} IS NOT NULL THEN '{name}' END" for name in names)
+        + ")"
+    )
+    record = (
+        "to_json(struct_pack("
+        + ", ".join(
+            f"{quote_identifier(column)} := CAST({quote_identifier(column)} AS VARCHAR)"
+            for column in source.names
+        )
+        + "))"
+        if source.names
+        else "'{}'"
+    )
+    attributes = _attributes_sql(extras)
+    outputs = []
+    for name in names:
+        value = f"t__{name}"
+        if name == "attributes" and attributes is not None:
+            value = f"CASE WHEN t__attributes IS NULL THEN {attributes} ELSE json_merge_patch(t__attributes, {attributes}) END"
+        outputs.append(f"{value} AS {quote_identifier(name)}")
+    select_sql = (
+        f"WITH checked AS (SELECT {ROW_COLUMN}, {ERROR_COLUMN}, {TEXT_COLUMN}, "
+        f"{', '.join(typed_parts)}, {', '.join(check_parts)}, "
+        f"{', '.join(quote_identifier(column) for column in source.names) or 'NULL AS __none'} "
+        f"FROM {SOURCE_VIEW}) "
+        f"SELECT {ROW_COLUMN}, {', '.join(outputs)}, "
+        f"CASE WHEN {ERROR_COLUMN} IS NOT NULL THEN {ERROR_COLUMN} ELSE nullif({reason}, '') END AS {REASON_COLUMN}, "
+        f"CASE WHEN {ERROR_COLUMN} IS NULL THEN {first_failed} END AS {FAILED_COLUMN}, "
+        f"CASE WHEN {ERROR_COLUMN} IS NOT NULL THEN to_json(struct_pack(record := {TEXT_COLUMN})) "
+        f"WHEN nullif({reason}, '') IS NOT NULL THEN {record} END AS {RECORD_COLUMN} "
+        "FROM checked"
+    )
+    return ValidationPlan(target, select_sql, extras)
+
+
+def _derive_interface_parts(
+    target: Target, resolved: dict[str, tuple[str, str] | None]
+) -> dict[str, tuple[str, str] | None]:
+    """Fill source, target and operation from ``interface`` ('OMS->WMS:release') or back."""
+    if target is not Target.INTEGRATION:
+        return resolved
+    derived = dict(resolved)
+    interface = resolved.get("interface")
+    if interface is not None:
+        text = _text(*interface)
+        pattern = quote_literal(r"^\s*([^-]+?)\s*->\s*([^:]+?)\s*:\s*(.+?)\s*$")
+        for name, group in (("source_system", 1), ("target_system", 2), ("operation", 3)):
+            if derived.get(name) is None:
+                derived[name] = (
+                    f"nullif(regexp_extract({text}, {pattern}, {group}), '')",
+                    "VARCHAR",
+                )
+    elif all(
+        resolved.get(name) is not None for name in ("source_system", "target_system", "operation")
+    ):
+        parts = [
+            _text(*part)
+            for part in (resolved[name] for name in ("source_system", "target_system", "operation"))
+            if part is not None
+        ]
+        derived["interface"] = (
+            f"({parts[0]} || '->' || {parts[1]} || ':' || {parts[2]})",
+            "VARCHAR",
+        )
+    return derived
+
+
+def _attributes_sql(extras: tuple[str, ...]) -> str | None:
+    """JSON object of the extra source columns (NULL values left out)."""
+    if not extras:
+        return None
+    pairs = ", ".join(
+        f"{quote_literal(column)}, CAST({quote_identifier(column)} AS VARCHAR)" for column in extras
+    )
+    return f"CAST(json_object({pairs}) AS VARCHAR)"
+
+
+def content_hash_sql(table: str) -> str:
+    """UPDATE giving valid workflow events without an id their deterministic id.
+
+    The id is ``'h' || md5(source_system | case_id | activity | event_at (UTC ISO with
+    microseconds) | resource | n)`` where ``n`` numbers identical valid records in file
+    order (1, 2, ...): two identical records of one file stay two events, while the same
+    record arriving again in a later file gets the same id and is recognised as a
+    duplicate. Only rows lacking an id are touched, so files with ids pay nothing.
+    """
+    parts = ", ".join(
+        f"coalesce(strftime({name}, '%Y-%m-%dT%H:%M:%S.%fZ'), '')"
+        if name == "event_at"
+        else f"coalesce(CAST({name} AS VARCHAR), '')"
+        for name in HASHED_CONTENT
+    )
+    partition = ", ".join(HASHED_CONTENT)
+    return (
+        f"UPDATE {table} SET event_id = hashed.id FROM ("
+        f"  SELECT {ROW_COLUMN} AS row_number_in_file, 'h' || md5(concat_ws('|', {parts}, "
+        f"    CAST(row_number() OVER (PARTITION BY {partition} ORDER BY {ROW_COLUMN}) AS VARCHAR))) AS id"
+        f"  FROM {table} WHERE event_id IS NULL AND {REASON_COLUMN} IS NULL) AS hashed "
+        f"WHERE {table}.{ROW_COLUMN} = hashed.row_number_in_file"
+    )
