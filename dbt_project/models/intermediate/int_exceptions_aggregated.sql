@@ -23,12 +23,12 @@ markers as (
         ) as detection_index,
         max(case when is_opening then exception_event_index end) as last_opening_index,
         max(case when is_resolution then exception_event_index end) as last_resolution_index,
-        sum(case when is_manual_touch then 1 else 0 end) as touch_count,
-        sum(case when exception_stage = 'escalated' then 1 else 0 end) as escalation_count,
-        sum(case when exception_stage = 'reopened' then 1 else 0 end) as reopen_count,
-        sum(case when activity = 'Shipment Expedited' then 1 else 0 end) as expedite_event_count,
-        sum(case when activity = 'Order Cancelled' then 1 else 0 end) as cancellation_event_count,
-        sum(case when activity = 'Order Rerouted' then 1 else 0 end) as reroute_event_count,
+        count(case when is_manual_touch then 1 end) as touch_count,
+        count(case when exception_stage = 'escalated' then 1 end) as escalation_count,
+        count(case when exception_stage = 'reopened' then 1 end) as reopen_count,
+        count(case when activity = 'Shipment Expedited' then 1 end) as expedite_event_count,
+        count(case when activity = 'Order Cancelled' then 1 end) as cancellation_event_count,
+        count(case when activity = 'Order Rerouted' then 1 end) as reroute_event_count,
         coalesce(
             sum(case when activity = 'Refund Issued' then amount end), 0
         ) as refund_amount,

@@ -23,8 +23,8 @@ exceptions as (
     select
         case_id,
         count(*) as exception_count,
-        sum(touch_count) as exception_touch_count,
-        sum(case when is_open then 1 else 0 end) as open_exception_count,
+        cast(sum(touch_count) as {{ dbt.type_bigint() }}) as exception_touch_count,
+        count(case when is_open then 1 end) as open_exception_count,
         sum(total_cost) as exception_cost
 
     from {{ ref('fct_exceptions') }}

@@ -1,0 +1,77 @@
+{#
+    Incremental: a case that received events since the last build (event_seq above the
+    highest one already processed) is rebuilt whole, so a late event that lands between
+    two earlier ones replaces the old pair instead of adding a wrong one.
+#}
+{{
+    config(
+        materialized='incremental',
+        unique_key='case_id',
+        incremental_strategy='delete+insert',
+    )
+}}
+
+with
+
+workflow_events as (
+
+    select
+        case_id,
+        event_id,
+        activity,
+        event_at,
+        event_seq
+
+    from {{ ref('stg_raw__workflow_events') }}
+    {% if is_incremental() %}
+        where case_id in (
+            select case_id from {{ ref('stg_raw__workflow_events') }}
+            where event_seq > (select coalesce(max(case_max_event_seq), -1) from {{ this }})
+        )
+    {% endif %}
+
+),
+
+followed as (
+
+    select
+        case_id,
+        event_id as source_event_id,
+        activity as source_activity,
+        event_at as source_at,
+        event_seq as source_event_seq,
+        lead(event_id) over case_order as target_event_id,
+        lead(activity) over case_order as target_activity,
+        lead(event_at) over case_order as target_at,
+        lead(event_seq) over case_order as target_event_seq,
+        row_number() over case_order as transition_index,
+        max(event_seq) over (partition by case_id) as case_max_event_seq
+
+    from workflow_events
+    window case_order as (partition by case_id order by event_at, event_seq)
+
+),
+
+final as (
+
+    select
+        case_id,
+        transition_index,
+        source_event_id,
+        target_event_id,
+        source_activity,
+        target_activity,
+        source_at,
+        target_at,
+        {{ seconds_between('source_at', 'target_at') }} as wait_seconds,
+        cast(target_at as date) as transition_date,
+        source_event_seq,
+        target_event_seq,
+        case_max_event_seq
+
+    from followed
+    where target_event_id is not null
+
+)
+
+select * from final

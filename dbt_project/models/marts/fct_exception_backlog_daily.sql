@@ -1,0 +1,173 @@
+{#
+    The backlog as of the end of every day (UTC), not only today: an exception counts on a
+    day when one of its open intervals spans the day's end. Aging and past-SLA are measured
+    at that moment from the original detection.
+#}
+with
+
+days as (
+
+    select
+        date_day,
+        {{ dbt.dateadd('day', 1, 'cast(date_day as ' ~ dbt.type_timestamp() ~ ')') }} as day_end_at
+
+    from {{ ref('dim_dates') }}
+
+),
+
+exceptions as (
+
+    select
+        exception_id,
+        exception_type,
+        coalesce(owning_team, 'unassigned') as owning_team,
+        coalesce(node_id, 'unassigned') as node_id,
+        detected_at,
+        resolution_sla_minutes
+
+    from {{ ref('fct_exceptions') }}
+
+),
+
+intervals as (
+
+    select * from {{ ref('int_exception_open_intervals') }}
+
+),
+
+open_at_day_end as (
+
+    select
+        days.date_day,
+        exceptions.exception_type,
+        exceptions.owning_team,
+        exceptions.node_id,
+        {{ seconds_between('exceptions.detected_at', 'days.day_end_at') }} / 60.0 as age_minutes,
+        exceptions.resolution_sla_minutes
+
+    from intervals
+    inner join exceptions
+        on intervals.exception_id = exceptions.exception_id
+    inner join days
+        on
+            intervals.opened_at < days.day_end_at
+            and (intervals.closed_at is null or intervals.closed_at >= days.day_end_at)
+
+),
+
+open_counts as (
+
+    select
+        date_day,
+        exception_type,
+        owning_team,
+        node_id,
+        count(*) as open_count,
+        count(case when {{ aging_bucket('age_minutes') }} = '0-4h' then 1 end)
+            as aged_0_4h_count,
+        count(case when {{ aging_bucket('age_minutes') }} = '4-24h' then 1 end)
+            as aged_4_24h_count,
+        count(case when {{ aging_bucket('age_minutes') }} = '1-3d' then 1 end)
+            as aged_1_3d_count,
+        count(case when {{ aging_bucket('age_minutes') }} = '3-7d' then 1 end)
+            as aged_3_7d_count,
+        count(case when {{ aging_bucket('age_minutes') }} = '7d+' then 1 end)
+            as aged_7d_plus_count,
+        count(case when age_minutes > resolution_sla_minutes then 1 end) as past_sla_count,
+        0 as opened_count,
+        0 as reopened_count,
+        0 as closed_count
+
+    from open_at_day_end
+    group by date_day, exception_type, owning_team, node_id
+
+),
+
+flows as (
+
+    select
+        cast(intervals.opened_at as date) as date_day,
+        exceptions.exception_type,
+        exceptions.owning_team,
+        exceptions.node_id,
+        case when intervals.interval_index = 1 then 1 else 0 end as is_opened,
+        case when intervals.interval_index > 1 then 1 else 0 end as is_reopened,
+        0 as is_closed
+
+    from intervals
+    inner join exceptions
+        on intervals.exception_id = exceptions.exception_id
+
+    union all
+
+    select
+        cast(intervals.closed_at as date) as date_day,
+        exceptions.exception_type,
+        exceptions.owning_team,
+        exceptions.node_id,
+        0 as is_opened,
+        0 as is_reopened,
+        1 as is_closed
+
+    from intervals
+    inner join exceptions
+        on intervals.exception_id = exceptions.exception_id
+    where intervals.closed_at is not null
+
+),
+
+flow_counts as (
+
+    select
+        date_day,
+        exception_type,
+        owning_team,
+        node_id,
+        0 as open_count,
+        0 as aged_0_4h_count,
+        0 as aged_4_24h_count,
+        0 as aged_1_3d_count,
+        0 as aged_3_7d_count,
+        0 as aged_7d_plus_count,
+        0 as past_sla_count,
+        cast(sum(is_opened) as {{ dbt.type_bigint() }}) as opened_count,
+        cast(sum(is_reopened) as {{ dbt.type_bigint() }}) as reopened_count,
+        cast(sum(is_closed) as {{ dbt.type_bigint() }}) as closed_count
+
+    from flows
+    group by date_day, exception_type, owning_team, node_id
+
+),
+
+combined as (
+
+    select * from open_counts
+    union all
+    select * from flow_counts
+
+),
+
+final as (
+
+    select
+        date_day,
+        exception_type,
+        owning_team,
+        node_id,
+        cast(sum(open_count) as {{ dbt.type_bigint() }}) as open_count,
+        cast(sum(aged_0_4h_count) as {{ dbt.type_bigint() }}) as aged_0_4h_count,
+        cast(sum(aged_4_24h_count) as {{ dbt.type_bigint() }}) as aged_4_24h_count,
+        cast(sum(aged_1_3d_count) as {{ dbt.type_bigint() }}) as aged_1_3d_count,
+        cast(sum(aged_3_7d_count) as {{ dbt.type_bigint() }}) as aged_3_7d_count,
+        cast(sum(aged_7d_plus_count) as {{ dbt.type_bigint() }}) as aged_7d_plus_count,
+        cast(sum(past_sla_count) as {{ dbt.type_bigint() }}) as past_sla_count,
+        cast(sum(opened_count) as {{ dbt.type_bigint() }}) as opened_count,
+        cast(sum(reopened_count) as {{ dbt.type_bigint() }}) as reopened_count,
+        cast(sum(closed_count) as {{ dbt.type_bigint() }}) as closed_count
+
+    from combined
+    group by date_day, exception_type, owning_team, node_id
+
+)
+
+select * from final
