@@ -1,0 +1,233 @@
+"""Conformance of the log against the reference model of the fulfillment workflow.
+
+The reference model (``models/canonical_fulfillment.bpmn``) is the designed process:
+intake, sourcing, allocation and release, execution, shipment or pickup, settlement and
+return, in the contract's milestone names and the simulator's step names. Each trace is
+projected on the model's activities (exception handling steps are not part of the
+designed flow; they are listed as inserted steps instead), then aligned with pm4py, once
+per distinct projected variant and weighted by its number of cases, so checking a
+million orders costs as much as checking a few hundred variants.
+
+Deviations are the moves an alignment needs: an activity the model expected but the
+order skipped, or one the order did that the model did not allow there. Each deviation
+is listed with the orders that carry it and the extra throughput time they took
+compared with conforming orders.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+import pm4py
+from pm4py.objects.bpmn.obj import BPMN
+from pm4py.objects.log.obj import EventLog as Pm4pyLog
+from pm4py.objects.log.obj import Trace
+from pm4py.objects.petri_net.obj import Marking, PetriNet
+
+from process_mining.event_log import EventLog
+from process_mining.variants import case_traces_query
+
+REFERENCE_MODEL_FILE = Path(__file__).resolve().parent / "models" / "canonical_fulfillment.bpmn"
+"""The canonical fulfillment workflow, authored as BPMN 2.0."""
+
+_SKIP = ">>"
+
+
+@dataclass(frozen=True)
+class ReferenceModel:
+    """A designed process: its BPMN diagram, its Petri net and the activities it names."""
+
+    bpmn: BPMN
+    net: PetriNet
+    initial_marking: Marking
+    final_marking: Marking
+    activities: frozenset[str]
+
+
+@dataclass(frozen=True)
+class ConformanceResult:
+    """How far the log departs from a model.
+
+    Attributes:
+        fitness: Alignment fitness averaged over checked cases (1 = every case fits).
+        conforming_case_share: Share of checked cases that fit the model exactly.
+        checked_case_share: Share of the log's cases whose variant was aligned.
+        variants: One row per projected variant: ``activities``, ``case_count``,
+            ``fitness``, ``is_conforming``, ``mean_throughput_seconds``, ``deviations``.
+        deviations: One row per deviation: ``deviation`` (in words), ``kind``
+            (``skipped`` or ``inserted``), ``activity``, ``case_count``, ``case_share``,
+            ``mean_throughput_seconds`` and ``extra_seconds`` (versus conforming cases).
+    """
+
+    fitness: float
+    conforming_case_share: float
+    checked_case_share: float
+    variants: pd.DataFrame
+    deviations: pd.DataFrame
+
+
+def get_reference_model(path: Path = REFERENCE_MODEL_FILE) -> ReferenceModel:
+    """Read a BPMN reference model and convert it to a Petri net for alignments."""
+    bpmn = pm4py.read_bpmn(str(path))
+    net, initial, final = pm4py.convert_to_petri_net(bpmn)
+    labels = frozenset(t.label for t in net.transitions if t.label is not None)
+    return ReferenceModel(bpmn, net, initial, final, labels)
+
+
+def _align(variants: list[tuple[str, ...]], model: ReferenceModel) -> list[dict]:
+    """Align each variant once; case ids are zero-padded so pm4py keeps their order."""
+    width = len(str(len(variants)))
+    rows = [
+        {"case:concept:name": f"v{index:0{width}d}", "concept:name": activity, "position": step}
+        for index, variant in enumerate(variants)
+        for step, activity in enumerate(variant)
+    ]
+    frame = pd.DataFrame(rows, columns=["case:concept:name", "concept:name", "position"])
+    frame["time:timestamp"] = pd.Timestamp("2000-01-01", tz="UTC") + pd.to_timedelta(
+        frame["position"], unit="s"
+    )
+    results = pm4py.conformance_diagnostics_alignments(
+        frame, model.net, model.initial_marking, model.final_marking
+    )
+    empty = [index for index, variant in enumerate(variants) if not variant]
+    if empty:
+        # Cases without any modelled activity are absent from the frame; align them alone.
+        empty_result = pm4py.conformance_diagnostics_alignments(
+            Pm4pyLog([Trace()]), model.net, model.initial_marking, model.final_marking
+        )[0]
+        for index in empty:
+            results.insert(index, empty_result)
+    return results
+
+
+def _deviations_of(alignment: list[tuple[str, str | None]]) -> list[tuple[str, str]]:
+    found: list[tuple[str, str]] = []
+    for log_move, model_move in alignment:
+        if log_move == _SKIP and model_move is not None:
+            found.append(("skipped", model_move))
+        elif model_move == _SKIP:
+            found.append(("inserted", log_move))
+    return sorted(set(found))
+
+
+def _describe(kind: str, activity: str) -> str:
+    return f"{'skipped' if kind == 'skipped' else 'extra step'}: {activity}"
+
+
+def check_conformance(
+    con: duckdb.DuckDBPyConnection,
+    log: EventLog,
+    *,
+    model: ReferenceModel | None = None,
+    max_variants: int = 400,
+) -> ConformanceResult:
+    """Align the log's variants with ``model`` (the canonical fulfillment by default).
+
+    Args:
+        con: Connection to the warehouse or the serving copy.
+        log: The (filtered) event log.
+        model: The reference model; :func:`get_reference_model` when omitted.
+        max_variants: Align at most this many projected variants, the most frequent;
+            ``checked_case_share`` says how many cases they hold.
+    """
+    model = model or get_reference_model()
+    traces, parameters = case_traces_query(log)
+    modelled = sorted(model.activities)
+    query = (
+        f"WITH traces AS ({traces}),"
+        f" projected AS (SELECT list_filter(trace, lambda activity: list_contains(?::VARCHAR[],"
+        f" activity)) AS activities, list_filter(trace, lambda activity: NOT list_contains("
+        f"?::VARCHAR[], activity)) AS unmodelled, throughput_seconds FROM traces)"
+        f" SELECT activities, count(*) AS case_count,"
+        f" avg(throughput_seconds) AS mean_throughput_seconds,"
+        f" list(unmodelled) AS unmodelled_per_case, list(throughput_seconds) AS throughputs"
+        f" FROM projected GROUP BY activities ORDER BY case_count DESC, activities"
+    )
+    grouped = con.execute(query, [*parameters, modelled, modelled]).df()
+    total_cases = int(grouped["case_count"].sum())
+    checked = grouped.head(max_variants).reset_index(drop=True)
+    results = _align([tuple(variant) for variant in checked["activities"]], model)
+    checked["fitness"] = [float(result["fitness"]) for result in results]
+    checked["deviations"] = [_deviations_of(result["alignment"]) for result in results]
+    checked["is_conforming"] = checked["deviations"].map(lambda found: not found)
+    checked["activities"] = checked["activities"].map(list)
+
+    case_rows = []
+    for row in checked.itertuples():
+        for unmodelled, throughput in zip(row.unmodelled_per_case, row.throughputs, strict=True):
+            inserted = {("inserted", activity) for activity in unmodelled}
+            case_rows.append(
+                {
+                    "deviations": sorted(set(row.deviations) | inserted),
+                    "throughput_seconds": throughput,
+                }
+            )
+    cases = pd.DataFrame(case_rows, columns=["deviations", "throughput_seconds"])
+    checked_cases = int(checked["case_count"].sum())
+    fitting = cases[cases["deviations"].map(len) == 0]
+    baseline = float(fitting["throughput_seconds"].mean()) if len(fitting) else float("nan")
+    exploded = cases.explode("deviations").dropna(subset=["deviations"])
+    if exploded.empty:
+        deviations = pd.DataFrame(
+            columns=[
+                "deviation",
+                "kind",
+                "activity",
+                "case_count",
+                "case_share",
+                "mean_throughput_seconds",
+                "extra_seconds",
+            ]
+        )
+    else:
+        exploded["kind"] = exploded["deviations"].map(lambda found: found[0])
+        exploded["activity"] = exploded["deviations"].map(lambda found: found[1])
+        deviations = (
+            exploded.groupby(["kind", "activity"])
+            .agg(
+                case_count=("throughput_seconds", "size"),
+                mean_throughput_seconds=("throughput_seconds", "mean"),
+            )
+            .reset_index()
+        )
+        deviations["case_share"] = deviations["case_count"] / checked_cases
+        deviations["extra_seconds"] = deviations["mean_throughput_seconds"] - baseline
+        deviations["deviation"] = [
+            _describe(kind, activity)
+            for kind, activity in zip(deviations["kind"], deviations["activity"], strict=True)
+        ]
+        deviations = deviations.sort_values(
+            ["case_count", "deviation"], ascending=[False, True]
+        ).reset_index(drop=True)[
+            [
+                "deviation",
+                "kind",
+                "activity",
+                "case_count",
+                "case_share",
+                "mean_throughput_seconds",
+                "extra_seconds",
+            ]
+        ]
+    weights = checked["case_count"]
+    return ConformanceResult(
+        fitness=float((checked["fitness"] * weights).sum() / checked_cases)
+        if checked_cases
+        else 1.0,
+        conforming_case_share=len(fitting) / checked_cases if checked_cases else 1.0,
+        checked_case_share=checked_cases / total_cases if total_cases else 1.0,
+        variants=checked[
+            [
+                "activities",
+                "case_count",
+                "fitness",
+                "is_conforming",
+                "mean_throughput_seconds",
+                "deviations",
+            ]
+        ],
+        deviations=deviations,
+    )
