@@ -1,0 +1,313 @@
+"""Turn a generated chunk into Arrow tables with exactly the contract's columns.
+
+Events after the horizon are dropped (the log is a snapshot), rows are sorted by case,
+time and causal order, and ids are spelled: ``ORD-00000042`` for the order (case),
+``ORD-00000042-007`` for its seventh event, ``-L2``/``-S1``/``-P1``/``-R1`` for the
+order line, shipment, payment and return, ``-X1`` for its first exception, and
+``ORD-00000042/release/1`` for a middleware message's idempotency key.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from orderlens.contract import Milestone
+from orderlens.simulator.context import ChunkContext
+from orderlens.simulator.events import NONE, join_ids, numbered, seconds_to_timestamps
+
+WORKFLOW_SCHEMA = pa.schema(
+    [
+        ("event_id", pa.string()),
+        ("case_id", pa.string()),
+        ("activity", pa.string()),
+        ("event_at", pa.timestamp("us", tz="UTC")),
+        ("source_system", pa.string()),
+        ("resource", pa.string()),
+        ("resource_type", pa.string()),
+        ("channel", pa.string()),
+        ("node_id", pa.string()),
+        ("region", pa.string()),
+        ("carrier", pa.string()),
+        ("supplier", pa.string()),
+        ("order_line_id", pa.string()),
+        ("shipment_id", pa.string()),
+        ("payment_id", pa.string()),
+        ("return_id", pa.string()),
+        ("exception_id", pa.string()),
+        ("exception_type", pa.string()),
+        ("exception_stage", pa.string()),
+        ("reason_code", pa.string()),
+        ("amount", pa.float64()),
+        ("currency", pa.string()),
+        ("attributes", pa.string()),
+    ]
+)
+"""Arrow schema of the workflow-event files (the contract's ``WorkflowEvent`` fields)."""
+
+INTEGRATION_SCHEMA = pa.schema(
+    [
+        ("message_id", pa.string()),
+        ("idempotency_key", pa.string()),
+        ("correlation_id", pa.string()),
+        ("interface", pa.string()),
+        ("source_system", pa.string()),
+        ("target_system", pa.string()),
+        ("operation", pa.string()),
+        ("sent_at", pa.timestamp("us", tz="UTC")),
+        ("latency_ms", pa.float64()),
+        ("status", pa.string()),
+        ("attempt", pa.int64()),
+        ("dead_lettered", pa.bool_()),
+        ("replayed", pa.bool_()),
+        ("error_message", pa.string()),
+    ]
+)
+"""Arrow schema of the integration-event files (the contract's ``IntegrationEvent`` fields)."""
+
+EXCEPTION_TRUTH_SCHEMA = pa.schema(
+    [
+        ("exception_id", pa.string()),
+        ("case_id", pa.string()),
+        ("exception_type", pa.string()),
+        ("detected_at", pa.timestamp("us", tz="UTC")),
+        ("first_response_at", pa.timestamp("us", tz="UTC")),
+        ("resolved_at", pa.timestamp("us", tz="UTC")),
+        ("is_auto_resolved", pa.bool_()),
+        ("touches", pa.int64()),
+        ("escalations", pa.int64()),
+        ("is_reopened", pa.bool_()),
+        ("node_id", pa.string()),
+        ("carrier", pa.string()),
+        ("supplier", pa.string()),
+        ("cause", pa.string()),
+        ("caused_expedite", pa.bool_()),
+        ("caused_cancellation", pa.bool_()),
+        ("refund_amount", pa.float64()),
+    ]
+)
+"""One row per exception: its lifecycle as of the horizon and the effects it caused."""
+
+
+@dataclass(frozen=True)
+class ChunkTables:
+    """The Arrow tables of one generated chunk."""
+
+    workflow: pa.Table
+    integration: pa.Table
+    exceptions: pa.Table
+
+
+def case_ids(first_order: int, count: int) -> pa.Array:
+    """Case ids of ``count`` orders numbered from ``first_order`` (0-based)."""
+    return join_ids("ORD-", numbered(np.arange(first_order + 1, first_order + count + 1), width=8))
+
+
+def _suffix(cases: pa.Array, marker: str, numbers: np.ndarray) -> pa.Array:
+    return join_ids(cases, marker, numbered(numbers))
+
+
+def _timestamps_or_null(seconds: np.ndarray) -> pa.Array:
+    missing = np.isnan(seconds)
+    micros = np.round(np.where(missing, 0.0, seconds) * 1e6).astype(np.int64)
+    return pa.array(micros, mask=missing, type=pa.int64()).cast(pa.timestamp("us", tz="UTC"))
+
+
+def build_tables(context: ChunkContext, first_order: int, order_count: int) -> ChunkTables:
+    """Arrow tables of the chunk whose orders are numbered from ``first_order``."""
+    strings = context.strings
+    horizon = context.horizon
+    cases = case_ids(first_order, order_count)
+    workflow = context.workflow
+
+    at = workflow.column("at", np.nan, np.float64)
+    order = workflow.column("order", NONE, np.int64)
+    sequence = workflow.block_sequence()
+    keep = at <= horizon
+    rows = np.flatnonzero(keep)
+    rows = rows[np.lexsort((sequence[rows], at[rows], order[rows]))]
+
+    def codes(name: str) -> np.ndarray:
+        return workflow.column(name, NONE, np.int32)[rows]
+
+    def numbers(name: str) -> np.ndarray:
+        return workflow.column(name, NONE, np.int64)[rows]
+
+    order_rows = order[rows]
+    starts = np.flatnonzero(np.r_[True, order_rows[1:] != order_rows[:-1]]) if len(rows) else rows
+    counts = np.diff(np.r_[starts, len(rows)])
+    rank = np.arange(len(rows)) - np.repeat(starts, counts)
+    row_cases = pc.take(cases, pa.array(order_rows))
+
+    records = context.exceptions
+    exc_index = records.column("index", np.int64)
+    exc_order = records.column("order", np.int64)
+    exc_detected = records.column("detected_at", np.float64)
+    ranking = np.lexsort((exc_index, exc_detected, exc_order))
+    sorted_orders = exc_order[ranking]
+    exc_starts = (
+        np.flatnonzero(np.r_[True, sorted_orders[1:] != sorted_orders[:-1]])
+        if len(ranking)
+        else ranking
+    )
+    exc_rank = np.arange(len(ranking)) - np.repeat(
+        exc_starts, np.diff(np.r_[exc_starts, len(ranking)])
+    )
+    number_of = np.full(context.next_exception, NONE, dtype=np.int64)
+    number_of[exc_index[ranking]] = exc_rank + 1
+    event_exception = numbers("exception")
+    exception_number = np.where(
+        event_exception >= 0, number_of[np.maximum(event_exception, 0)], NONE
+    )
+
+    amount = workflow.column("amount", np.nan, np.float64)[rows]
+    has_amount = ~np.isnan(amount)
+    currency = np.where(has_amount, strings.code(context.parameters.order_lines.currency), NONE)
+    workflow_table = pa.Table.from_arrays(
+        [
+            join_ids(row_cases, "-", numbered(rank + 1, width=3)),
+            row_cases,
+            strings.decode(codes("activity")),
+            seconds_to_timestamps(at[rows]),
+            strings.decode(codes("source_system")),
+            strings.decode(codes("resource")),
+            strings.decode(codes("resource_type")),
+            strings.decode(codes("channel")),
+            strings.decode(codes("node")),
+            strings.decode(codes("region")),
+            strings.decode(codes("carrier")),
+            strings.decode(codes("supplier")),
+            _suffix(row_cases, "-L", numbers("line")),
+            _suffix(row_cases, "-S", numbers("shipment")),
+            _suffix(row_cases, "-P", numbers("payment")),
+            _suffix(row_cases, "-R", numbers("return_")),
+            _suffix(row_cases, "-X", exception_number),
+            strings.decode(codes("exception_type")),
+            strings.decode(codes("stage")),
+            strings.decode(codes("reason")),
+            pa.array(amount, mask=~has_amount),
+            strings.decode(currency),
+            strings.decode(codes("attributes")),
+        ],
+        schema=WORKFLOW_SCHEMA,
+    )
+
+    exceptions_table = _exception_truth(
+        context, cases, number_of, event_exception, codes("activity"), codes("stage"), amount
+    )
+    integration_table = _integration_table(context, cases)
+    return ChunkTables(workflow_table, integration_table, exceptions_table)
+
+
+def _exception_truth(
+    context: ChunkContext,
+    cases: pa.Array,
+    number_of: np.ndarray,
+    event_exception: np.ndarray,
+    activity: np.ndarray,
+    stage: np.ndarray,
+    amount: np.ndarray,
+) -> pa.Table:
+    strings = context.strings
+    records = context.exceptions
+    detected = records.column("detected_at", np.float64)
+    keep = np.flatnonzero(detected <= context.horizon)
+    index = records.column("index", np.int64)[keep]
+    order = records.column("order", np.int64)[keep]
+    exc_cases = pc.take(cases, pa.array(order))
+
+    effect = (event_exception >= 0) & (stage < 0)
+    size = max(context.next_exception, 1)
+    expedite = np.zeros(size, dtype=bool)
+    cancellation = np.zeros(size, dtype=bool)
+    refund = np.zeros(size)
+    expedite_code = strings.code(Milestone.SHIPMENT_EXPEDITED.value)
+    cancel_code = strings.code(Milestone.ORDER_CANCELLED.value)
+    refund_code = strings.code(Milestone.REFUND_ISSUED.value)
+    expedite[event_exception[effect & (activity == expedite_code)]] = True
+    cancellation[event_exception[effect & (activity == cancel_code)]] = True
+    refunds = effect & (activity == refund_code)
+    np.add.at(refund, event_exception[refunds], amount[refunds])
+
+    cause_names = [cause.name for cause in context.scenario.causes]
+    cause_codes = strings.codes(cause_names) if cause_names else np.zeros(0, dtype=np.int32)
+    cause = records.column("cause", np.int64)[keep]
+    cause_code = np.where(
+        cause >= 0, cause_codes[np.maximum(cause, 0)] if len(cause_codes) else NONE, NONE
+    )
+    return pa.Table.from_arrays(
+        [
+            _suffix(exc_cases, "-X", number_of[index]),
+            exc_cases,
+            strings.decode(records.column("exception_type", np.int32)[keep]),
+            seconds_to_timestamps(detected[keep]),
+            _timestamps_or_null(records.column("first_response_at", np.float64)[keep]),
+            _timestamps_or_null(records.column("resolved_at", np.float64)[keep]),
+            pa.array(records.column("is_auto_resolved", bool)[keep]),
+            pa.array(records.column("touches", np.int64)[keep]),
+            pa.array(records.column("escalations", np.int64)[keep]),
+            pa.array(records.column("is_reopened", bool)[keep]),
+            strings.decode(records.column("node", np.int32)[keep]),
+            strings.decode(records.column("carrier", np.int32)[keep]),
+            strings.decode(records.column("supplier", np.int32)[keep]),
+            strings.decode(cause_code.astype(np.int32)),
+            pa.array(expedite[index]),
+            pa.array(cancellation[index]),
+            pa.array(np.round(refund[index], 2)),
+        ],
+        schema=EXCEPTION_TRUTH_SCHEMA,
+    )
+
+
+def _integration_table(context: ChunkContext, cases: pa.Array) -> pa.Table:
+    strings = context.strings
+    buffer = context.integration
+    sent = buffer.column("sent_at").astype(np.float64)
+    order = buffer.column("order").astype(np.int64)
+    attempt = buffer.column("attempt").astype(np.int64)
+    rows = np.flatnonzero(sent <= context.horizon)
+    rows = rows[np.lexsort((attempt[rows], sent[rows], order[rows]))]
+    interface = buffer.column("interface").astype(np.int32)[rows]
+    lookup_size = int(interface.max()) + 1 if len(interface) else 1
+    source = np.full(lookup_size, NONE, dtype=np.int32)
+    target = np.full(lookup_size, NONE, dtype=np.int32)
+    operation = np.full(lookup_size, NONE, dtype=np.int32)
+    for code in np.unique(interface):
+        name = strings.decode(np.array([code]))[0].as_py()
+        route, op = name.split(":")
+        sender, receiver = route.split("->")
+        source[code], target[code], operation[code] = (
+            strings.code(sender),
+            strings.code(receiver),
+            strings.code(op),
+        )
+    row_cases = pc.take(cases, pa.array(order[rows]))
+    keys = join_ids(
+        row_cases,
+        "/",
+        strings.decode(operation[interface]),
+        "/",
+        numbered(buffer.column("instance").astype(np.int64)[rows]),
+    )
+    return pa.Table.from_arrays(
+        [
+            join_ids(keys, "#", numbered(attempt[rows])),
+            keys,
+            row_cases,
+            strings.decode(interface),
+            strings.decode(source[interface]),
+            strings.decode(target[interface]),
+            strings.decode(operation[interface]),
+            seconds_to_timestamps(sent[rows]),
+            pa.array(np.round(buffer.column("latency_ms").astype(np.float64)[rows], 1)),
+            strings.decode(buffer.column("status").astype(np.int32)[rows]),
+            pa.array(attempt[rows]),
+            pa.array(buffer.column("dead_lettered").astype(bool)[rows]),
+            pa.array(buffer.column("replayed").astype(bool)[rows]),
+            strings.decode(buffer.column("error").astype(np.int32)[rows]),
+        ],
+        schema=INTEGRATION_SCHEMA,
+    )
