@@ -15,6 +15,7 @@ COMMANDS: dict[str, str] = {
     "ingest": "ingest",
     "run": "run",
     "serve": "serve",
+    "simulate": "simulate",
 }
 """Subcommand name -> module under ``orderlens.commands`` holding its click ``command``."""
 
