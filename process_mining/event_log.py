@@ -52,6 +52,8 @@ class TimeFrameMode(StrEnum):
     """The case has at least one moment inside the frame."""
     STARTED = "started"
     """The case's first event lies inside the frame (the usual cohort of a period)."""
+    ACTIVE = "active"
+    """At least one event of the case lies inside the frame (it did something then)."""
 
 
 @dataclass(frozen=True)
@@ -180,6 +182,10 @@ def filter_time_frame(
         TimeFrameMode.CONTAINED: "started_at >= ? AND ended_at < ?",
         TimeFrameMode.INTERSECTING: "ended_at >= ? AND started_at < ?",
         TimeFrameMode.STARTED: "started_at >= ? AND started_at < ?",
+        TimeFrameMode.ACTIVE: (
+            f"case_id IN (SELECT {quoted(log.case_column)}::VARCHAR FROM {quoted(log.relation)}"
+            f" WHERE {quoted(log.timestamp_column)} >= ? AND {quoted(log.timestamp_column)} < ?)"
+        ),
     }
     return _with_filter(
         log,
