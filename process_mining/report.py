@@ -1,0 +1,526 @@
+"""The process-mining report for improvement forums: one self-contained HTML file.
+
+:func:`build_report` runs every analysis of the package on a (filtered) log and lays the
+results out as one HTML page with inline CSS and inline SVG charts, so it opens anywhere
+without a network: summary KPIs, the process map by frequency and by waiting time, top
+variants, bottlenecks, conformance to the canonical fulfillment model and its
+deviations, rework, root causes (scored against a simulator ground truth when one is
+given), the object-centric view, trends, and a period comparison. :func:`print_pdf`
+prints it with headless Chromium. Every text taken from the data is HTML-escaped.
+"""
+
+from __future__ import annotations
+
+import html
+import subprocess
+import tempfile
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from process_mining.charts import (
+    PALETTE,
+    format_duration,
+    render_bars,
+    render_process_map,
+    render_trend,
+)
+from process_mining.comparison import Period, PeriodComparison, compare_periods, get_period_kpis
+from process_mining.conformance import check_conformance
+from process_mining.event_log import EventLog, TimeFrameMode, events_query, filter_time_frame
+from process_mining.object_centric import (
+    discover_object_edges,
+    get_objects_per_case,
+    object_events_query,
+)
+from process_mining.process_maps import (
+    discover_process_edges,
+    get_bottlenecks,
+    get_endpoint_activities,
+)
+from process_mining.rework import get_ping_pong, get_rework
+from process_mining.root_causes import (
+    STAGED_INTEGRATION_EVENTS,
+    get_root_causes,
+    read_ground_truth,
+    score_root_causes,
+    slow_cases,
+)
+from process_mining.throughput import get_throughput_distribution, get_throughput_trend
+from process_mining.variants import discover_variants
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_FLAGS = (
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+)
+
+_CSS = """
+body{font-family:Helvetica,Arial,sans-serif;color:#1d2733;margin:0;background:#f5f7fa}
+main{max-width:1100px;margin:0 auto;padding:24px 32px 48px;background:#fff}
+h1{font-size:26px;margin:0 0 4px;color:#1f4e79}
+h2{font-size:19px;margin:34px 0 10px;padding-bottom:4px;border-bottom:2px solid #1f4e79;
+color:#1f4e79;page-break-after:avoid}
+h3{font-size:15px;margin:18px 0 6px}
+.subtitle{color:#5a6b7d;margin:0 0 18px}
+.kpis{display:grid;grid-template-columns:repeat(4,1fr);gap:10px}
+.kpi{border:1px solid #d6dee8;border-radius:6px;padding:10px 12px;background:#f8fafc}
+.kpi .value{font-size:22px;font-weight:bold;color:#1f4e79}
+.kpi .label{font-size:12px;color:#5a6b7d}
+table{border-collapse:collapse;width:100%;font-size:12px;margin:6px 0 10px}
+th{background:#eaf1f8;text-align:left;padding:5px 6px;border-bottom:1px solid #b8c7d9}
+td{padding:4px 6px;border-bottom:1px solid #e6ebf1;vertical-align:top}
+td.num,th.num{text-align:right;font-variant-numeric:tabular-nums}
+tr.notable td{background:#fdf0e6}
+.good{color:#2e7d32;font-weight:bold}.bad{color:#c55a11;font-weight:bold}
+.note{color:#5a6b7d;font-size:12px}
+.maps{display:grid;grid-template-columns:1fr 1fr;gap:14px}
+.maps figure{margin:0;border:1px solid #d6dee8;border-radius:6px;padding:6px;text-align:center}
+figcaption{font-size:12px;color:#5a6b7d;margin-bottom:4px}
+svg.process-map{width:100%;height:auto;max-height:900px}
+svg.bars,svg.trend{width:100%;height:auto;font-size:11px;font-family:Helvetica,Arial}
+.variant{font-size:11px;color:#334}
+.pill{display:inline-block;background:#eaf1f8;border-radius:3px;padding:0 4px;margin:1px}
+@media print{body{background:#fff}main{padding:0 8px}h2{page-break-before:auto}
+.maps{grid-template-columns:1fr 1fr}section{page-break-inside:auto}}
+"""
+
+
+@dataclass(frozen=True)
+class ReportRequest:
+    """What to report on.
+
+    Attributes:
+        title: Heading of the report.
+        period: Analyse the cases started in this period (``None``: the whole log).
+        compare_to: Put this period beside ``period`` (the "before" of a change).
+        ground_truth: A simulator ``ground_truth.json`` to score root causes against.
+        integration_relation: Middleware attempts for the ``interface`` dimension.
+    """
+
+    title: str = "Order fulfillment: process mining report"
+    period: Period | None = None
+    compare_to: Period | None = None
+    ground_truth: Path | None = None
+    integration_relation: str | None = STAGED_INTEGRATION_EVENTS
+
+
+def _escape(value: object) -> str:
+    return html.escape(str(value))
+
+
+def _table(frame: pd.DataFrame, columns: dict[str, str], *, numeric: set[str]) -> str:
+    """An HTML table of ``frame``; ``columns`` maps column -> header; every cell escaped.
+
+    A boolean ``is_notable`` column, if present, highlights its rows.
+    """
+    head = "".join(
+        f"<th class='{'num' if name in numeric else ''}'>{_escape(title)}</th>"
+        for name, title in columns.items()
+    )
+    rows = []
+    for record in frame.to_dict("records"):
+        cells = "".join(
+            f"<td class='{'num' if name in numeric else ''}'>{_escape(record[name])}</td>"
+            for name in columns
+        )
+        notable = " class='notable'" if record.get("is_notable") else ""
+        rows.append(f"<tr{notable}>{cells}</tr>")
+    if not rows:
+        rows.append(f"<tr><td colspan='{len(columns)}' class='note'>none</td></tr>")
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
+
+
+def _percent(value: float) -> str:
+    return "-" if pd.isna(value) else f"{value:.1%}"
+
+
+def _kpi_cards(items: list[tuple[str, str]]) -> str:
+    cards = "".join(
+        f"<div class='kpi'><div class='value'>{_escape(value)}</div>"
+        f"<div class='label'>{_escape(label)}</div></div>"
+        for label, value in items
+    )
+    return f"<div class='kpis'>{cards}</div>"
+
+
+def _section(title: str, body: str, *, intro: str = "") -> str:
+    lead = f"<p class='note'>{_escape(intro)}</p>" if intro else ""
+    return f"<section><h2>{_escape(title)}</h2>{lead}{body}</section>"
+
+
+def _variants_section(variants: pd.DataFrame) -> str:
+    top = variants.head(10).copy()
+    top["path"] = [
+        "".join(f"<span class='pill'>{_escape(step)}</span>" for step in steps)
+        for steps in top["activities"]
+    ]
+    rows = "".join(
+        f"<tr><td class='num'>{rank}</td><td class='variant'>{row.path}</td>"
+        f"<td class='num'>{row.case_count:,}</td><td class='num'>{_percent(row.case_share)}</td>"
+        f"<td class='num'>{_percent(row.cumulative_share)}</td>"
+        f"<td class='num'>{_escape(format_duration(row.median_throughput_seconds))}</td></tr>"
+        for rank, row in enumerate(top.itertuples(), start=1)
+    )
+    coverage = variants["cumulative_share"].iloc[min(9, len(variants) - 1)] if len(variants) else 0
+    return _section(
+        "Top variants",
+        "<table><thead><tr><th class='num'>#</th><th>Path</th><th class='num'>Orders</th>"
+        "<th class='num'>Share</th><th class='num'>Cumulative</th>"
+        f"<th class='num'>Median time</th></tr></thead><tbody>{rows}</tbody></table>",
+        intro=f"{len(variants):,} distinct paths; the ten most frequent cover "
+        f"{_percent(coverage)} of orders.",
+    )
+
+
+def _comparison_section(comparison: PeriodComparison) -> str:
+    before, after = comparison.before, comparison.after
+    kpis = comparison.kpis.copy()
+    kpis["before_text"] = kpis["before"].map(lambda value: f"{value:,.1f}")
+    kpis["after_text"] = kpis["after"].map(lambda value: f"{value:,.1f}")
+    kpis["change_text"] = kpis["change"].map(
+        lambda value: "-" if pd.isna(value) else f"{value:+.0%}"
+    )
+    edges = comparison.edges[comparison.edges["is_notable"]].head(12).copy()
+    edges["edge"] = edges["source_activity"] + " → " + edges["target_activity"]
+    edges["before_text"] = edges["median_wait_before"].map(format_duration)
+    edges["after_text"] = edges["median_wait_after"].map(format_duration)
+    edges["change_text"] = edges["wait_change"].map(
+        lambda value: "-" if pd.isna(value) else f"{value:+.0%}"
+    )
+    variants = comparison.variants[comparison.variants["is_notable"]].head(8).copy()
+    variants["before_text"] = variants["share_before"].map(_percent)
+    variants["after_text"] = variants["share_after"].map(_percent)
+    variants["change_text"] = variants["share_change"].map(lambda value: f"{value * 100:+.1f} pt")
+    labels = {"before_text": before.label, "after_text": after.label, "change_text": "Change"}
+    body = (
+        "<h3>Headline figures</h3>"
+        + _table(kpis, {"kpi": "KPI", **labels}, numeric=set(labels))
+        + "<h3>Handovers whose median wait changed notably</h3>"
+        + _table(edges, {"edge": "Edge", **labels}, numeric=set(labels))
+        + "<h3>Paths whose share changed notably</h3>"
+        + _table(variants, {"variant": "Path", **labels}, numeric=set(labels))
+    )
+    return _section(
+        "Period comparison",
+        body,
+        intro=f"Orders started in {before.label} ({before.start:%Y-%m-%d} .. "
+        f"{before.end:%Y-%m-%d}) against {after.label} ({after.start:%Y-%m-%d} .. "
+        f"{after.end:%Y-%m-%d}); highlighted rows changed by 20 % or more.",
+    )
+
+
+def build_report(
+    con: duckdb.DuckDBPyConnection, log: EventLog, request: ReportRequest | None = None
+) -> str:
+    """Run every analysis on ``log`` and return the report as one HTML document."""
+    request = request or ReportRequest()
+    analysed = log
+    if request.period is not None:
+        analysed = filter_time_frame(
+            log, start=request.period.start, end=request.period.end, mode=TimeFrameMode.STARTED
+        )
+    kpis = get_period_kpis(con, analysed)
+    if not kpis["cases"]:
+        raise ValueError("no case in the analysed period: nothing to report")
+    edges = discover_process_edges(con, analysed)
+    endpoints = get_endpoint_activities(con, analysed)
+    variants = discover_variants(con, analysed)
+    bottlenecks = get_bottlenecks(con, analysed, top=10)
+    conformance = check_conformance(con, analysed)
+    rework = get_rework(con, analysed)
+    ping_pong = get_ping_pong(con, analysed)
+    distribution = get_throughput_distribution(con, analysed)
+    trend = get_throughput_trend(con, analysed)
+    slow = get_root_causes(
+        con,
+        analysed,
+        outcome=slow_cases(quantile=0.9),
+        integration_relation=request.integration_relation,
+    )
+    object_query, object_parameters = object_events_query(analysed)
+    object_edges = discover_object_edges(con, object_query, object_parameters)
+    objects = get_objects_per_case(con, analysed)
+
+    events, parameters = events_query(analysed)
+    rework_cases, started, ended = con.execute(
+        f"SELECT (SELECT count(DISTINCT case_id) FROM (SELECT case_id FROM ({events})"
+        f" GROUP BY case_id, activity HAVING count(*) > 1)), min(event_at), max(event_at)"
+        f" FROM ({events})",
+        [*parameters, *parameters],
+    ).fetchone()
+
+    sections = [
+        _section(
+            "Summary",
+            _kpi_cards(
+                [
+                    ("orders", f"{int(kpis['cases']):,}"),
+                    ("events per order", f"{kpis['events per case']:.1f}"),
+                    ("distinct paths (variants)", f"{int(kpis['variants']):,}"),
+                    ("median throughput time", format_duration(distribution.quantiles[0.5])),
+                    ("90th percentile throughput", format_duration(distribution.quantiles[0.9])),
+                    ("fit with the designed process", _percent(conformance.fitness)),
+                    ("orders following it exactly", _percent(conformance.conforming_case_share)),
+                    ("orders with rework", _percent(rework_cases / kpis["cases"])),
+                ]
+            ),
+        ),
+        _section(
+            "Process map",
+            "<div class='maps'><figure><figcaption>Frequency: orders passing each handover"
+            "</figcaption>"
+            + render_process_map(edges, endpoints, performance=False)
+            + "</figure><figure><figcaption>Performance: median wait on each handover"
+            "</figcaption>"
+            + render_process_map(edges, endpoints, performance=True)
+            + "</figure></div>",
+            intro="The 45 most frequent handovers; boxes give how many times each step ran.",
+        ),
+        _variants_section(variants),
+        _section(
+            "Bottlenecks",
+            render_bars(
+                [
+                    f"{s} → {t}"
+                    for s, t in zip(
+                        bottlenecks["source_activity"], bottlenecks["target_activity"], strict=True
+                    )
+                ],
+                list(bottlenecks["total_wait_seconds"] / 3600),
+                value_text=[
+                    f"{share:.0%} of all waiting · median {format_duration(median)} · "
+                    f"p95 {format_duration(p95)}"
+                    for share, median, p95 in zip(
+                        bottlenecks["share_of_waiting"],
+                        bottlenecks["median_wait_seconds"],
+                        bottlenecks["p95_wait_seconds"],
+                        strict=True,
+                    )
+                ],
+                color=PALETTE[3],
+            ),
+            intro="Handovers ranked by the order-hours of waiting they add in total "
+            "(frequency times mean wait): shortening the first ones saves the most.",
+        ),
+        _section(
+            "Conformance to the designed process",
+            _kpi_cards(
+                [
+                    ("alignment fitness", _percent(conformance.fitness)),
+                    ("orders conforming exactly", _percent(conformance.conforming_case_share)),
+                    ("orders checked", _percent(conformance.checked_case_share)),
+                    ("deviation kinds", f"{len(conformance.deviations):,}"),
+                ]
+            )
+            + "<h3>Deviations</h3>"
+            + _table(
+                conformance.deviations.head(15).assign(
+                    share=lambda frame: frame["case_share"].map(_percent),
+                    extra=lambda frame: frame["extra_seconds"].map(format_duration),
+                ),
+                {
+                    "deviation": "Deviation",
+                    "case_count": "Orders",
+                    "share": "Share",
+                    "extra": "Extra time vs conforming",
+                },
+                numeric={"case_count", "share", "extra"},
+            ),
+            intro="Against the canonical fulfillment workflow (intake, sourcing, allocation, "
+            "release, execution, shipment or pickup, settlement, return), aligned per path "
+            "and weighted by orders. Exception-handling steps count as extra steps.",
+        ),
+        _section(
+            "Rework and loops",
+            _table(
+                rework.head(12).assign(share=lambda frame: frame["rework_share"].map(_percent)),
+                {
+                    "activity": "Activity repeated",
+                    "rework_cases": "Orders repeating it",
+                    "share": "Of orders doing it",
+                    "extra_executions": "Extra executions",
+                },
+                numeric={"rework_cases", "share", "extra_executions"},
+            )
+            + "<h3>Ping-pong (A → B → A)</h3>"
+            + _table(
+                ping_pong.head(8),
+                {
+                    "first": "Back to",
+                    "second": "After",
+                    "case_count": "Orders",
+                    "occurrences": "Times",
+                },
+                numeric={"case_count", "occurrences"},
+            ),
+        ),
+        _root_cause_section(con, log, slow, request),
+        _section(
+            "Objects: lines, shipments, payments, returns, exceptions",
+            _table(
+                objects,
+                {
+                    "object_type": "Object",
+                    "orders": "Orders having one",
+                    "objects": "Objects",
+                    "orders_with_several": "Orders with several",
+                    "max_per_order": "Most per order",
+                },
+                numeric={"orders", "objects", "orders_with_several", "max_per_order"},
+            )
+            + "<h3>Shipment flow (per shipment, not per order)</h3>"
+            + _table(
+                object_edges[object_edges["object_type"] == "shipment"]
+                .head(10)
+                .assign(median=lambda frame: frame["median_wait_seconds"].map(format_duration)),
+                {
+                    "source_activity": "From",
+                    "target_activity": "To",
+                    "frequency": "Times",
+                    "object_count": "Shipments",
+                    "median": "Median wait",
+                },
+                numeric={"frequency", "object_count", "median"},
+            ),
+            intro="Each object follows its own path: a split order has two shipments "
+            "each dispatched, a retried payment is authorized twice.",
+        ),
+        _section(
+            "Trends",
+            render_trend(trend)
+            + "<p class='note'>Bars: orders created per day. Line: their median throughput "
+            "time (orders created late in the log may still be open).</p>",
+        ),
+    ]
+    if request.compare_to is not None:
+        after = request.period or Period(
+            "analysed period", started, ended + pd.Timedelta(seconds=1)
+        )
+        sections.append(
+            _comparison_section(compare_periods(con, log, before=request.compare_to, after=after))
+        )
+    scope = (
+        f"orders started {request.period.start:%Y-%m-%d} .. {request.period.end:%Y-%m-%d}"
+        if request.period
+        else f"all orders, {started:%Y-%m-%d} .. {ended:%Y-%m-%d}"
+    )
+    filters = "; ".join(analysed.describe_filters()) or "none"
+    generated = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    return (
+        "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>"
+        f"<title>{_escape(request.title)}</title><style>{_CSS}</style></head><body><main>"
+        f"<h1>{_escape(request.title)}</h1>"
+        f"<p class='subtitle'>{_escape(scope)} · filters: {_escape(filters)} · "
+        f"generated {_escape(generated)}</p>" + "".join(sections) + "</main></body></html>"
+    )
+
+
+def _root_cause_section(
+    con: duckdb.DuckDBPyConnection, log: EventLog, slow: pd.DataFrame, request: ReportRequest
+) -> str:
+    """Slow-order associations, and injected causes scored on the whole ``log`` (each
+    cause is analysed in its own window, whatever period the report covers)."""
+
+    def numeric_view(frame: pd.DataFrame) -> pd.DataFrame:
+        return frame.assign(
+            support_text=frame["support"].map(_percent),
+            confidence_text=frame["confidence"].map(_percent),
+            lift_text=frame["lift"].map(lambda value: f"{value:.2f}"),
+            delay_text=frame["delay_seconds"].map(format_duration),
+        )
+
+    columns = {
+        "dimension": "Dimension",
+        "value": "Value",
+        "case_count": "Orders",
+        "support_text": "Support",
+        "confidence_text": "Slow among them",
+        "lift_text": "Lift",
+        "delay_text": "Extra time",
+    }
+    numeric = {"case_count", "support_text", "confidence_text", "lift_text", "delay_text"}
+    body = "<h3>What slow orders have in common</h3>" + _table(
+        numeric_view(slow.head(10)), columns, numeric=numeric
+    )
+    body += "<p class='note'>Slow = the slowest 10 % of orders. Lift 2 means twice as "
+    body += "likely to be slow as the average order. Values carried by fewer than 20 orders "
+    body += "are left out.</p>"
+    if request.ground_truth is not None:
+        causes = read_ground_truth(request.ground_truth)
+        scores = score_root_causes(
+            con, log, causes, integration_relation=request.integration_relation
+        )
+        scores = scores.assign(
+            rank_text=scores["rank"].map(
+                lambda rank: "not found" if pd.isna(rank) else f"#{int(rank)}"
+            ),
+            found=scores["in_top_three"].map(lambda found: "yes" if found else "no"),
+        )
+        body += (
+            "<h3>Injected causes (simulator ground truth) and where the analysis ranks them</h3>"
+        )
+        body += _table(
+            scores,
+            {
+                "cause": "Cause",
+                "dimension": "Dimension",
+                "values": "Values",
+                "effect": "Effect analysed",
+                "rank_text": "Rank",
+                "found": "Top three",
+                "top_rule": "Rule found",
+            },
+            numeric={"rank_text"},
+        )
+    return _section(
+        "Root causes",
+        body,
+        intro="Which channels, nodes, carriers, suppliers, regions and failing interfaces "
+        "go with slow orders: support, confidence, lift and the extra time they carry.",
+    )
+
+
+def write_report(report_html: str, path: Path) -> Path:
+    """Write the report to ``path`` (folders created) atomically and return the path."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_name(path.name + ".partial")
+    partial.write_text(report_html, encoding="utf-8")
+    partial.replace(path)
+    return path
+
+
+def print_pdf(html_path: Path, pdf_path: Path, *, chromium: str = CHROMIUM) -> Path:
+    """Print the HTML report to PDF with headless Chromium (a fresh profile, no network).
+
+    Raises:
+        RuntimeError: Chromium failed or wrote no PDF (its output included).
+    """
+    pdf_path = Path(pdf_path).resolve()
+    pdf_path.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="orderlens-chromium-") as profile:
+        result = subprocess.run(
+            [
+                chromium,
+                *CHROMIUM_FLAGS,
+                f"--user-data-dir={profile}",
+                "--no-pdf-header-footer",
+                f"--print-to-pdf={pdf_path}",
+                Path(html_path).resolve().as_uri(),
+            ],
+            capture_output=True,
+            text=True,
+            timeout=180,
+        )
+    if result.returncode != 0 or not pdf_path.exists() or pdf_path.stat().st_size == 0:
+        raise RuntimeError(f"chromium could not print {html_path}: {result.stderr[-2000:]}")
+    return pdf_path
