@@ -43,6 +43,22 @@ class StringTable:
         """Codes of ``values`` as an int32 array (a lookup table for ``take``)."""
         return np.array([self.code(value) for value in values], dtype=np.int32)
 
+    def encode(self, codes: np.ndarray) -> pa.DictionaryArray:
+        """Dictionary-encoded strings for ``codes`` (only the values used); ``NONE`` is null.
+
+        Writing a dictionary array to Parquet skips materialising millions of repeated
+        strings, which is what keeps the simulator fast at scale.
+        """
+        codes = np.asarray(codes, dtype=np.int32)
+        present = codes >= 0
+        counts = np.bincount(codes[present], minlength=len(self._values))
+        used = np.flatnonzero(counts)
+        position = np.full(len(self._values) + 1, NONE, dtype=np.int32)
+        position[used] = np.arange(len(used), dtype=np.int32)
+        indices = pa.array(position[codes], mask=~present)
+        dictionary = pa.array([self._values[code] for code in used], type=pa.string())
+        return pa.DictionaryArray.from_arrays(indices, dictionary)
+
     def decode(self, codes: np.ndarray) -> pa.Array:
         """Strings for ``codes``; ``NONE`` becomes null."""
         codes = np.asarray(codes, dtype=np.int32)

@@ -19,7 +19,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from orderlens.simulator.tables import WORKFLOW_SCHEMA
+from orderlens.simulator.tables import WORKFLOW_SCHEMA, plain
 
 _XES_HEADER = """<?xml version="1.0" encoding="UTF-8" ?>
 <log xes.version="1.0" xes.features="nested-attributes" xmlns="http://www.xes-standard.org/">
@@ -84,6 +84,7 @@ class XesSink:
         """Append the traces of one chunk (rows sorted by case, whole cases)."""
         if table.num_rows == 0:
             return
+        table = plain(table)
         parts: list[pa.Array | str] = []
         for field in WORKFLOW_SCHEMA:
             if field.name == "case_id":
@@ -140,6 +141,7 @@ class OcelSink:
 
     def write(self, table: pa.Table) -> None:
         """Append the events and objects of one chunk."""
+        table = plain(table)
         times = _iso(table["event_at"].combine_chunks()).to_pylist()
         rows = table.to_pylist()
         objects: dict[str, dict[str, object]] = {}

@@ -65,8 +65,7 @@ class GroundTruthCollector:
             (self.interfaces, tables.integration, "interface"),
             (self.statuses, tables.integration, "status"),
         ):
-            for entry in pc.value_counts(table[column]).to_pylist():
-                counter[entry["values"]] += entry["counts"]
+            counter.update(_value_counts(table[column]))
         self.dead_letters += int(pc.sum(tables.integration["dead_lettered"]).as_py() or 0)
         self.replays += int(pc.sum(tables.integration["replayed"]).as_py() or 0)
 
@@ -153,6 +152,27 @@ class GroundTruthCollector:
                 "in_cause_scope": int(rows["cause"].notna().sum()),
             }
         return result
+
+
+def _value_counts(column: pa.ChunkedArray) -> dict[str, int]:
+    """Occurrences of each value of a (dictionary-encoded or plain) string column."""
+    counts: Counter[str] = Counter()
+    for chunk in column.chunks:
+        if pa.types.is_dictionary(chunk.type):
+            frequency = np.bincount(
+                chunk.indices.to_numpy(zero_copy_only=False), minlength=len(chunk.dictionary)
+            )
+            counts.update(
+                {
+                    value: int(n)
+                    for value, n in zip(chunk.dictionary.to_pylist(), frequency, strict=True)
+                    if n
+                }
+            )
+        else:
+            for entry in pc.value_counts(chunk).to_pylist():
+                counts[entry["values"]] += entry["counts"]
+    return counts
 
 
 def _mean(values: pd.Series) -> float | None:

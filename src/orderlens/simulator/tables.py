@@ -68,6 +68,72 @@ INTEGRATION_SCHEMA = pa.schema(
 )
 """Arrow schema of the integration-event files (the contract's ``IntegrationEvent`` fields)."""
 
+_DICTIONARY_COLUMNS = frozenset(
+    {
+        "case_id",
+        "correlation_id",
+        "activity",
+        "source_system",
+        "target_system",
+        "resource",
+        "resource_type",
+        "channel",
+        "node_id",
+        "region",
+        "carrier",
+        "supplier",
+        "exception_type",
+        "exception_stage",
+        "reason_code",
+        "currency",
+        "attributes",
+        "order_line_id",
+        "shipment_id",
+        "payment_id",
+        "return_id",
+        "exception_id",
+        "interface",
+        "operation",
+        "status",
+        "error_message",
+    }
+)
+"""Low-cardinality columns kept dictionary-encoded from generation to the Parquet file."""
+
+
+def dictionary_schema(schema: pa.Schema) -> pa.Schema:
+    """``schema`` with its low-cardinality string columns dictionary-encoded."""
+    return pa.schema(
+        [
+            pa.field(field.name, pa.dictionary(pa.int32(), pa.string()))
+            if field.name in _DICTIONARY_COLUMNS
+            else field
+            for field in schema
+        ]
+    )
+
+
+WORKFLOW_FILE_SCHEMA = dictionary_schema(WORKFLOW_SCHEMA)
+"""``WORKFLOW_SCHEMA`` with repeated strings dictionary-encoded (same values)."""
+
+INTEGRATION_FILE_SCHEMA = dictionary_schema(INTEGRATION_SCHEMA)
+"""``INTEGRATION_SCHEMA`` with repeated strings dictionary-encoded (same values)."""
+
+
+def plain(table: pa.Table) -> pa.Table:
+    """``table`` with dictionary-encoded columns decoded to plain strings."""
+    return table.cast(
+        pa.schema(
+            [
+                pa.field(field.name, field.type.value_type)
+                if pa.types.is_dictionary(field.type)
+                else field
+                for field in table.schema
+            ]
+        )
+    )
+
+
 EXCEPTION_TRUTH_SCHEMA = pa.schema(
     [
         ("exception_id", pa.string()),
@@ -108,6 +174,25 @@ def case_ids(first_order: int, count: int) -> pa.Array:
 
 def _suffix(cases: pa.Array, marker: str, numbers: np.ndarray) -> pa.Array:
     return join_ids(cases, marker, numbered(numbers))
+
+
+def _object_ids(
+    cases: pa.Array, order: np.ndarray, marker: str, numbers: np.ndarray
+) -> pa.DictionaryArray:
+    """Ids ``<case><marker><number>`` of the objects rows refer to (null where < 0).
+
+    Most rows refer to no line, shipment, payment, return or exception, and many rows
+    refer to the same one, so each distinct id is spelled once, as a dictionary entry.
+    """
+    present = numbers >= 0
+    key = order[present] * 100_000 + numbers[present]
+    distinct, position = np.unique(key, return_inverse=True)
+    values = join_ids(
+        pc.take(cases, pa.array(distinct // 100_000)), marker, numbered(distinct % 100_000)
+    )
+    indices = np.full(len(numbers), NONE, dtype=np.int32)
+    indices[present] = position
+    return pa.DictionaryArray.from_arrays(pa.array(indices, mask=~present), values)
 
 
 def _timestamps_or_null(seconds: np.ndarray) -> pa.Array:
@@ -169,30 +254,30 @@ def build_tables(context: ChunkContext, first_order: int, order_count: int) -> C
     workflow_table = pa.Table.from_arrays(
         [
             join_ids(row_cases, "-", numbered(rank + 1, width=3)),
-            row_cases,
-            strings.decode(codes("activity")),
+            pa.DictionaryArray.from_arrays(pa.array(order_rows.astype(np.int32)), cases),
+            strings.encode(codes("activity")),
             seconds_to_timestamps(at[rows]),
-            strings.decode(codes("source_system")),
-            strings.decode(codes("resource")),
-            strings.decode(codes("resource_type")),
-            strings.decode(codes("channel")),
-            strings.decode(codes("node")),
-            strings.decode(codes("region")),
-            strings.decode(codes("carrier")),
-            strings.decode(codes("supplier")),
-            _suffix(row_cases, "-L", numbers("line")),
-            _suffix(row_cases, "-S", numbers("shipment")),
-            _suffix(row_cases, "-P", numbers("payment")),
-            _suffix(row_cases, "-R", numbers("return_")),
-            _suffix(row_cases, "-X", exception_number),
-            strings.decode(codes("exception_type")),
-            strings.decode(codes("stage")),
-            strings.decode(codes("reason")),
+            strings.encode(codes("source_system")),
+            strings.encode(codes("resource")),
+            strings.encode(codes("resource_type")),
+            strings.encode(codes("channel")),
+            strings.encode(codes("node")),
+            strings.encode(codes("region")),
+            strings.encode(codes("carrier")),
+            strings.encode(codes("supplier")),
+            _object_ids(cases, order_rows, "-L", numbers("line")),
+            _object_ids(cases, order_rows, "-S", numbers("shipment")),
+            _object_ids(cases, order_rows, "-P", numbers("payment")),
+            _object_ids(cases, order_rows, "-R", numbers("return_")),
+            _object_ids(cases, order_rows, "-X", exception_number),
+            strings.encode(codes("exception_type")),
+            strings.encode(codes("stage")),
+            strings.encode(codes("reason")),
             pa.array(amount, mask=~has_amount),
-            strings.decode(currency),
-            strings.decode(codes("attributes")),
+            strings.encode(currency),
+            strings.encode(codes("attributes")),
         ],
-        schema=WORKFLOW_SCHEMA,
+        schema=WORKFLOW_FILE_SCHEMA,
     )
 
     exceptions_table = _exception_truth(
@@ -296,18 +381,18 @@ def _integration_table(context: ChunkContext, cases: pa.Array) -> pa.Table:
         [
             join_ids(keys, "#", numbered(attempt[rows])),
             keys,
-            row_cases,
-            strings.decode(interface),
-            strings.decode(source[interface]),
-            strings.decode(target[interface]),
-            strings.decode(operation[interface]),
+            pa.DictionaryArray.from_arrays(pa.array(order[rows].astype(np.int32)), cases),
+            strings.encode(interface),
+            strings.encode(source[interface]),
+            strings.encode(target[interface]),
+            strings.encode(operation[interface]),
             seconds_to_timestamps(sent[rows]),
             pa.array(np.round(buffer.column("latency_ms").astype(np.float64)[rows], 1)),
-            strings.decode(buffer.column("status").astype(np.int32)[rows]),
+            strings.encode(buffer.column("status").astype(np.int32)[rows]),
             pa.array(attempt[rows]),
             pa.array(buffer.column("dead_lettered").astype(bool)[rows]),
             pa.array(buffer.column("replayed").astype(bool)[rows]),
-            strings.decode(buffer.column("error").astype(np.int32)[rows]),
+            strings.encode(buffer.column("error").astype(np.int32)[rows]),
         ],
-        schema=INTEGRATION_SCHEMA,
+        schema=INTEGRATION_FILE_SCHEMA,
     )

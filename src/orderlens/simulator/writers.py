@@ -18,7 +18,13 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
 from orderlens.simulator.config import OutputFormat
-from orderlens.simulator.tables import INTEGRATION_SCHEMA, WORKFLOW_SCHEMA, ChunkTables
+from orderlens.simulator.tables import (
+    INTEGRATION_SCHEMA,
+    WORKFLOW_SCHEMA,
+    ChunkTables,
+    dictionary_schema,
+    plain,
+)
 
 WORKFLOW_STEM = "workflow_events"
 INTEGRATION_STEM = "integration_events"
@@ -39,10 +45,19 @@ class ParquetSink:
 
     def __init__(self, path: Path, schema: pa.Schema) -> None:
         self.path = path
-        self._writer = pq.ParquetWriter(path, schema, compression="zstd", compression_level=1)
+        self._writer = pq.ParquetWriter(
+            path,
+            dictionary_schema(schema),
+            compression="zstd",
+            compression_level=1,
+            store_schema=False,
+        )
 
     def write(self, table: pa.Table) -> None:
-        """Append one chunk as a row group."""
+        """Append one chunk as a row group (strings stay dictionary-encoded).
+
+        The Arrow schema is not stored, so readers see plain strings, as the contract says.
+        """
         self._writer.write_table(table)
 
     def close(self) -> Path:
@@ -60,7 +75,7 @@ class CsvSink:
 
     def write(self, table: pa.Table) -> None:
         """Append one chunk."""
-        self._writer.write_table(_timestamps_as_text(table))
+        self._writer.write_table(_timestamps_as_text(plain(table)))
 
     def close(self) -> Path:
         """Close the file."""
@@ -77,7 +92,7 @@ class JsonLinesSink:
 
     def write(self, table: pa.Table) -> None:
         """Append one chunk."""
-        text = _timestamps_as_text(table).to_pandas().to_json(orient="records", lines=True)
+        text = _timestamps_as_text(plain(table)).to_pandas().to_json(orient="records", lines=True)
         if text:
             self._handle.write(text if text.endswith("\n") else text + "\n")
 
