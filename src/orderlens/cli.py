@@ -13,6 +13,7 @@ import click
 
 COMMANDS: dict[str, str] = {
     "ingest": "ingest",
+    "report": "report",
     "run": "run",
     "serve": "serve",
     "simulate": "simulate",
