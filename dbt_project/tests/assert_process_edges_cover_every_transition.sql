@@ -1,0 +1,26 @@
+-- Reconciliation: the edges add up to one transition per event that has a successor.
+with
+
+events as (
+
+    select
+        count(*) as event_count,
+        count(distinct case_id) as case_count
+
+    from {{ ref('stg_raw__workflow_events') }}
+
+),
+
+edges as (
+
+    select coalesce(sum(frequency), 0) as transitions from {{ ref('agg_process_edges') }}
+
+)
+
+select
+    events.event_count - events.case_count as expected_transitions,
+    edges.transitions
+
+from events
+cross join edges
+where events.event_count - events.case_count <> edges.transitions
