@@ -4,31 +4,54 @@ Built by a function decorated with ``@dg.definitions`` so nothing (the dbt manif
 the environment) is read when the module is imported, only when Dagster loads it.
 """
 
-from __future__ import annotations
+import os
 
 import dagster as dg
 
 from orchestration.defs.ingestion.assets import raw_events, reference_tables
-from orchestration.defs.mining.assets import mining_variants
-from orchestration.defs.mining.checks import variant_cases_add_up
+from orchestration.defs.mining.assets import (
+    mining_conformance,
+    mining_report,
+    mining_root_causes,
+    mining_variants,
+)
+from orchestration.defs.mining.checks import conformance_fitness_is_a_share, variant_cases_add_up
 from orchestration.defs.resources import orderlens_resource
 from orchestration.defs.serving.assets import build_serving_copy_asset
 from orchestration.defs.transform.assets import build_dbt_assets, dbt_cli_resource, dbt_project
+from orderlens.settings import DATA_DIR_VARIABLE, Settings
 
 
 def build_definitions() -> dg.Definitions:
     """Assemble the asset graph: inbox -> raw -> dbt models -> mining -> serving copy.
 
-    The in-process executor is chosen on purpose: on two cores the multiprocess
-    executor costs seconds per step, more than most steps take.
+    dbt's profile reads ``ORDERLENS_DATA_DIR`` even to parse the project, so it is set
+    here to the settings' default when the caller has not set it. The in-process
+    executor is chosen on purpose: on two cores the multiprocess executor costs seconds
+    per step, more than most steps take.
     """
+    settings = Settings.from_env()
+    os.environ.setdefault(DATA_DIR_VARIABLE, str(settings.data_dir))
     project = dbt_project()
     dbt_models = build_dbt_assets(project)
-    published = [key for key in dbt_models.keys if key.path[0] == "marts"] + [mining_variants.key]
+    published = [key for key in dbt_models.keys if key.path[0] == "marts"] + [
+        mining_variants.key,
+        *mining_conformance.keys,
+        mining_root_causes.key,
+    ]
     serving_copy = build_serving_copy_asset(published)
     return dg.Definitions(
-        assets=[reference_tables, raw_events, dbt_models, mining_variants, serving_copy],
-        asset_checks=[variant_cases_add_up],
+        assets=[
+            reference_tables,
+            raw_events,
+            dbt_models,
+            mining_variants,
+            mining_conformance,
+            mining_root_causes,
+            mining_report,
+            serving_copy,
+        ],
+        asset_checks=[variant_cases_add_up, conformance_fitness_is_a_share],
         resources={"orderlens": orderlens_resource(), "dbt": dbt_cli_resource(project)},
         executor=dg.in_process_executor,
     )

@@ -43,7 +43,7 @@ def published_demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Publish
     simulation_dir = settings.inbox_dir / "demo"
     simulate(
         SimulationConfig(
-            orders=DEMO_ORDERS, scenario="baseline", seed=DEMO_SEED, out=simulation_dir
+            orders=DEMO_ORDERS, scenario="baseline", seed=DEMO_SEED, out_dir=simulation_dir
         )
     )
     saved_environment = dict(os.environ)

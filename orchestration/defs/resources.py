@@ -1,7 +1,5 @@
 """The Dagster resource that carries orderlens's one settings value into assets."""
 
-from __future__ import annotations
-
 from dataclasses import replace
 from pathlib import Path
 

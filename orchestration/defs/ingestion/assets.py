@@ -4,11 +4,10 @@ They only move data: reading, validation, quarantine and exactly-once loading li
 ``orderlens.ingest``; the reference data in ``orderlens.reference``.
 """
 
-from __future__ import annotations
-
 import time
 
 import dagster as dg
+from dagster import AssetExecutionContext
 
 from orchestration.defs.resources import OrderlensResource
 from orderlens.contract import REFERENCE_MODELS, IntegrationEvent, WorkflowEvent
@@ -70,7 +69,7 @@ def reference_tables(orderlens: OrderlensResource):
         ),
     ],
 )
-def raw_events(context: dg.AssetExecutionContext, orderlens: OrderlensResource):
+def raw_events(context: AssetExecutionContext, orderlens: OrderlensResource):
     """Ingest every inbox file not yet loaded; a re-run with no new file changes nothing."""
     settings = orderlens.settings()
     started = time.perf_counter()

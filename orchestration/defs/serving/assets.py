@@ -1,7 +1,5 @@
 """The serving copy: published only after everything upstream, checks included, passed."""
 
-from __future__ import annotations
-
 import dagster as dg
 
 from orchestration.defs.resources import OrderlensResource

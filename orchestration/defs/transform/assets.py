@@ -6,14 +6,13 @@ default ``[source, table]`` keys, which are exactly the ingestion assets' keys
 (``raw/workflow_events``), so the graph is connected from inbox to marts.
 """
 
-from __future__ import annotations
-
 import sys
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 import dagster as dg
+from dagster import AssetExecutionContext
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_assets
 
 from orderlens.transform import DBT_PROJECT_DIR
@@ -72,7 +71,7 @@ def build_dbt_assets(project: DbtProject) -> dg.AssetsDefinition:
         dagster_dbt_translator=LayeredTranslator(),
         name="dbt_models",
     )
-    def dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource):
+    def dbt_models(context: AssetExecutionContext, dbt: DbtCliResource):
         """Build the selected dbt models and run their tests as asset checks."""
         yield from dbt.cli(["build"], context=context).stream()
 
