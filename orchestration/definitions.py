@@ -4,7 +4,7 @@ Built by a function decorated with ``@dg.definitions`` so nothing (the dbt manif
 the environment) is read when the module is imported, only when Dagster loads it.
 """
 
-import os
+from __future__ import annotations
 
 import dagster as dg
 
@@ -19,19 +19,14 @@ from orchestration.defs.mining.checks import conformance_fitness_is_a_share, var
 from orchestration.defs.resources import orderlens_resource
 from orchestration.defs.serving.assets import build_serving_copy_asset
 from orchestration.defs.transform.assets import build_dbt_assets, dbt_cli_resource, dbt_project
-from orderlens.settings import DATA_DIR_VARIABLE, Settings
 
 
 def build_definitions() -> dg.Definitions:
     """Assemble the asset graph: inbox -> raw -> dbt models -> mining -> serving copy.
 
-    dbt's profile reads ``ORDERLENS_DATA_DIR`` even to parse the project, so it is set
-    here to the settings' default when the caller has not set it. The in-process
-    executor is chosen on purpose: on two cores the multiprocess executor costs seconds
-    per step, more than most steps take.
+    The in-process executor is chosen on purpose: on two cores the multiprocess
+    executor costs seconds per step, more than most steps take.
     """
-    settings = Settings.from_env()
-    os.environ.setdefault(DATA_DIR_VARIABLE, str(settings.data_dir))
     project = dbt_project()
     dbt_models = build_dbt_assets(project)
     published = [key for key in dbt_models.keys if key.path[0] == "marts"] + [

@@ -1,18 +1,45 @@
-"""Process-mining assets: pm4py results written to the warehouse's ``mining`` schema."""
+"""Process-mining assets: tables in the warehouse's ``mining`` schema and the report.
 
-from __future__ import annotations
+Each asset is a thin adapter: it opens the warehouse, calls one ``process_mining``
+function on the staged event log and stores the result.
+"""
+
+from pathlib import Path
 
 import dagster as dg
+import duckdb
+import pandas as pd
 
 from orchestration.defs.resources import OrderlensResource
+from orderlens.settings import Settings
 from orderlens.warehouse import connect
+from process_mining.conformance import check_conformance
 from process_mining.event_log import EventLog
+from process_mining.report import ReportRequest, build_report, write_report
+from process_mining.root_causes import get_root_causes, slow_cases
 from process_mining.variants import discover_variants
 
 MINING_GROUP = "mining"
 OWNER = "team:process-excellence"
 STAGED_EVENTS = dg.AssetKey(["staging", "stg_raw__workflow_events"])
+STAGED_INTEGRATION = dg.AssetKey(["staging", "stg_raw__integration_events"])
 MINING_VARIANTS = dg.AssetKey(["mining", "variants"])
+MINING_CONFORMANCE = dg.AssetKey(["mining", "conformance_variants"])
+MINING_DEVIATIONS = dg.AssetKey(["mining", "deviations"])
+MINING_ROOT_CAUSES = dg.AssetKey(["mining", "root_causes"])
+MINING_REPORT = dg.AssetKey(["mining", "report"])
+REPORT_FILE_NAME = "process_mining_report.html"
+REPORT_SCHEDULE = "0 6 * * *"
+"""The report is rebuilt every morning at 06:00 UTC, before the improvement forum."""
+
+
+def _store(con: duckdb.DuckDBPyConnection, table: str, frame: pd.DataFrame) -> None:
+    """Replace ``mining.<table>`` with ``frame``."""
+    con.register("mining_frame", frame)
+    try:
+        con.execute(f"CREATE OR REPLACE TABLE mining.{table} AS SELECT * FROM mining_frame")
+    finally:
+        con.unregister("mining_frame")
 
 
 @dg.asset(
@@ -45,5 +72,105 @@ def mining_variants(orderlens: OrderlensResource) -> dg.MaterializeResult:
             "variants": dg.MetadataValue.int(len(variants)),
             "cases": dg.MetadataValue.int(int(cases)),
             "events": dg.MetadataValue.int(int(events)),
+        }
+    )
+
+
+@dg.multi_asset(
+    specs=[
+        dg.AssetSpec(
+            MINING_CONFORMANCE,
+            deps=[STAGED_EVENTS],
+            group_name=MINING_GROUP,
+            owners=[OWNER],
+            description="One row per variant projected on the canonical fulfillment model: "
+            "cases, alignment fitness, deviations.",
+        ),
+        dg.AssetSpec(
+            MINING_DEVIATIONS,
+            deps=[STAGED_EVENTS],
+            group_name=MINING_GROUP,
+            owners=[OWNER],
+            description="One row per deviation from the canonical fulfillment model: "
+            "orders carrying it and the extra throughput time they take.",
+        ),
+    ]
+)
+def mining_conformance(orderlens: OrderlensResource):
+    """Align the staged log with the reference model, per variant, and store both tables."""
+    settings = orderlens.settings()
+    with connect(settings.warehouse_path) as con:
+        result = check_conformance(con, EventLog())
+        variants = result.variants.assign(
+            deviations=result.variants["deviations"].map(
+                lambda found: [f"{kind}: {activity}" for kind, activity in found]
+            )
+        )
+        _store(con, "conformance_variants", variants)
+        _store(con, "deviations", result.deviations)
+    yield dg.MaterializeResult(
+        asset_key=MINING_CONFORMANCE,
+        metadata={
+            "fitness": dg.MetadataValue.float(result.fitness),
+            "conforming_case_share": dg.MetadataValue.float(result.conforming_case_share),
+            "checked_case_share": dg.MetadataValue.float(result.checked_case_share),
+        },
+    )
+    yield dg.MaterializeResult(
+        asset_key=MINING_DEVIATIONS,
+        metadata={"deviations": dg.MetadataValue.int(len(result.deviations))},
+    )
+
+
+@dg.asset(
+    key=MINING_ROOT_CAUSES,
+    deps=[STAGED_EVENTS, STAGED_INTEGRATION],
+    group_name=MINING_GROUP,
+    owners=[OWNER],
+    description="Attribute values associated with slow orders (slowest 10 %): support, "
+    "confidence, lift, extra time and the rule in words.",
+)
+def mining_root_causes(orderlens: OrderlensResource) -> dg.MaterializeResult:
+    """Rank channel, node, carrier, supplier, region and failing-interface values."""
+    settings = orderlens.settings()
+    with connect(settings.warehouse_path) as con:
+        table = get_root_causes(con, EventLog(), outcome=slow_cases(quantile=0.9))
+        _store(con, "root_causes", table)
+    top = table["rule"].iloc[0] if len(table) else "none"
+    return dg.MaterializeResult(
+        metadata={
+            "values": dg.MetadataValue.int(len(table)),
+            "strongest": dg.MetadataValue.text(top),
+        }
+    )
+
+
+def find_ground_truth(settings: Settings) -> Path | None:
+    """The simulator ground truth in the inbox, when exactly one simulation was dropped."""
+    found = sorted(settings.inbox_dir.rglob("ground_truth.json"))
+    return found[0] if len(found) == 1 else None
+
+
+@dg.asset(
+    key=MINING_REPORT,
+    deps=[STAGED_EVENTS, STAGED_INTEGRATION, MINING_VARIANTS],
+    group_name=MINING_GROUP,
+    owners=[OWNER],
+    description="The self-contained HTML process-mining report for improvement forums, "
+    "rebuilt every morning.",
+    automation_condition=dg.AutomationCondition.on_cron(REPORT_SCHEDULE),
+)
+def mining_report(orderlens: OrderlensResource) -> dg.MaterializeResult:
+    """Write the report of the whole log into the reports folder."""
+    settings = orderlens.settings()
+    ground_truth = find_ground_truth(settings)
+    with connect(settings.warehouse_path) as con:
+        report_html = build_report(con, EventLog(), ReportRequest(ground_truth=ground_truth))
+    path = write_report(report_html, settings.reports_dir / REPORT_FILE_NAME)
+    return dg.MaterializeResult(
+        metadata={
+            "path": dg.MetadataValue.path(str(path)),
+            "bytes": dg.MetadataValue.int(path.stat().st_size),
+            "ground_truth": dg.MetadataValue.text(str(ground_truth) if ground_truth else "none"),
         }
     )

@@ -1,10 +1,8 @@
 """Sanity checks on mining outputs."""
 
-from __future__ import annotations
-
 import dagster as dg
 
-from orchestration.defs.mining.assets import MINING_VARIANTS
+from orchestration.defs.mining.assets import MINING_CONFORMANCE, MINING_VARIANTS
 from orchestration.defs.resources import OrderlensResource
 from orderlens.warehouse import connect
 
@@ -21,4 +19,20 @@ def variant_cases_add_up(orderlens: OrderlensResource) -> dg.AssetCheckResult:
     return dg.AssetCheckResult(
         passed=int(in_variants) == int(in_log),
         metadata={"cases_in_variants": int(in_variants), "cases_in_log": int(in_log)},
+    )
+
+
+@dg.asset_check(asset=MINING_CONFORMANCE)
+def conformance_fitness_is_a_share(orderlens: OrderlensResource) -> dg.AssetCheckResult:
+    """Alignment fitness lies in [0, 1] and a variant conforms exactly when it fits fully."""
+    settings = orderlens.settings()
+    with connect(settings.warehouse_path, read_only=True) as con:
+        out_of_range, inconsistent = con.execute(
+            "SELECT count(*) FILTER (WHERE fitness < 0 OR fitness > 1),"
+            " count(*) FILTER (WHERE is_conforming <> (fitness = 1))"
+            " FROM mining.conformance_variants"
+        ).fetchone()
+    return dg.AssetCheckResult(
+        passed=out_of_range == 0 and inconsistent == 0,
+        metadata={"out_of_range": int(out_of_range), "inconsistent": int(inconsistent)},
     )
