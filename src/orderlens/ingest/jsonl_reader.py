@@ -40,18 +40,21 @@ def register_jsonl(
     """
     if path.stat().st_size == 0:
         raise UnreadableFileError("the file is empty (no JSON lines)")
-    for table in (_LINES, _REJECTS, f"{_REJECTS}_scan"):
+    for table in (_LINES, f"{_LINES}_text", _REJECTS, f"{_REJECTS}_scan"):
         con.execute(f"DROP TABLE IF EXISTS {table}")
     try:
         con.execute(
-            f"CREATE TEMP TABLE {_LINES} AS SELECT rowid + 1 AS line_number, line, "
-            "  CASE WHEN json_valid(line) THEN json_type(line) = 'OBJECT' ELSE false END "
-            "    AS is_object "
+            f"CREATE TEMP TABLE {_LINES}_text AS SELECT line "
             f"FROM read_csv({quote_literal(str(path))}, columns = {{'line': 'VARCHAR'}}, "
             "  header = false, delim = '\\x1e', quote = '', escape = '', auto_detect = false, "
             f"  encoding = {quote_literal(encoding)}, max_line_size = {MAX_LINE_BYTES}, "
             f"  store_rejects = true, rejects_table = '{_REJECTS}', "
             f"  rejects_scan = '{_REJECTS}_scan')"
+        )
+        con.execute(
+            f"CREATE TEMP TABLE {_LINES} AS SELECT rowid + 1 AS line_number, line, "
+            "  CASE WHEN json_valid(line) THEN json_type(line) = 'OBJECT' ELSE false END "
+            f"    AS is_object FROM {_LINES}_text"
         )
     except duckdb.Error as error:
         raise UnreadableFileError(first_line(error)) from error

@@ -39,6 +39,11 @@ class FileResult:
     checksum: str | None = None
     seconds: float = 0.0
 
+    @property
+    def table(self) -> str | None:
+        """The raw table the file fed (``schema.table``), ``None`` when nothing was read."""
+        return self.target_table
+
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON-ready dictionary."""
         data = asdict(self)
@@ -65,6 +70,11 @@ class IngestReport:
     """Results of an ingest run, one per file, in processing order."""
 
     results: tuple[FileResult, ...]
+
+    @property
+    def files(self) -> tuple[FileResult, ...]:
+        """The per-file results (the same as :attr:`results`)."""
+        return self.results
 
     @property
     def ok(self) -> bool:

@@ -9,6 +9,8 @@ event's position in the file and ties in time keep the order of the log.
 
 from __future__ import annotations
 
+import gzip
+import zlib
 from pathlib import Path
 
 import duckdb
@@ -38,12 +40,39 @@ XES_COLUMNS: dict[str, str] = {
 _TABLE = "_ingest_xes"
 
 
+def check_complete(path: Path) -> None:
+    """Refuse a truncated log: the document must end with ``</log>``.
+
+    rustxes returns the events it managed to read from a cut-off file, which would load
+    part of a log silently; a complete document is checked for instead. A gzip file is
+    decompressed once, in chunks, to see its end (and a truncated gzip stream fails here).
+
+    Raises:
+        UnreadableFileError: the file is truncated or its gzip stream is incomplete.
+    """
+    tail = b""
+    try:
+        if path.name.lower().endswith(".gz"):
+            with gzip.open(path, "rb") as handle:
+                while chunk := handle.read(1 << 22):
+                    tail = (tail + chunk)[-64:]
+        else:
+            with path.open("rb") as handle:
+                handle.seek(max(0, path.stat().st_size - 64))
+                tail = handle.read()
+    except (OSError, EOFError, zlib.error) as error:
+        raise UnreadableFileError(f"the gzip stream is incomplete or corrupt ({error})") from error
+    if not tail.rstrip().endswith(b"</log>"):
+        raise UnreadableFileError("the XES document is truncated (it does not end with </log>)")
+
+
 def read_xes_events(path: Path) -> pa.Table:
     """One Arrow row per event of the log, in file order.
 
     Raises:
         UnreadableFileError: not a readable XES document (truncated, not XML, ...).
     """
+    check_complete(path)
     try:
         frame, _ = rustxes.import_xes(str(path))
     except BaseException as error:  # rustxes raises panics as BaseException subclasses
