@@ -38,6 +38,9 @@ lint: setup  ## ruff and sqlfluff
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
+ui: setup  ## Dagster's web UI on http://127.0.0.1:3000 (lineage, checks, runs, schedules)
+	$(BIN)/orderlens ui
+
 bench: setup  ## run the benchmarks, print figures and ratios, append to bench/results/
 	$(BIN)/python -m bench.run $(BENCH)
 

@@ -4,11 +4,12 @@ Built by a function decorated with ``@dg.definitions`` so nothing (the dbt manif
 the environment) is read when the module is imported, only when Dagster loads it.
 """
 
-from __future__ import annotations
+import os
 
 import dagster as dg
 
 from orchestration.defs.ingestion.assets import raw_events, reference_tables
+from orchestration.defs.ingestion.sensors import inbox_sensor
 from orchestration.defs.mining.assets import (
     mining_conformance,
     mining_report,
@@ -17,16 +18,22 @@ from orchestration.defs.mining.assets import (
 )
 from orchestration.defs.mining.checks import conformance_fitness_is_a_share, variant_cases_add_up
 from orchestration.defs.resources import orderlens_resource
+from orchestration.defs.schedules import build_jobs_and_schedules
 from orchestration.defs.serving.assets import build_serving_copy_asset
 from orchestration.defs.transform.assets import build_dbt_assets, dbt_cli_resource, dbt_project
+from orderlens.settings import DATA_DIR_VARIABLE, Settings
 
 
 def build_definitions() -> dg.Definitions:
     """Assemble the asset graph: inbox -> raw -> dbt models -> mining -> serving copy.
 
-    The in-process executor is chosen on purpose: on two cores the multiprocess
-    executor costs seconds per step, more than most steps take.
+    dbt's profile reads ``ORDERLENS_DATA_DIR`` even to parse the project, so it is set
+    here to the settings' default when the caller has not set it. The in-process
+    executor is chosen on purpose: on two cores the multiprocess executor costs seconds
+    per step, more than most steps take.
     """
+    settings = Settings.from_env()
+    os.environ.setdefault(DATA_DIR_VARIABLE, str(settings.data_dir))
     project = dbt_project()
     dbt_models = build_dbt_assets(project)
     published = [key for key in dbt_models.keys if key.path[0] == "marts"] + [
@@ -35,6 +42,7 @@ def build_definitions() -> dg.Definitions:
         mining_root_causes.key,
     ]
     serving_copy = build_serving_copy_asset(published)
+    jobs, schedules = build_jobs_and_schedules(list(mining_report.keys))
     return dg.Definitions(
         assets=[
             reference_tables,
@@ -47,6 +55,9 @@ def build_definitions() -> dg.Definitions:
             serving_copy,
         ],
         asset_checks=[variant_cases_add_up, conformance_fitness_is_a_share],
+        jobs=jobs,
+        schedules=schedules,
+        sensors=[inbox_sensor],
         resources={"orderlens": orderlens_resource(), "dbt": dbt_cli_resource(project)},
         executor=dg.in_process_executor,
     )

@@ -8,6 +8,8 @@ from dataclasses import dataclass
 import dagster as dg
 
 from orchestration.definitions import build_definitions
+from orchestration.defs.ingestion.sensors import PIPELINE_JOB_NAME
+from orchestration.defs.schedules import REPORT_JOB_NAME
 from orderlens.settings import Settings
 
 
@@ -22,7 +24,10 @@ class PipelineRun:
 
 
 def run_pipeline(settings: Settings) -> PipelineRun:
-    """Materialize every asset into ``settings.data_dir``, recording the run in its Dagster home.
+    """Materialize every asset into ``settings.data_dir``, recording the runs in its Dagster home.
+
+    Runs the same two jobs the schedules run, the pipeline and then the report, so a
+    manual run and a scheduled one behave alike (retries included).
 
     The environment of this process is pointed at the settings first: dbt runs as a
     child process and reads ``ORDERLENS_DATA_DIR`` from it, as does the ``EnvVar`` of
@@ -31,17 +36,24 @@ def run_pipeline(settings: Settings) -> PipelineRun:
     settings.ensure_dirs()
     os.environ.update(settings.subprocess_env())
     definitions = build_definitions()
-    job = definitions.resolve_implicit_global_asset_job_def()
+    materialized: list[str] = []
+    failed: list[str] = []
+    run_ids: list[str] = []
     with dg.DagsterInstance.from_config(str(settings.dagster_home)) as instance:
-        result = job.execute_in_process(instance=instance, raise_on_error=False)
-    materialized = sorted(
-        event.asset_key.to_user_string()
-        for event in result.all_events
-        if event.event_type_value == "ASSET_MATERIALIZATION" and event.asset_key is not None
-    )
-    failed = sorted(
-        event.step_key or ""
-        for event in result.all_events
-        if event.event_type_value == "STEP_FAILURE"
-    )
-    return PipelineRun(result.run_id, result.success, materialized, failed)
+        for job_name in (PIPELINE_JOB_NAME, REPORT_JOB_NAME):
+            job = definitions.resolve_job_def(job_name)
+            result = job.execute_in_process(instance=instance, raise_on_error=False)
+            run_ids.append(result.run_id)
+            materialized += [
+                event.asset_key.to_user_string()
+                for event in result.all_events
+                if event.event_type_value == "ASSET_MATERIALIZATION" and event.asset_key
+            ]
+            failed += [
+                event.step_key or ""
+                for event in result.all_events
+                if event.event_type_value == "STEP_FAILURE"
+            ]
+            if not result.success:
+                break
+    return PipelineRun(", ".join(run_ids), not failed, sorted(materialized), sorted(failed))

@@ -16,6 +16,7 @@ COMMANDS: dict[str, str] = {
     "report": "report",
     "run": "run",
     "serve": "serve",
+    "ui": "ui",
     "simulate": "simulate",
 }
 """Subcommand name -> module under ``orderlens.commands`` holding its click ``command``."""
