@@ -1,0 +1,1 @@
+"""Tests of orderlens.ingest: readers, validation, quarantine, manifest, exactly-once."""

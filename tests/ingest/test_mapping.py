@@ -1,0 +1,55 @@
+"""Column-mapping files: parsing, matching and clear errors."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from orderlens.ingest.mapping import MappingError, Target, load_mapping
+
+
+def test_load_mapping_picks_the_first_source_matching_the_file_name(tmp_path: Path) -> None:
+    path = tmp_path / "mapping.yaml"
+    path.write_text(
+        "sources:\n"
+        "  - match: 'oms_*.csv'\n"
+        "    columns: {case_id: OrderNo}\n"
+        "    constants: {source_system: OMS}\n"
+        "    timezone: Europe/Berlin\n"
+        "    csv: {delimiter: ';'}\n"
+        "  - match: '*.jsonl'\n"
+        "    target: integration\n"
+    )
+
+    mapping = load_mapping(path)
+
+    oms = mapping.for_file(Path("in/oms_2024.csv"))
+    assert (oms.columns, oms.constants, oms.timezone, oms.csv.delimiter) == (
+        {"case_id": "OrderNo"},
+        {"source_system": "OMS"},
+        "Europe/Berlin",
+        ";",
+    )
+    assert mapping.for_file(Path("mw.jsonl")).target is Target.INTEGRATION
+    assert mapping.for_file(Path("other.parquet")).columns == {}
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        ("sources:\n  - colums: {case_id: x}\n", r"sources\[0\]: unknown key\(s\) colums"),
+        ("sources:\n  - columns: {order: x}\n", r"sources\[0\]\.columns: order not in the data contract"),
+        ("sources:\n  - timezone: Mars/Olympus\n", r"unknown time zone 'Mars/Olympus'"),
+        ("sources:\n  - target: spreadsheet\n", r"target: must be workflow or integration"),
+        ("columns: {case_id: x}\n", r"expected a top-level 'sources:' list"),
+        ("sources: [\n", r"not valid YAML"),
+    ],
+)
+def test_load_mapping_names_the_file_and_the_bad_key(tmp_path: Path, body: str, message: str) -> None:
+    path = tmp_path / "bad.yaml"
+    path.write_text(body)
+
+    with pytest.raises(MappingError, match=message) as caught:
+        load_mapping(path)
+    assert str(path) in str(caught.value)
