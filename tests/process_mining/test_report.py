@@ -1,0 +1,104 @@
+"""The forum report: self-contained, escaped, complete, printable; and its command."""
+
+import re
+
+import duckdb
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+
+from process_mining.event_log import EventLog
+from process_mining.report import ReportRequest, build_report, print_pdf, write_report
+
+pytestmark = pytest.mark.slow
+
+SECTIONS = (
+    "Summary",
+    "Process map",
+    "Top variants",
+    "Bottlenecks",
+    "Conformance to the designed process",
+    "Rework and loops",
+    "Root causes",
+    "Trends",
+)
+
+
+def test_build_report_is_self_contained_and_names_the_injected_causes(holiday_peak_log, tmp_path):
+    request = ReportRequest(ground_truth=holiday_peak_log.directory / "ground_truth.json")
+    report = build_report(holiday_peak_log.con, EventLog(), request)
+    for section in SECTIONS:
+        assert f"<h2>{section}</h2>" in report
+    assert not re.search(r"""(src|href)\s*=\s*["']?(https?:)?//""", report)
+    assert "<script" not in report
+    for name in ("late_supplier_shipment", "carrier_api_timeouts", "SUP-007", "SwiftShip"):
+        assert name in report
+    orders = holiday_peak_log.events["case_id"].nunique()
+    assert f"{orders:,}" in report
+    path = write_report(report, tmp_path / "report.html")
+    pdf = print_pdf(path, tmp_path / "report.pdf")
+    assert pdf.read_bytes().startswith(b"%PDF")
+
+
+def test_build_report_escapes_text_taken_from_the_data():
+    hostile = "<img src=x onerror=alert(1)>"
+    rows = [
+        ("c1", "Order Created", "2026-03-01 00:00:00+00", 1, hostile),
+        ("c1", hostile, "2026-03-01 01:00:00+00", 2, hostile),
+        ("c2", "Order Created", "2026-03-01 00:00:00+00", 3, hostile),
+        ("c2", "Delivered", "2026-03-02 00:00:00+00", 4, hostile),
+    ]
+    frame = pd.DataFrame(rows, columns=["case_id", "activity", "event_at", "event_seq", "carrier"])
+    frame["event_at"] = pd.to_datetime(frame["event_at"], utc=True)
+    con = duckdb.connect()
+    con.register("frame", frame)
+    con.execute("CREATE TABLE ev AS SELECT * FROM frame")
+    for column in ("channel", "node_id", "supplier", "region", "exception_type", "resource"):
+        con.execute(f"ALTER TABLE ev ADD COLUMN {column} VARCHAR")
+    for column in ("order_line_id", "shipment_id", "payment_id", "return_id", "exception_id"):
+        con.execute(f"ALTER TABLE ev ADD COLUMN {column} VARCHAR")
+    report = build_report(
+        con, EventLog(relation="ev"), ReportRequest(title=hostile, integration_relation=None)
+    )
+    assert hostile not in report
+    assert "&lt;img src=x onerror=alert(1)&gt;" in report
+
+
+def test_report_command_writes_html_for_a_period(holiday_peak_log, tmp_path, monkeypatch):
+    from orderlens.cli import main
+
+    data_dir = tmp_path / "data"
+    data_dir.mkdir()
+    warehouse = duckdb.connect(str(data_dir / "warehouse.duckdb"))
+    warehouse.execute("CREATE SCHEMA staging")
+    for table in ("stg_raw__workflow_events", "stg_raw__integration_events"):
+        frame = holiday_peak_log.con.execute(f"SELECT * FROM staging.{table}").df()
+        warehouse.register("frame", frame)
+        warehouse.execute(f"CREATE TABLE staging.{table} AS SELECT * FROM frame")
+        warehouse.unregister("frame")
+    warehouse.close()
+    monkeypatch.setenv("ORDERLENS_DATA_DIR", str(data_dir))
+    out = tmp_path / "forum.html"
+    result = CliRunner().invoke(
+        main,
+        [
+            "report",
+            "--from",
+            "2026-03-14",
+            "--to",
+            "2026-03-19",
+            "--compare-to",
+            "2026-03-02:2026-03-13",
+            "--out",
+            str(out),
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    text = out.read_text()
+    assert "<h2>Period comparison</h2>" in text
+    started = holiday_peak_log.events.groupby("case_id")["event_at"].min()
+    in_period = ((started >= "2026-03-14") & (started < "2026-03-20")).sum()
+    assert f"{in_period:,}</div><div class='label'>orders" in text
+    empty = CliRunner().invoke(main, ["report", "--from", "2027-01-01", "--out", str(out)])
+    assert empty.exit_code != 0
+    assert "no case in the analysed period" in empty.output
