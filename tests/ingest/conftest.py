@@ -20,7 +20,9 @@ def settings(tmp_path: Path) -> Settings:
     return Settings(data_dir=tmp_path / "data")
 
 
-def query(settings: Settings, sql: str, parameters: list[Any] | None = None) -> list[tuple[Any, ...]]:
+def query(
+    settings: Settings, sql: str, parameters: list[Any] | None = None
+) -> list[tuple[Any, ...]]:
     """Rows of ``sql`` run read-only against the test's warehouse."""
     with connect(settings.warehouse_path, read_only=True) as con:
         return con.execute(sql, parameters or []).fetchall()

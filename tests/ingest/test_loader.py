@@ -44,7 +44,13 @@ def test_ingest_paths_counts_loaded_plus_quarantined_equal_rows_read(
 
     (result,) = report.results
     assert report.ok
-    assert (result.status, result.rows_read, result.loaded, result.quarantined, result.duplicates) == (
+    assert (
+        result.status,
+        result.rows_read,
+        result.loaded,
+        result.quarantined,
+        result.duplicates,
+    ) == (
         FileStatus.LOADED,
         6,
         4,
@@ -62,11 +68,15 @@ def test_ingest_paths_counts_loaded_plus_quarantined_equal_rows_read(
         "SELECT source_row, column_name, rejection, reason FROM quarantine.rejected_rows "
         "ORDER BY source_row",
     )
-    assert [row[:3] for row in quarantined] == [(3, "channel", "invalid"), (4, "event_id", "duplicate")]
+    assert [row[:3] for row in quarantined] == [
+        (3, "channel", "invalid"),
+        (4, "event_id", "duplicate"),
+    ]
     assert "'fax'" in quarantined[0][3]
     assert "row 2" in quarantined[1][3]
     manifest = query(
-        settings, "SELECT rows_read, loaded, quarantined, duplicates, status FROM raw.ingest_manifest"
+        settings,
+        "SELECT rows_read, loaded, quarantined, duplicates, status FROM raw.ingest_manifest",
     )
     assert manifest == [(6, 4, 2, 1, "loaded")]
 
@@ -99,9 +109,14 @@ def test_ingest_paths_event_seq_keeps_arrival_order_across_loads(
     ingest_paths(settings, [first])
     ingest_paths(settings, [second])
 
-    rows = query(settings, "SELECT event_id, source_row FROM raw.workflow_events ORDER BY event_seq")
+    rows = query(
+        settings, "SELECT event_id, source_row FROM raw.workflow_events ORDER BY event_seq"
+    )
     assert rows == [("A1", 1), ("A2", 2), ("A3", 3), ("B1", 1), ("B2", 2)]
-    seqs = [row[0] for row in query(settings, "SELECT event_seq FROM raw.workflow_events ORDER BY event_seq")]
+    seqs = [
+        row[0]
+        for row in query(settings, "SELECT event_seq FROM raw.workflow_events ORDER BY event_seq")
+    ]
     assert len(set(seqs)) == 5
 
 
@@ -133,8 +148,13 @@ def test_ingest_paths_gives_id_less_events_the_documented_content_hash(
         _documented_hash("WMS", "C1", "Item Scanned", at, "picker7", 1),
         _documented_hash("WMS", "C1", "Item Scanned", at, "picker7", 2),
     ]
-    expected_new = _documented_hash("WMS", "C2", "Item Scanned", "2024-05-01T09:00:00.000000Z", "", 1)
-    ids = [row[0] for row in query(settings, "SELECT event_id FROM raw.workflow_events ORDER BY event_seq")]
+    expected_new = _documented_hash(
+        "WMS", "C2", "Item Scanned", "2024-05-01T09:00:00.000000Z", "", 1
+    )
+    ids = [
+        row[0]
+        for row in query(settings, "SELECT event_id FROM raw.workflow_events ORDER BY event_seq")
+    ]
     assert ids == [*expected_first, expected_new]
     assert [(r.loaded, r.duplicates) for r in report.results] == [(2, 0), (1, 1)]
 
@@ -167,12 +187,16 @@ def test_ingest_paths_keeps_repeated_idempotency_keys_but_drops_redelivered_mess
         ("M2", "OMS", "WMS", "release", False),
         ("M3", "OMS", "WMS", "release", False),
     ]
-    (reason,) = query(settings, "SELECT reason FROM quarantine.rejected_rows WHERE source_row = 5")[0]
+    (reason,) = query(settings, "SELECT reason FROM quarantine.rejected_rows WHERE source_row = 5")[
+        0
+    ]
     assert "latency_ms: negative latency" in reason
     assert "attempt: attempt 0 is below 1" in reason
 
 
-def test_ingest_paths_mapping_renames_parses_and_localises(settings: Settings, tmp_path: Path) -> None:
+def test_ingest_paths_mapping_renames_parses_and_localises(
+    settings: Settings, tmp_path: Path
+) -> None:
     path = tmp_path / "oms_export.csv"
     path.write_text(
         "Auftrag;Schritt;Zeit;Kanal\n"
@@ -206,7 +230,9 @@ def test_ingest_paths_mapping_renames_parses_and_localises(settings: Settings, t
     ]
 
 
-def test_ingest_paths_keeps_unmapped_columns_in_attributes(settings: Settings, tmp_path: Path) -> None:
+def test_ingest_paths_keeps_unmapped_columns_in_attributes(
+    settings: Settings, tmp_path: Path
+) -> None:
     path = tmp_path / "wms.jsonl"
     path.write_text(
         '{"case_id": "C1", "activity": "Picked", "event_at": "2024-05-01T08:00:00Z", '
@@ -215,7 +241,10 @@ def test_ingest_paths_keeps_unmapped_columns_in_attributes(settings: Settings, t
 
     ingest_paths(settings, [path])
 
-    (attributes,) = query(settings, "SELECT attributes::JSON->>'bin', attributes::JSON->>'qty' FROM raw.workflow_events")
+    (attributes,) = query(
+        settings,
+        "SELECT attributes::JSON->>'bin', attributes::JSON->>'qty' FROM raw.workflow_events",
+    )
     assert attributes == ("A-12", "3")
 
 
@@ -233,7 +262,9 @@ def test_ingest_paths_rejects_a_file_lacking_required_columns_whole(
     rejected = report.results[1]
     assert rejected.status is FileStatus.REJECTED
     assert "activity, event_at" in rejected.message
-    assert query(settings, "SELECT count(*) FROM raw.workflow_events WHERE source_file = ?", [str(bad)]) == [(0,)]
+    assert query(
+        settings, "SELECT count(*) FROM raw.workflow_events WHERE source_file = ?", [str(bad)]
+    ) == [(0,)]
     assert query(settings, "SELECT status FROM raw.ingest_manifest ORDER BY started_at") == [
         ("loaded",),
         ("rejected",),

@@ -39,14 +39,19 @@ def test_load_mapping_picks_the_first_source_matching_the_file_name(tmp_path: Pa
     ("body", "message"),
     [
         ("sources:\n  - colums: {case_id: x}\n", r"sources\[0\]: unknown key\(s\) colums"),
-        ("sources:\n  - columns: {order: x}\n", r"sources\[0\]\.columns: order not in the data contract"),
+        (
+            "sources:\n  - columns: {order: x}\n",
+            r"sources\[0\]\.columns: order not in the data contract",
+        ),
         ("sources:\n  - timezone: Mars/Olympus\n", r"unknown time zone 'Mars/Olympus'"),
         ("sources:\n  - target: spreadsheet\n", r"target: must be workflow or integration"),
         ("columns: {case_id: x}\n", r"expected a top-level 'sources:' list"),
         ("sources: [\n", r"not valid YAML"),
     ],
 )
-def test_load_mapping_names_the_file_and_the_bad_key(tmp_path: Path, body: str, message: str) -> None:
+def test_load_mapping_names_the_file_and_the_bad_key(
+    tmp_path: Path, body: str, message: str
+) -> None:
     path = tmp_path / "bad.yaml"
     path.write_text(body)
 

@@ -2,8 +2,9 @@
 
 rustxes returns one row per event with the trace attributes as ``case:`` columns and the
 timestamps converted to UTC (a timestamp without offset is taken as UTC). The standard
-extension keys become contract columns; every other event and case attribute is kept in
-``attributes`` by validation. Rows keep the file's order, so ``source_row`` is the
+extension keys become contract columns; every other event and case attribute is kept,
+under its own key, in the ``attributes`` JSON object (keys that differ only in case, such
+as ``Activity`` next to ``concept:name``, stay apart). Rows keep the file's order, so ``source_row`` is the
 event's position in the file and ties in time keep the order of the log.
 """
 
@@ -26,6 +27,7 @@ from orderlens.ingest.source import (
     UnreadableFileError,
     describe_source,
     quote_identifier,
+    quote_literal,
 )
 
 XES_COLUMNS: dict[str, str] = {
@@ -92,16 +94,19 @@ def register_xes(con: duckdb.DuckDBPyConnection, path: Path) -> SourceColumns:
     table = table.append_column(ROW_COLUMN, pa.array(range(1, table.num_rows + 1), pa.int64()))
     con.register(_TABLE, table)
     selected = []
+    kept = []
     for name in table.column_names:
+        target = XES_COLUMNS.get(name)
         if name == ROW_COLUMN:
             continue
-        target = XES_COLUMNS.get(name)
         if target == "event_at":
             selected.append(f"timezone('UTC', {quote_identifier(name)}) AS event_at")
         elif target is not None:
             selected.append(f"{quote_identifier(name)} AS {target}")
         else:
-            selected.append(quote_identifier(name))
+            kept.append(f"{quote_literal(name)}, CAST({quote_identifier(name)} AS VARCHAR)")
+    if kept:
+        selected.append(f"CAST(json_object({', '.join(kept)}) AS VARCHAR) AS attributes")
     con.execute(
         f"CREATE OR REPLACE TEMP VIEW {SOURCE_VIEW} AS SELECT "
         f"{ROW_COLUMN}, NULL::VARCHAR AS {ERROR_COLUMN}, "
