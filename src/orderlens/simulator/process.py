@@ -627,6 +627,8 @@ class OrderProcess:
             ship_order[shipped], ship_number[shipped], node[shipped], packed[shipped]
         )
         handed[shipped] = dispatched
+        first = self._first_handover(ship_order, handed)
+        self._capture_payment(ship_order[first], handed[first])
         completed = np.full(len(ship_order), np.nan)
         completed[shipped] = delivered
         completed[pickup] = handed[pickup]
@@ -779,7 +781,6 @@ class OrderProcess:
         self._add(
             order, collected, Milestone.PICKED_UP.value, "POS", "store-associate", HUMAN, where
         )
-        self._capture_payment(order, collected)
         return collected
 
     def _capture_payment(self, order: np.ndarray, at: np.ndarray) -> None:
@@ -842,8 +843,6 @@ class OrderProcess:
             cause=dup_cause[duplicate],
             **{k: v[duplicate] for k, v in where.items()},
         )
-        first = self._first_shipment(order, number)
-        self._capture_payment(order[first], dispatched[first])
 
         scanned = dispatched + 1.0 + c.delay("first_scan", count)
         failure, timeout_share = self._tracking_failures(carrier_code, scanned)
@@ -924,11 +923,11 @@ class OrderProcess:
         )
         return dispatched, delivered
 
-    def _first_shipment(self, order: np.ndarray, number: np.ndarray) -> np.ndarray:
-        """Mask of the lowest-numbered shipment of every order."""
-        lowest = np.full(self.size, np.iinfo(np.int32).max, dtype=np.int64)
-        np.minimum.at(lowest, order, number)
-        return number == lowest[order]
+    def _first_handover(self, order: np.ndarray, handed: np.ndarray) -> np.ndarray:
+        """Index of the earliest handover (dispatch or pickup) of every order's shipments."""
+        ranking = np.lexsort((handed, order))
+        leading = np.r_[True, order[ranking][1:] != order[ranking][:-1]]
+        return ranking[leading]
 
     def _tracking_failures(
         self, carrier_code: np.ndarray, at: np.ndarray

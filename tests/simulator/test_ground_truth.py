@@ -1,0 +1,109 @@
+"""Ground truth against an independent reading of the written event log.
+
+The marts compute exception lifecycles from the events; these tests compute them with
+the shared semantics directly from the written workflow events (a separate, simple
+implementation) and require the simulator's ground truth to agree exactly.
+"""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+
+from .conftest import SimulatedRun
+
+
+def _lifecycles_from_events(workflow: pd.DataFrame) -> pd.DataFrame:
+    """Exception lifecycles computed from events with the shared semantics."""
+    events = workflow[workflow["exception_stage"].notna()].copy()
+    events["seq"] = np.arange(len(events))
+    rows = []
+    for exception_id, group in events.groupby("exception_id", sort=False):
+        group = group.sort_values(["event_at", "seq"], kind="stable")
+        stages = group["exception_stage"].tolist()
+        times = group["event_at"].tolist()
+        detected_index = stages.index("detected")
+        detected = times[detected_index]
+        after = group.iloc[detected_index + 1 :]
+        first_response = after["event_at"].iloc[0] if len(after) else pd.NaT
+        resolved, auto = pd.NaT, False
+        for stage, time in zip(stages, times, strict=True):
+            if stage in ("resolved_auto", "resolved_manual"):
+                resolved, auto = time, stage == "resolved_auto"
+            elif stage == "reopened":
+                resolved, auto = pd.NaT, False
+        rows.append(
+            {
+                "exception_id": exception_id,
+                "detected_at": detected,
+                "first_response_at": first_response,
+                "resolved_at": resolved,
+                "is_auto_resolved": auto,
+                "touches": int((group["resource_type"] == "human").sum()),
+                "escalations": stages.count("escalated"),
+                "is_reopened": "reopened" in stages,
+            }
+        )
+    return pd.DataFrame(rows).set_index("exception_id").sort_index()
+
+
+def test_ground_truth_matches_lifecycles_read_from_the_events(baseline_run: SimulatedRun) -> None:
+    expected = _lifecycles_from_events(baseline_run.workflow)
+    truth = baseline_run.truth.set_index("exception_id").sort_index()
+    assert list(truth.index) == list(expected.index)
+    for column in expected.columns:
+        left, right = truth[column], expected[column]
+        if column.endswith("_at"):
+            same = (left == right) | (left.isna() & right.isna())
+        else:
+            same = left.astype(int) == right.astype(int)
+        assert same.all(), f"{column} differs for {list(truth.index[~same][:5])}"
+
+
+def test_ground_truth_has_open_resolved_auto_and_manual_exceptions(
+    baseline_run: SimulatedRun,
+) -> None:
+    truth = baseline_run.truth
+    assert truth["resolved_at"].isna().sum() > 0
+    assert truth["is_auto_resolved"].sum() > 0
+    assert (truth["resolved_at"].notna() & ~truth["is_auto_resolved"]).sum() > 0
+    assert truth["is_reopened"].sum() > 0
+    assert (truth["escalations"] > 0).sum() > 0
+
+
+def test_ground_truth_effects_match_attributed_milestones(baseline_run: SimulatedRun) -> None:
+    workflow = baseline_run.workflow
+    attributed = workflow[workflow["exception_id"].notna() & workflow["exception_stage"].isna()]
+    truth = baseline_run.truth.set_index("exception_id")
+    expedited = set(attributed.loc[attributed["activity"] == "Shipment Expedited", "exception_id"])
+    cancelled = set(attributed.loc[attributed["activity"] == "Order Cancelled", "exception_id"])
+    refunds = (
+        attributed[attributed["activity"] == "Refund Issued"]
+        .groupby("exception_id")["amount"]
+        .sum()
+    )
+    assert set(truth.index[truth["caused_expedite"]]) == expedited
+    assert set(truth.index[truth["caused_cancellation"]]) == cancelled
+    assert len(refunds) > 0
+    assert np.allclose(truth.loc[refunds.index, "refund_amount"], refunds.round(2))
+
+
+def test_ground_truth_summary_counts_agree_with_the_files(baseline_run: SimulatedRun) -> None:
+    summary = json.loads(baseline_run.result.ground_truth_path.read_text())
+    assert summary["scenario"] == "baseline"
+    assert summary["totals"]["workflow_events"] == len(baseline_run.workflow)
+    assert summary["totals"]["integration_events"] == len(baseline_run.integration)
+    per_type = baseline_run.truth["exception_type"].value_counts()
+    for exception_type, entry in summary["exception_types"].items():
+        assert entry["count"] == per_type.get(exception_type, 0)
+    assert len(summary["exception_types"]) == 14
+    resolved = baseline_run.truth[
+        (baseline_run.truth["exception_type"] == "payment_hold")
+        & baseline_run.truth["resolved_at"].notna()
+    ]
+    minutes = (resolved["resolved_at"] - resolved["detected_at"]).dt.total_seconds() / 60
+    assert summary["exception_types"]["payment_hold"]["mean_resolution_minutes"] == round(
+        minutes.mean(), 3
+    )
