@@ -34,14 +34,15 @@ def command(port: int) -> None:
         command_line, env=settings.subprocess_env(), start_new_session=True
     )
     # dagster dev ignores SIGTERM when it does not lead its own process group, so it gets
-    # one (start_new_session) and the whole group is stopped on the way out.
+    # one (start_new_session), and on the way out the whole group gets the Ctrl-C it
+    # shuts down cleanly on, then SIGKILL if it is still there.
     try:
         process.wait()
     except KeyboardInterrupt:
         pass
     finally:
         if process.poll() is None:
-            os.killpg(process.pid, signal.SIGTERM)
+            os.killpg(process.pid, signal.SIGINT)
             try:
                 process.wait(timeout=20)
             except subprocess.TimeoutExpired:
