@@ -1,0 +1,43 @@
+"""Simulation parameters: the shipped defaults and a user's broken copy."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from orderlens.reference import load_reference
+from orderlens.simulator import SimulationConfig, simulate
+from orderlens.simulator.config import load_parameters
+
+
+def test_config_defaults_cover_every_taxonomy_type() -> None:
+    parameters = load_parameters()
+    taxonomy = {entry.exception_type for entry in load_reference().exception_taxonomy}
+    assert set(parameters.exceptions) == taxonomy
+    assert abs(sum(channel.share for channel in parameters.channels.values()) - 1.0) < 1e-9
+
+
+def test_config_typo_names_the_file_and_key(tmp_path: Path) -> None:
+    document = yaml.safe_load(
+        (Path(__file__).resolve().parents[2] / "src/orderlens/simulator/defaults.yaml").read_text()
+    )
+    document["exceptions"]["payment_hold"]["rate"] = 1.7
+    path = tmp_path / "mine.yaml"
+    path.write_text(yaml.safe_dump(document))
+    with pytest.raises(ValueError, match=r"mine.yaml: exceptions.payment_hold.rate"):
+        load_parameters(path)
+
+
+def test_config_user_parameters_change_the_simulation(tmp_path: Path) -> None:
+    document = yaml.safe_load(
+        (Path(__file__).resolve().parents[2] / "src/orderlens/simulator/defaults.yaml").read_text()
+    )
+    document["return_rate"] = 0.0
+    path = tmp_path / "no_returns.yaml"
+    path.write_text(yaml.safe_dump(document))
+    result = simulate(SimulationConfig(orders=400, out_dir=tmp_path / "out", parameters_file=path))
+    summary = result.ground_truth_path.read_text()
+    assert '"Return Received"' not in summary
+    assert '"Order Created": 400' in summary
