@@ -1,0 +1,78 @@
+"""The ``orderlens ingest`` command: summary lines, JSON report and exit status."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from orderlens.cli import main
+from tests.ingest.conftest import FIXTURES
+
+BROKEN = FIXTURES / "broken"
+
+
+def _run(tmp_path: Path, *arguments: str) -> tuple[int, str, str]:
+    runner = CliRunner()
+    result = runner.invoke(
+        main, ["ingest", *arguments], env={"ORDERLENS_DATA_DIR": str(tmp_path / "data")}
+    )
+    return result.exit_code, result.stdout, result.stderr
+
+
+def test_ingest_command_exits_zero_when_every_file_is_processed(tmp_path: Path) -> None:
+    code, out, _ = _run(tmp_path, str(BROKEN / "duplicate_rows.csv"), str(BROKEN / "nul_bytes.csv"))
+
+    assert code == 0
+    lines = out.splitlines()
+    assert (
+        lines[0].startswith("LOADED")
+        and "read 5, loaded 3, quarantined 2 (duplicates 2)" in lines[0]
+    )
+    # nul_bytes.csv repeats event (OMS, E1) of the first file and has one NUL-byte row
+    assert (
+        lines[1].startswith("LOADED")
+        and "read 2, loaded 0, quarantined 2 (duplicates 1)" in lines[1]
+    )
+
+
+def test_ingest_command_exits_non_zero_and_says_why_a_file_was_rejected(tmp_path: Path) -> None:
+    code, out, _ = _run(
+        tmp_path, str(BROKEN / "missing_columns.csv"), str(BROKEN / "header_only.csv")
+    )
+
+    assert code == 1
+    assert (
+        f"REJECTED  {BROKEN / 'missing_columns.csv'}: required column(s) activity, event_at missing"
+        in out
+    )
+    assert "Traceback" not in out
+
+
+def test_ingest_command_json_report_holds_every_file(tmp_path: Path) -> None:
+    code, out, _ = _run(
+        tmp_path, "--json", str(BROKEN / "bad_timestamps.csv"), str(BROKEN / "empty.csv")
+    )
+
+    report = json.loads(out)
+    assert code == 1
+    assert report["ok"] is False
+    assert [
+        (f["status"], f["rows_read"], f["loaded"], f["quarantined"]) for f in report["files"]
+    ] == [
+        ("loaded", 6, 1, 5),
+        ("rejected", 0, 0, 0),
+    ]
+    assert report["totals"]["rows_read"] == 6
+
+
+def test_ingest_command_reports_an_unusable_mapping_without_a_trace(tmp_path: Path) -> None:
+    mapping = tmp_path / "mapping.yaml"
+    mapping.write_text("sources:\n  - colums: {}\n")
+
+    code, out, err = _run(tmp_path, "--mapping", str(mapping), str(BROKEN / "header_only.csv"))
+
+    assert code == 2
+    assert f"error: {mapping}: sources[0]: unknown key(s) colums" in err
+    assert "Traceback" not in out + err
