@@ -7,12 +7,16 @@ its configuration, never on the number of workers or on timing.
 
 from __future__ import annotations
 
+import shutil
+import tempfile
 from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+import pyarrow as pa
+import pyarrow.ipc
 
 from orderlens.contract import ExceptionTaxonomyEntry
 from orderlens.reference import load_reference
@@ -112,15 +116,55 @@ def _chunks(setup: _RunSetup) -> Iterator[ChunkTables]:
         for job in jobs:
             yield _generate_chunk(*job)
         return
-    with ProcessPoolExecutor(max_workers=config.workers) as pool:
-        pending = [pool.submit(_generate_chunk, *job) for job in jobs[: config.workers + 1]]
-        next_job = len(pending)
-        while pending:
-            tables = pending.pop(0).result()
-            if next_job < len(jobs):
-                pending.append(pool.submit(_generate_chunk, *jobs[next_job]))
-                next_job += 1
-            yield tables
+    spool = Path(tempfile.mkdtemp(prefix="orderlens-sim-", dir=_spool_parent(config)))
+    try:
+        with ProcessPoolExecutor(max_workers=config.workers) as pool:
+            pending = [
+                pool.submit(_generate_spilled_chunk, spool, *job)
+                for job in jobs[: config.workers + 1]
+            ]
+            next_job = len(pending)
+            while pending:
+                paths = pending.pop(0).result()
+                if next_job < len(jobs):
+                    pending.append(pool.submit(_generate_spilled_chunk, spool, *jobs[next_job]))
+                    next_job += 1
+                yield _read_spilled(paths)
+    finally:
+        shutil.rmtree(spool, ignore_errors=True)
+
+
+def _spool_parent(config: SimulationConfig) -> Path:
+    """Where workers hand chunks over: shared memory when the system has it."""
+    shared_memory = Path("/dev/shm")
+    return shared_memory if shared_memory.is_dir() else Path(config.out_dir)
+
+
+def _generate_spilled_chunk(spool: Path, *job: object) -> tuple[Path, ...]:
+    """Generate a chunk in a worker and hand it over as Arrow IPC files.
+
+    Passing tables back through the pool would pickle and copy them several times;
+    an IPC file is written once and memory-mapped by the writer without a copy.
+    """
+    tables = _generate_chunk(*job)
+    paths = []
+    for name in ("workflow", "integration", "exceptions"):
+        table = getattr(tables, name)
+        path = spool / f"{job[1]:06d}-{name}.arrow"
+        with pa.OSFile(str(path), "wb") as sink, pa.ipc.new_file(sink, table.schema) as writer:
+            writer.write_table(table)
+        paths.append(path)
+    return tuple(paths)
+
+
+def _read_spilled(paths: tuple[Path, ...]) -> ChunkTables:
+    """Memory-map a chunk written by :func:`_generate_spilled_chunk` and unlink its files."""
+    tables = []
+    for path in paths:
+        with pa.memory_map(str(path)) as source:
+            tables.append(pa.ipc.open_file(source).read_all())
+        path.unlink()
+    return ChunkTables(*tables)
 
 
 def simulate(config: SimulationConfig) -> SimulationResult:

@@ -26,6 +26,10 @@ from orderlens.simulator.tables import (
     plain,
 )
 
+_STATISTICS_COLUMNS = frozenset({"case_id", "correlation_id", "event_at", "sent_at", "activity"})
+"""Columns whose min/max statistics are written: what readers filter on. Statistics of
+every column cost a third of the write time and help no query."""
+
 WORKFLOW_STEM = "workflow_events"
 INTEGRATION_STEM = "integration_events"
 
@@ -51,6 +55,7 @@ class ParquetSink:
             compression="zstd",
             compression_level=1,
             store_schema=False,
+            write_statistics=[name for name in schema.names if name in _STATISTICS_COLUMNS],
         )
 
     def write(self, table: pa.Table) -> None:
