@@ -49,7 +49,8 @@ def _warehouse_agrees_with_manifest(settings: Settings) -> int:
     """Files fully loaded so far; asserts no file is partly loaded or loaded twice."""
     loaded_files, loaded_rows = query(
         settings,
-        "SELECT count(*), coalesce(sum(loaded), 0) FROM raw.ingest_manifest WHERE status = 'loaded'",
+        "SELECT count(*), coalesce(sum(loaded), 0) FROM raw.ingest_manifest "
+        "WHERE status = 'loaded'",
     )[0]
     rows, distinct_ids = query(
         settings, "SELECT count(*), count(DISTINCT event_id) FROM raw.workflow_events"

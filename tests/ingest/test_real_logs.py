@@ -51,7 +51,8 @@ def test_ingest_paths_xes_matches_pm4py_counts_and_case_order(
     assert (result.rows_read, result.loaded, result.quarantined) == (events, events, 0)
     counts = query(
         settings,
-        "SELECT count(*), count(DISTINCT case_id), count(DISTINCT activity) FROM raw.workflow_events",
+        "SELECT count(*), count(DISTINCT case_id), count(DISTINCT activity) "
+        "FROM raw.workflow_events",
     )
     assert counts == [(events, len(expected), len(activities))]
     assert _ingested_traces(settings) == expected
@@ -83,7 +84,8 @@ def _ocel_contents(settings: Settings) -> dict[str, list[tuple[object, ...]]]:
         ),
         "object_objects": query(
             settings,
-            "SELECT source_object_id, target_object_id, qualifier FROM raw.ocel_object_objects ORDER BY ALL",
+            "SELECT source_object_id, target_object_id, qualifier "
+            "FROM raw.ocel_object_objects ORDER BY ALL",
         ),
     }
 

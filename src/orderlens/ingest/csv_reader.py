@@ -75,7 +75,8 @@ def register_csv(con: duckdb.DuckDBPyConnection, path: Path, options: CsvOptions
         con.execute(f"DROP TABLE IF EXISTS {table}")
     try:
         con.execute(
-            f"CREATE TEMP TABLE {_TABLE} AS SELECT * FROM read_csv({csv_read_options(path, options)})"
+            f"CREATE TEMP TABLE {_TABLE} AS "
+            f"SELECT * FROM read_csv({csv_read_options(path, options)})"
         )
     except duckdb.Error as error:
         raise UnreadableFileError(first_line(error)) from error
@@ -125,7 +126,8 @@ def _register_with_rejects(con: duckdb.DuckDBPyConnection) -> None:
         f"SELECT parsed.{ROW_COLUMN} + coalesce(gaps.ordinal, 0) AS {ROW_COLUMN}, "
         f"  parsed.* EXCLUDE ({ROW_COLUMN}) "
         f"FROM ({parsed}) AS parsed "
-        "ASOF LEFT JOIN (SELECT record - ordinal AS gap, ordinal FROM _ingest_csv_rejected) AS gaps "
+        "ASOF LEFT JOIN "
+        "(SELECT record - ordinal AS gap, ordinal FROM _ingest_csv_rejected) AS gaps "
         f"  ON parsed.{ROW_COLUMN} > gaps.gap "
         "UNION ALL "
         f"SELECT record, reason, text, {nulls} FROM _ingest_csv_rejected"

@@ -281,7 +281,8 @@ def _find_duplicates(con: duckdb.DuckDBPyConnection, raw_table: str, keys: tuple
     key_list = ", ".join(keys)
     described = " and ".join(keys)
     repeated_in_file = (
-        f"SELECT t.{ROW}, 'duplicate of row ' || d.first_row || ' of this file (same {described})' AS reason "
+        f"SELECT t.{ROW}, "
+        f"'duplicate of row ' || d.first_row || ' of this file (same {described})' AS reason "
         f"FROM {TYPED_TABLE} AS t JOIN ("
         f"  SELECT {key_list}, min({ROW}) AS first_row FROM {TYPED_TABLE} "
         f"  WHERE {REASON_COLUMN} IS NULL GROUP BY {key_list} HAVING count(*) > 1"
@@ -292,7 +293,8 @@ def _find_duplicates(con: duckdb.DuckDBPyConnection, raw_table: str, keys: tuple
     if has_rows and has_rows[0]:
         parts.append(
             f"SELECT t.{ROW}, 'duplicate of the event loaded from ' || r.source_file || ' row ' "
-            f"|| r.source_row AS reason FROM {TYPED_TABLE} AS t JOIN {raw_table} AS r USING ({key_list}) "
+            f"|| r.source_row AS reason "
+            f"FROM {TYPED_TABLE} AS t JOIN {raw_table} AS r USING ({key_list}) "
             f"WHERE t.{REASON_COLUMN} IS NULL"
         )
     con.execute(
@@ -315,8 +317,10 @@ def _repeated_idempotency_keys(con: duckdb.DuckDBPyConnection, load_id: str) -> 
     """Messages of this load whose idempotency key an earlier message already carried."""
     table = qualified_name(MODELS[Target.INTEGRATION])
     row = con.execute(
-        f"SELECT count(*) FROM (SELECT event_seq, min(event_seq) OVER (PARTITION BY idempotency_key) AS first_seq "
-        f"FROM {table} WHERE idempotency_key IN (SELECT idempotency_key FROM {table} WHERE load_id = ?)) "
+        "SELECT count(*) FROM (SELECT event_seq, "
+        "  min(event_seq) OVER (PARTITION BY idempotency_key) AS first_seq "
+        f"FROM {table} "
+        f"WHERE idempotency_key IN (SELECT idempotency_key FROM {table} WHERE load_id = ?)) "
         "WHERE event_seq > first_seq AND event_seq IN "
         f"(SELECT event_seq FROM {table} WHERE load_id = ?)",
         [load_id, load_id],

@@ -164,9 +164,9 @@ def _read_sqlite(path: Path, zone: ZoneInfo) -> OcelLog:
                 details[row["ocel_id"]] = row
         events = []
         for event_id, event_type in db.execute("SELECT ocel_id, ocel_type FROM event").fetchall():
-            row = details[event_id]
+            row = dict(details[event_id])
             attributes = {
-                key: row[key] for key in row.keys() if key not in ("ocel_id", "ocel_time")
+                key: value for key, value in row.items() if key not in ("ocel_id", "ocel_time")
             }
             events.append(
                 OcelEvent(
@@ -180,11 +180,10 @@ def _read_sqlite(path: Path, zone: ZoneInfo) -> OcelLog:
         objects = []
         for object_type, table in object_tables.items():
             history: dict[str, list[tuple[str, datetime, object]]] = {}
-            for row in db.execute(f'SELECT * FROM "object_{table}"').fetchall():
-                keys = [
-                    k for k in row.keys() if k not in ("ocel_id", "ocel_time", "ocel_changed_field")
-                ]
-                changed = row["ocel_changed_field"] if "ocel_changed_field" in row.keys() else None
+            for fetched in db.execute(f'SELECT * FROM "object_{table}"').fetchall():
+                row = dict(fetched)
+                keys = [k for k in row if k not in ("ocel_id", "ocel_time", "ocel_changed_field")]
+                changed = row.get("ocel_changed_field")
                 names = [changed] if changed else [k for k in keys if row[k] is not None]
                 history.setdefault(row["ocel_id"], []).extend(
                     (name, _parse_time(row["ocel_time"], zone), row[name]) for name in names
@@ -327,7 +326,8 @@ def register_ocel(
     )
     con.register(_FLAT, table)
     con.execute(
-        f"CREATE OR REPLACE TEMP VIEW {SOURCE_VIEW} AS SELECT {ROW_COLUMN}, NULL::VARCHAR AS {ERROR_COLUMN}, "
+        f"CREATE OR REPLACE TEMP VIEW {SOURCE_VIEW} AS "
+        f"SELECT {ROW_COLUMN}, NULL::VARCHAR AS {ERROR_COLUMN}, "
         f"NULL::VARCHAR AS {TEXT_COLUMN}, * EXCLUDE ({ROW_COLUMN}) FROM {_FLAT}"
     )
     return describe_source(con)

@@ -58,7 +58,8 @@ class FileResult:
             return f"SKIPPED   {self.path}: {self.message}"
         text = (
             f"LOADED    {self.path}: read {self.rows_read}, loaded {self.loaded}, "
-            f"quarantined {self.quarantined} (duplicates {self.duplicates}) into {self.target_table}"
+            f"quarantined {self.quarantined} (duplicates {self.duplicates}) "
+            f"into {self.target_table}"
         )
         if self.repeated_idempotency_keys:
             text += f"; {self.repeated_idempotency_keys} messages repeat an idempotency key"

@@ -220,7 +220,8 @@ def _checks(
             "BOOLEAN": "true/false",
         }[sql_type]
         whens.append(
-            f"WHEN {present} AND {typed} IS NULL THEN 'cannot read ' || {_shown(raw)} || ' as {label}'"
+            f"WHEN {present} AND {typed} IS NULL "
+            f"THEN 'cannot read ' || {_shown(raw)} || ' as {label}'"
         )
     if sql_type == "TIMESTAMPTZ":
         earliest = EARLIEST_PLAUSIBLE.isoformat()
@@ -333,7 +334,10 @@ def plan_validation(
     for name in names:
         value = f"t__{name}"
         if name == "attributes" and attributes is not None:
-            value = f"CASE WHEN t__attributes IS NULL THEN {attributes} ELSE json_merge_patch(t__attributes, {attributes}) END"
+            value = (
+                f"CASE WHEN t__attributes IS NULL THEN {attributes} "
+                f"ELSE json_merge_patch(t__attributes, {attributes}) END"
+            )
         outputs.append(f"{value} AS {quote_identifier(name)}")
     select_sql = (
         f"WITH checked AS (SELECT {ROW_COLUMN}, {ERROR_COLUMN}, {TEXT_COLUMN}, "
@@ -341,7 +345,8 @@ def plan_validation(
         f"{', '.join(quote_identifier(column) for column in source.names) or 'NULL AS __none'} "
         f"FROM {SOURCE_VIEW}) "
         f"SELECT {ROW_COLUMN}, {', '.join(outputs)}, "
-        f"CASE WHEN {ERROR_COLUMN} IS NOT NULL THEN {ERROR_COLUMN} ELSE nullif({reason}, '') END AS {REASON_COLUMN}, "
+        f"CASE WHEN {ERROR_COLUMN} IS NOT NULL THEN {ERROR_COLUMN} "
+        f"ELSE nullif({reason}, '') END AS {REASON_COLUMN}, "
         f"CASE WHEN {ERROR_COLUMN} IS NULL THEN {first_failed} END AS {FAILED_COLUMN}, "
         f"CASE WHEN {ERROR_COLUMN} IS NOT NULL THEN to_json(struct_pack(record := {TEXT_COLUMN})) "
         f"WHEN nullif({reason}, '') IS NOT NULL THEN {record} END AS {RECORD_COLUMN} "
@@ -411,7 +416,8 @@ def content_hash_sql(table: str) -> str:
     return (
         f"UPDATE {table} SET event_id = hashed.id FROM ("
         f"  SELECT {ROW_COLUMN} AS row_number_in_file, 'h' || md5(concat_ws('|', {parts}, "
-        f"    CAST(row_number() OVER (PARTITION BY {partition} ORDER BY {ROW_COLUMN}) AS VARCHAR))) AS id"
+        f"    CAST(row_number() OVER (PARTITION BY {partition} ORDER BY {ROW_COLUMN}) "
+        "      AS VARCHAR))) AS id"
         f"  FROM {table} WHERE event_id IS NULL AND {REASON_COLUMN} IS NULL) AS hashed "
         f"WHERE {table}.{ROW_COLUMN} = hashed.row_number_in_file"
     )

@@ -4,8 +4,8 @@ rustxes returns one row per event with the trace attributes as ``case:`` columns
 timestamps converted to UTC (a timestamp without offset is taken as UTC). The standard
 extension keys become contract columns; every other event and case attribute is kept,
 under its own key, in the ``attributes`` JSON object (keys that differ only in case, such
-as ``Activity`` next to ``concept:name``, stay apart). Rows keep the file's order, so ``source_row`` is the
-event's position in the file and ties in time keep the order of the log.
+as ``Activity`` next to ``concept:name``, stay apart). Rows keep the file's order, so
+``source_row`` is the event's position in the file and ties in time keep the log's order.
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ from orderlens.ingest.source import (
     SourceColumns,
     UnreadableFileError,
     describe_source,
+    first_line,
     quote_identifier,
     quote_literal,
 )
@@ -80,9 +81,7 @@ def read_xes_events(path: Path) -> pa.Table:
     except BaseException as error:  # rustxes raises panics as BaseException subclasses
         if isinstance(error, KeyboardInterrupt | SystemExit):
             raise
-        raise UnreadableFileError(
-            f"not a readable XES log: {str(error).splitlines()[0] if str(error) else type(error).__name__}"
-        ) from error
+        raise UnreadableFileError(f"not a readable XES log: {first_line(error)}") from error
     if "concept:name" not in frame.columns:
         raise UnreadableFileError("no event carries concept:name (the activity)")
     return frame.to_arrow()
