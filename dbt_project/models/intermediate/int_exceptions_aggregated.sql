@@ -59,31 +59,44 @@ anchored as (
     select
         closing.exception_id,
         max(case when events.exception_event_index = closing.detection_index
-            then events.case_id end) as case_id,
+                then events.case_id
+        end) as case_id,
         max(case when events.exception_event_index = closing.detection_index
-            then events.exception_type end) as detected_exception_type,
+                then events.exception_type
+        end) as detected_exception_type,
         max(case when events.exception_event_index = closing.detection_index
-            then events.reason_code end) as detected_reason_code,
+                then events.reason_code
+        end) as detected_reason_code,
         max(case when events.exception_event_index = closing.detection_index
-            then events.source_system end) as source_system,
+                then events.source_system
+        end) as source_system,
         max(case when events.exception_event_index = closing.detection_index
-            then events.channel end) as channel,
+                then events.channel
+        end) as channel,
         max(case when events.exception_event_index = closing.detection_index
-            then events.node_id end) as node_id,
+                then events.node_id
+        end) as node_id,
         max(case when events.exception_event_index = closing.detection_index
-            then events.region end) as region,
+                then events.region
+        end) as region,
         max(case when events.exception_event_index = closing.detection_index
-            then events.carrier end) as carrier,
+                then events.carrier
+        end) as carrier,
         max(case when events.exception_event_index = closing.detection_index
-            then events.supplier end) as supplier,
+                then events.supplier
+        end) as supplier,
         max(case when events.exception_event_index = closing.detection_index
-            then events.event_at end) as detected_at,
+                then events.event_at
+        end) as detected_at,
         max(case when events.exception_event_index = closing.detection_index + 1
-            then events.event_at end) as first_response_at,
+                then events.event_at
+        end) as first_response_at,
         max(case when events.exception_event_index = closing.resolution_index
-            then events.event_at end) as resolved_at,
+                then events.event_at
+        end) as resolved_at,
         max(case when events.exception_event_index = closing.resolution_index
-            then events.exception_stage end) as resolving_stage
+                then events.exception_stage
+        end) as resolving_stage
 
     from closing
     inner join exception_events as events

@@ -33,7 +33,7 @@ final as (
     select
         {{ dbt.hash('variants.variant_key') }} as variant_id,
         row_number() over (
-            order by variants.case_count desc, variants.variant_key
+            order by variants.case_count desc, variants.variant_key asc
         ) as variant_rank,
         variants.variant_key,
         variants.activities,

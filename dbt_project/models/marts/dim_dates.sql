@@ -9,8 +9,14 @@
         current_date
     )
 {% endset %}
+{% set last_day_sql %}
+    coalesce(
+        (select cast(max(as_of_at) as date) from {{ ref('int_warehouse_as_of') }}),
+        current_date
+    )
+{% endset %}
 {% set day_after_last_sql %}
-    {{ dbt.dateadd('day', 1, "coalesce((select cast(max(as_of_at) as date) from " ~ ref('int_warehouse_as_of') ~ "), current_date)") }}
+    {{ dbt.dateadd('day', 1, last_day_sql) }}
 {% endset %}
 
 with

@@ -25,9 +25,13 @@ workflow_events as (
     from {{ ref('stg_raw__workflow_events') }}
     {% if is_incremental() %}
         where case_id in (
-            select case_id from {{ ref('stg_raw__workflow_events') }}
-            where event_seq > (select coalesce(max(case_max_event_seq), -1) from {{ this }})
-        )
+                select changed.case_id
+                from {{ ref('stg_raw__workflow_events') }} as changed
+                where changed.event_seq > (
+                        select coalesce(max(built.case_max_event_seq), -1)
+                        from {{ this }} as built
+                    )
+            )
     {% endif %}
 
 ),

@@ -14,7 +14,7 @@ collapsed as (
         max(interface) as interface,
         max(source_system) as source_system,
         max(target_system) as target_system,
-        max(operation) as operation,
+        max(operation) as operation,  -- noqa: RF04
         count(*) as attempt_count,
         max(attempt) as max_attempt,
         count(case when is_failure then 1 end) as failed_attempt_count,

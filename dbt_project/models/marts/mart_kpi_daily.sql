@@ -8,7 +8,10 @@ with
 
 days as (
 
-    select date_day, is_business_day from {{ ref('dim_dates') }}
+    select
+        date_day,
+        is_business_day
+    from {{ ref('dim_dates') }}
 
 ),
 
@@ -114,7 +117,7 @@ final as (
         coalesce(detected.exceptions_detected, 0) as exceptions_detected,
         coalesce(resolved.exceptions_resolved, 0) as exceptions_resolved,
         case when orders.orders_created > 0
-            then 1000.0 * coalesce(detected.exceptions_detected, 0) / orders.orders_created
+                then 1000.0 * coalesce(detected.exceptions_detected, 0) / orders.orders_created
         end as exceptions_per_1000_orders,
         detected.mean_first_response_minutes,
         detected.median_first_response_minutes,
@@ -123,30 +126,30 @@ final as (
         coalesce(backlog.open_backlog, 0) as open_backlog,
         coalesce(backlog.open_past_sla, 0) as open_past_sla,
         case when backlog.open_backlog > 0
-            then cast(backlog.open_past_sla as {{ dbt.type_float() }}) / backlog.open_backlog
+                then cast(backlog.open_past_sla as {{ dbt.type_float() }}) / backlog.open_backlog
         end as past_sla_share,
         case when resolved.exceptions_resolved > 0
-            then cast(resolved.exceptions_resolved_touchless as {{ dbt.type_float() }})
-            / resolved.exceptions_resolved
+                then cast(resolved.exceptions_resolved_touchless as {{ dbt.type_float() }})
+                    / resolved.exceptions_resolved
         end as touchless_rate,
         case when orders.orders_created > 0
-            then cast(orders.manual_touches as {{ dbt.type_float() }}) / orders.orders_created
+                then cast(orders.manual_touches as {{ dbt.type_float() }}) / orders.orders_created
         end as manual_touches_per_order,
         case when orders.orders_created > 0
-            then cast(orders.orders_cancelled as {{ dbt.type_float() }}) / orders.orders_created
+                then cast(orders.orders_cancelled as {{ dbt.type_float() }}) / orders.orders_created
         end as cancellation_rate,
         case when orders.orders_due > 0
-            then cast(orders.orders_on_time as {{ dbt.type_float() }}) / orders.orders_due
+                then cast(orders.orders_on_time as {{ dbt.type_float() }}) / orders.orders_due
         end as on_time_delivery_rate,
         refunds.mean_refund_cycle_hours,
         invoices.mean_erp_reconciliation_lag_hours,
         case when detected.exceptions_detected > 0
-            then cast(detected.exceptions_escalated as {{ dbt.type_float() }})
-            / detected.exceptions_detected
+                then cast(detected.exceptions_escalated as {{ dbt.type_float() }})
+                    / detected.exceptions_detected
         end as escalation_rate,
         coalesce(api_calls.api_calls, 0) as api_calls,
         case when api_calls.api_calls > 0
-            then cast(api_calls.api_failures as {{ dbt.type_float() }}) / api_calls.api_calls
+                then cast(api_calls.api_failures as {{ dbt.type_float() }}) / api_calls.api_calls
         end as api_failure_rate
 
     from days

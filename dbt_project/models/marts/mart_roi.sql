@@ -59,17 +59,23 @@ final as (
         monthly.refund_leakage_cost,
         monthly.total_cost as baseline_cost,
         case when monthly.is_auto_resolvable_type
-            then monthly.labor_cost + monthly.escalation_cost else 0 end as automatable_cost,
+                then monthly.labor_cost + monthly.escalation_cost
+            else 0
+        end as automatable_cost,
         case when monthly.is_auto_resolvable_type
-            then levels.touch_automation_share * monthly.touch_count else 0 end
+                then levels.touch_automation_share * monthly.touch_count
+            else 0
+        end
             as touches_avoided,
         case when monthly.is_auto_resolvable_type
-            then levels.touch_automation_share * (monthly.labor_cost + monthly.escalation_cost)
-            else 0 end as projected_savings,
+                then levels.touch_automation_share * (monthly.labor_cost + monthly.escalation_cost)
+            else 0
+        end as projected_savings,
         monthly.total_cost
         - case when monthly.is_auto_resolvable_type
-            then levels.touch_automation_share * (monthly.labor_cost + monthly.escalation_cost)
-            else 0 end as projected_cost
+                then levels.touch_automation_share * (monthly.labor_cost + monthly.escalation_cost)
+            else 0
+        end as projected_cost
 
     from monthly
     cross join levels

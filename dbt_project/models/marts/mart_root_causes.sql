@@ -67,7 +67,9 @@ per_value as (
         count(case when orders.is_on_time = false then 1 end) as late_order_count,
         count(case when orders.is_on_time is not null then 1 end) as due_order_count,
         avg(
-            case when orders.fulfillment_delay_hours > 0 then orders.fulfillment_delay_hours else 0 end
+            case
+                when orders.fulfillment_delay_hours > 0 then orders.fulfillment_delay_hours else 0
+            end
         ) as mean_delay_hours,
         sum(orders.exception_cost) as exception_cost
 
@@ -107,14 +109,14 @@ final as (
         case
             when overall_exception_rate > 0 and overall_exception_rate < 1
                 then (exception_rate - overall_exception_rate)
-                / sqrt(overall_exception_rate * (1 - overall_exception_rate) / order_count)
+                    / sqrt(overall_exception_rate * (1 - overall_exception_rate) / order_count)
         end as z_score,
         order_count >= {{ var('root_cause_min_orders') }}
         and exception_order_count >= {{ var('root_cause_min_exception_orders') }}
             as has_enough_support,
         late_order_count,
         case when due_order_count > 0
-            then cast(late_order_count as {{ dbt.type_float() }}) / due_order_count
+                then cast(late_order_count as {{ dbt.type_float() }}) / due_order_count
         end as late_rate,
         mean_delay_hours,
         exception_cost,
