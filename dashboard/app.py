@@ -1,8 +1,13 @@
 """The Dash application: ``create_app(settings)`` builds it, ``serve`` runs it.
 
 Pages live in ``dashboard/pages`` (Dash Pages); every page reads the published serving
-copy through ``dashboard.data``. CSS is served from ``dashboard/assets`` so the
-dashboard works with no network.
+copy through ``dashboard.data``. CSS and JavaScript are served from ``dashboard/assets``
+and Dash's own bundles, so the dashboard works with no network.
+
+The global filters sit above every page. Their single source of truth is the ``filters``
+store: it is filled from the URL when a page opens, and from the controls when the user
+changes them; the URL is then rewritten in place (no reload) so the view can be shared as
+a link, and the navigation links carry the same query.
 """
 
 from __future__ import annotations
@@ -11,27 +16,133 @@ from pathlib import Path
 
 import dash
 import dash_bootstrap_components as dbc
-from dash import Dash, html
+from dash import ALL, Dash, Input, Output, State, ctx, dcc, html, no_update
 from flask import jsonify
 
-from dashboard.data import SETTINGS_KEY, ServingCopyUnavailableError, get_publication
+from dashboard.components.filter_bar import FILTER_IDS, filter_bar
+from dashboard.data import (
+    SETTINGS_KEY,
+    ServingCopyUnavailableError,
+    get_data_period,
+    get_filter_options,
+    get_publication,
+    resolve_filters,
+)
+from dashboard.filters import DIMENSIONS, Filters, filters_from_query, filters_to_query
 from orderlens.settings import Settings
 
 DASHBOARD_DIR = Path(__file__).resolve().parent
 ASSETS_DIR = DASHBOARD_DIR / "assets"
 PAGES_DIR = DASHBOARD_DIR / "pages"
+PAGES_LOCATION = "_pages_location"
+"""Dash Pages' own location component: its ``search`` is the URL's query at navigation."""
 
 
 def _navigation() -> dbc.Navbar:
     links = [
-        dbc.NavItem(dbc.NavLink(page["name"], href=page["relative_path"], active="exact"))
+        dbc.NavItem(
+            dbc.NavLink(
+                page["name"],
+                href=page["relative_path"],
+                active="partial" if page["relative_path"] != "/" else "exact",
+                id={"type": "nav-link", "path": page["relative_path"]},
+            )
+        )
         for page in dash.page_registry.values()
+        if page.get("path_template") is None
     ]
     return dbc.Navbar(
-        dbc.Container([dbc.NavbarBrand("orderlens", href="/"), dbc.Nav(links, navbar=True)]),
+        dbc.Container(
+            [
+                dbc.NavbarBrand("orderlens", href="/"),
+                dbc.Nav(links, navbar=True, className="flex-wrap"),
+                html.Span(id="data-as-of-nav", className="navbar-text small text-light ms-auto"),
+            ],
+            fluid=True,
+        ),
         color="dark",
         dark=True,
-        className="mb-4",
+        className="mb-3",
+    )
+
+
+def _layout() -> html.Div:
+    """Built per page load, so filter choices follow the latest publication."""
+    try:
+        options, period = get_filter_options(), get_data_period()
+        as_of = f"Data as of {get_publication().published_at:%Y-%m-%d %H:%M} UTC"
+    except ServingCopyUnavailableError:
+        options, period, as_of = None, None, "No published data yet"
+    return html.Div(
+        [
+            dcc.Store(id="filters"),
+            dcc.Store(id="url-written"),
+            _navigation(),
+            dbc.Container(
+                [
+                    html.Div(as_of, id="data-as-of-global", className="visually-hidden"),
+                    filter_bar(options, period),
+                    dash.page_container,
+                ],
+                fluid=True,
+                className="px-4",
+            ),
+        ]
+    )
+
+
+def _register_filter_callbacks(app: Dash) -> None:
+    dimension_outputs = [Output(FILTER_IDS[dimension], "value") for dimension in DIMENSIONS]
+    dimension_inputs = [Input(FILTER_IDS[dimension], "value") for dimension in DIMENSIONS]
+
+    @app.callback(
+        Output("filters", "data"),
+        Output("filter-dates", "start_date"),
+        Output("filter-dates", "end_date"),
+        *dimension_outputs,
+        Input(PAGES_LOCATION, "search"),
+        Input("filter-dates", "start_date"),
+        Input("filter-dates", "end_date"),
+        *dimension_inputs,
+        State("filters", "data"),
+    )
+    def sync_filters(search, start, end, *rest):
+        """URL -> filters when a page opens; controls -> filters when the user changes them."""
+        *chosen, current = rest
+        if ctx.triggered_id in (None, PAGES_LOCATION):
+            requested = filters_from_query(search)
+        else:
+            requested = Filters.from_store(
+                {"start": start, "end": end, **dict(zip(DIMENSIONS, chosen, strict=True))}
+            )
+        try:
+            resolved = resolve_filters(requested)
+        except ServingCopyUnavailableError:
+            resolved = requested
+        store = {**resolved.to_store(), "query": filters_to_query(resolved)}
+        controls = [
+            resolved.start.isoformat() if resolved.start else None,
+            resolved.end.isoformat() if resolved.end else None,
+            *[list(resolved.values(dimension)) for dimension in DIMENSIONS],
+        ]
+        return (no_update if store == current else store), *controls
+
+    app.clientside_callback(
+        """
+        function (filters, ids) {
+            const query = (filters && filters.query) || "";
+            if (window.location.search !== query) {
+                window.history.replaceState(
+                    window.history.state, "", window.location.pathname + query
+                );
+            }
+            return [query, ids.map((id) => id.path + query)];
+        }
+        """,
+        Output("url-written", "data"),
+        Output({"type": "nav-link", "path": ALL}, "href"),
+        Input("filters", "data"),
+        State({"type": "nav-link", "path": ALL}, "id"),
     )
 
 
@@ -48,7 +159,8 @@ def create_app(settings: Settings) -> Dash:
         serve_locally=True,
     )
     app.server.config[SETTINGS_KEY] = settings
-    app.layout = html.Div([_navigation(), dbc.Container(dash.page_container, fluid="lg")])
+    app.layout = _layout
+    _register_filter_callbacks(app)
 
     @app.server.route("/health")
     def health():

@@ -1,27 +1,53 @@
 """Every query the dashboard runs, against the published serving copy, read-only.
 
-A connection is opened per query: the pipeline replaces ``serving.duckdb`` atomically,
-so a new connection always sees the latest complete publication and an old one keeps
-reading the copy it opened. Filter values are always bound as parameters.
+The pipeline replaces ``serving.duckdb`` atomically (a rename), so the file's identity
+(inode, modification time, size) names one publication. One read-only connection is
+kept per publication and each query runs on its own cursor; when a new file appears the
+next query opens it, so new data shows without a restart, and a query already running
+keeps reading the copy it started on. Results are cached per publication: the same view
+asked twice is answered from memory. Filter values are always bound as parameters.
 """
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
+import duckdb
 import pandas as pd
 from flask import current_app
 
+from dashboard.filters import (
+    DIMENSIONS,
+    Filters,
+    SqlCondition,
+    day_end,
+    day_start,
+    where_clause,
+)
 from orderlens.settings import Settings
-from orderlens.warehouse import CorruptWarehouseError, connect
 
 SETTINGS_KEY = "ORDERLENS_SETTINGS"
+DEFAULT_PERIOD_DAYS = 14
+"""The default view: the last two weeks of data, compared with the two weeks before."""
+RESULT_CACHE_SIZE = 512
+AGING_BUCKETS: tuple[str, ...] = ("0-4h", "4-24h", "1-3d", "3-7d", "7d+")
+BACKLOG_GROUPINGS: tuple[str, ...] = ("exception_type", "owning_team", "node_id")
+PARETO_DIMENSIONS: tuple[str, ...] = ("reason_code", "exception_type")
+LIFT_DIMENSIONS: tuple[str, ...] = ("channel", "node_id", "carrier", "supplier", "region", "interface")
+LIFT_MIN_ORDERS = 20
+"""Values carried by fewer orders are left out of the lift chart: their rates are noise."""
 
 
 class ServingCopyUnavailableError(RuntimeError):
     """No published serving copy yet, or it cannot be read."""
+
+
+class MissingTableError(ServingCopyUnavailableError):
+    """The serving copy lacks a table (the stage that builds it has not run yet)."""
 
 
 def _serving_path() -> Path:
@@ -29,22 +55,85 @@ def _serving_path() -> Path:
     return settings.serving_path
 
 
-def query(sql: str, parameters: list[object] | None = None) -> pd.DataFrame:
-    """Run one read-only query on the serving copy and return its rows.
+class _ServingConnection:
+    """One read-only connection per publication of the serving copy, and a result cache."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._identity: tuple[str, int, int, int] | None = None
+        self._connection: duckdb.DuckDBPyConnection | None = None
+        self._results: OrderedDict[tuple, pd.DataFrame] = OrderedDict()
+
+    def cursor(self, path: Path) -> tuple[tuple[str, int, int, int], duckdb.DuckDBPyConnection]:
+        try:
+            status = path.stat()
+        except FileNotFoundError as error:
+            raise ServingCopyUnavailableError(
+                f"no published data yet at {path}: run `orderlens run` to build and publish it"
+            ) from error
+        identity = (str(path), status.st_ino, status.st_mtime_ns, status.st_size)
+        with self._lock:
+            if identity != self._identity or self._connection is None:
+                try:
+                    connection = duckdb.connect(str(path), read_only=True)
+                    connection.execute("SET TimeZone = 'UTC'")
+                except duckdb.Error as error:
+                    raise ServingCopyUnavailableError(
+                        f"{path} is not a readable DuckDB database: {error}"
+                    ) from error
+                # The previous connection is dropped, not closed: a query still running on
+                # one of its cursors finishes on the old copy, then it is collected.
+                self._connection = connection
+                self._identity = identity
+                self._results.clear()
+            return identity, self._connection.cursor()
+
+    def cached(self, key: tuple) -> pd.DataFrame | None:
+        with self._lock:
+            frame = self._results.get(key)
+            if frame is not None:
+                self._results.move_to_end(key)
+            return frame
+
+    def remember(self, key: tuple, identity: tuple, frame: pd.DataFrame) -> None:
+        with self._lock:
+            if identity != self._identity:
+                return
+            self._results[key] = frame
+            while len(self._results) > RESULT_CACHE_SIZE:
+                self._results.popitem(last=False)
+
+
+_SERVING = _ServingConnection()
+
+
+def query(sql: str, parameters: list[object] | tuple[object, ...] | None = None) -> pd.DataFrame:
+    """Run one read-only query on the serving copy and return its rows (cached per publication).
+
+    The returned frame is a copy; callers may change it.
 
     Raises:
         ServingCopyUnavailableError: nothing has been published yet, or the file is damaged.
+        MissingTableError: the query names a table the serving copy does not have.
     """
     path = _serving_path()
-    if not path.exists():
-        raise ServingCopyUnavailableError(
-            f"no published data yet at {path}: run `orderlens run` to build and publish it"
-        )
-    try:
-        with connect(path, read_only=True) as con:
-            return con.execute(sql, parameters or []).df()
-    except CorruptWarehouseError as error:
-        raise ServingCopyUnavailableError(str(error)) from error
+    identity, cursor = _SERVING.cursor(path)
+    key = (identity, sql, tuple(parameters or ()))
+    frame = _SERVING.cached(key)
+    if frame is None:
+        try:
+            frame = cursor.execute(sql, list(parameters or ())).df()
+        except duckdb.CatalogException as error:
+            raise MissingTableError(
+                f"the published data has no such table yet ({error}); "
+                "run the whole pipeline (`orderlens run`) to build it"
+            ) from error
+        finally:
+            cursor.close()
+        _SERVING.remember(key, identity, frame)
+    else:
+        cursor.close()
+    return frame.copy()
 
 
 @dataclass(frozen=True)
@@ -60,6 +149,69 @@ def get_publication() -> Publication:
     return Publication(published_at=frame["published_at"].iloc[0].to_pydatetime())
 
 
+@dataclass(frozen=True)
+class DataPeriod:
+    """The calendar the data covers: first and last day, and the latest event time."""
+
+    first_day: date
+    last_day: date
+    as_of_at: datetime | None
+
+
+def get_data_period() -> DataPeriod:
+    """The first and last day of the business calendar and the warehouse's "now"."""
+    frame = query(
+        """
+        SELECT
+            (SELECT min(date_day) FROM marts.dim_dates) AS first_day,
+            (SELECT max(date_day) FROM marts.dim_dates) AS last_day,
+            (SELECT max(last_event_at) FROM marts.fct_orders) AS as_of_at
+        """
+    )
+    row = frame.iloc[0]
+    if pd.isna(row["first_day"]):
+        raise ServingCopyUnavailableError("the published data has no days yet (no events)")
+    as_of = row["as_of_at"]
+    return DataPeriod(
+        first_day=pd.Timestamp(row["first_day"]).date(),
+        last_day=pd.Timestamp(row["last_day"]).date(),
+        as_of_at=None if pd.isna(as_of) else pd.Timestamp(as_of).to_pydatetime(),
+    )
+
+
+def resolve_filters(filters: Filters, period: DataPeriod | None = None) -> Filters:
+    """Fill in the default period (the last two weeks of data) and keep days inside the data."""
+    period = period or get_data_period()
+    end = filters.end or period.last_day
+    start = filters.start or max(period.first_day, end - timedelta(days=DEFAULT_PERIOD_DAYS - 1))
+    end = min(max(end, period.first_day), period.last_day)
+    start = min(max(start, period.first_day), end)
+    return filters.with_period(start, end)
+
+
+@dataclass(frozen=True)
+class FilterOptions:
+    """The values the filter drop-downs offer."""
+
+    channels: list[str]
+    regions: list[str]
+    nodes: list[str]
+    carriers: list[str]
+
+
+def get_filter_options() -> FilterOptions:
+    """Channels, regions, nodes and carriers present in the published data."""
+    channels = query("SELECT channel FROM marts.dim_channels ORDER BY channel")
+    nodes = query("SELECT node_id, region FROM marts.dim_nodes ORDER BY node_id")
+    carriers = query("SELECT carrier FROM marts.dim_carriers ORDER BY carrier")
+    return FilterOptions(
+        channels=channels["channel"].dropna().tolist(),
+        regions=sorted(nodes["region"].dropna().unique().tolist()),
+        nodes=nodes["node_id"].dropna().tolist(),
+        carriers=carriers["carrier"].dropna().tolist(),
+    )
+
+
 def get_open_exceptions_by_type() -> pd.DataFrame:
     """Open exceptions counted per exception type, largest first."""
     return query(
@@ -71,3 +223,660 @@ def get_open_exceptions_by_type() -> pd.DataFrame:
         ORDER BY open_exceptions DESC, exception_type
         """
     )
+
+
+def _dimension_condition(filters: Filters, alias: str = "") -> SqlCondition:
+    return where_clause(filters, time_column=None, alias=alias)
+
+
+def get_period_kpis(filters: Filters) -> dict[str, float | None]:
+    """The overview's headline numbers for the filters' period.
+
+    Exceptions count in the period they were detected (cost, first response) or resolved
+    (resolution time, touchless rate), as in ``mart_kpi_daily``; orders in the period they
+    were created. Backlog and past-SLA share are measured at the end of the period.
+    """
+    start, end = day_start(filters.start), day_end(filters.end)
+    dims = _dimension_condition(filters)
+    exceptions = query(
+        f"""
+        SELECT
+            count(*) FILTER (WHERE detected_at >= ? AND detected_at < ?) AS exceptions_detected,
+            median(first_response_minutes)
+                FILTER (WHERE detected_at >= ? AND detected_at < ?) AS median_first_response_minutes,
+            median(resolution_minutes)
+                FILTER (WHERE resolved_at >= ? AND resolved_at < ?) / 60.0
+                AS median_resolution_hours,
+            avg(CASE WHEN is_touchless THEN 1.0 ELSE 0.0 END)
+                FILTER (WHERE resolved_at >= ? AND resolved_at < ?) AS touchless_rate,
+            coalesce(sum(total_cost) FILTER (WHERE detected_at >= ? AND detected_at < ?), 0)
+                AS exception_cost
+        FROM marts.fct_exceptions
+        WHERE ({dims.sql})
+          AND ((detected_at >= ? AND detected_at < ?) OR (resolved_at >= ? AND resolved_at < ?))
+        """,
+        [start, end] * 5 + list(dims.parameters) + [start, end, start, end],
+    ).iloc[0]
+    orders = query(
+        f"""
+        SELECT
+            count(*) AS orders_created,
+            avg(CASE WHEN is_on_time THEN 1.0 WHEN NOT is_on_time THEN 0.0 END)
+                AS on_time_delivery_rate
+        FROM marts.fct_orders
+        WHERE {where_clause(filters, time_column="ordered_at").sql}
+        """,
+        where_clause(filters, time_column="ordered_at").parameters,
+    ).iloc[0]
+    backlog = get_backlog_at(filters, filters.end)
+    open_backlog = float(backlog["open_count"].sum()) if not backlog.empty else 0.0
+    past_sla = float(backlog["past_sla_count"].sum()) if not backlog.empty else 0.0
+    orders_created = float(orders["orders_created"])
+    detected = float(exceptions["exceptions_detected"])
+    return {
+        "open_backlog": open_backlog,
+        "past_sla_share": past_sla / open_backlog if open_backlog else None,
+        "exceptions_per_1000_orders": 1000.0 * detected / orders_created
+        if orders_created
+        else None,
+        "median_first_response_minutes": _number(exceptions["median_first_response_minutes"]),
+        "median_resolution_hours": _number(exceptions["median_resolution_hours"]),
+        "touchless_rate": _number(exceptions["touchless_rate"]),
+        "on_time_delivery_rate": _number(orders["on_time_delivery_rate"]),
+        "exception_cost": float(exceptions["exception_cost"]),
+    }
+
+
+def _number(value: object) -> float | None:
+    return None if value is None or pd.isna(value) else float(value)
+
+
+def backlog_is_exact(filters: Filters) -> bool:
+    """Whether backlog figures come from the exact daily backlog mart.
+
+    ``fct_exception_backlog_daily`` replays every open interval (reopenings included) but is
+    split only by type, team and node. With a channel, region or carrier filter the backlog
+    is rebuilt from ``fct_exceptions`` as open from detection to final resolution, which
+    counts a closed-then-reopened exception as open during its closed gap.
+    """
+    return not filters.has_order_attribute_filter
+
+
+def _aging_bucket_sql(age_hours: str) -> str:
+    return (
+        f"CASE WHEN {age_hours} < 4 THEN '0-4h' WHEN {age_hours} < 24 THEN '4-24h' "
+        f"WHEN {age_hours} < 72 THEN '1-3d' WHEN {age_hours} < 168 THEN '3-7d' ELSE '7d+' END"
+    )
+
+
+def get_backlog_at(filters: Filters, day: date, by: str = "exception_type") -> pd.DataFrame:
+    """Exceptions open at the end of ``day`` per ``by`` value, with aging buckets.
+
+    Returns:
+        Columns ``group_value``, ``open_count``, ``past_sla_count`` and one count column per
+        aging bucket (``aged_0_4h`` ... ``aged_7d_plus``), largest backlog first.
+    """
+    if by not in BACKLOG_GROUPINGS:
+        raise ValueError(f"backlog grouping must be one of {BACKLOG_GROUPINGS}, got {by!r}")
+    if backlog_is_exact(filters):
+        nodes = where_clause(filters, time_column=None, dimensions=("node_id",))
+        return query(
+            f"""
+            SELECT {by} AS group_value,
+                   sum(open_count) AS open_count,
+                   sum(past_sla_count) AS past_sla_count,
+                   sum(aged_0_4h_count) AS aged_0_4h,
+                   sum(aged_4_24h_count) AS aged_4_24h,
+                   sum(aged_1_3d_count) AS aged_1_3d,
+                   sum(aged_3_7d_count) AS aged_3_7d,
+                   sum(aged_7d_plus_count) AS aged_7d_plus
+            FROM marts.fct_exception_backlog_daily
+            WHERE date_day = ? AND ({nodes.sql})
+            GROUP BY 1
+            HAVING sum(open_count) > 0
+            ORDER BY open_count DESC, group_value
+            """,
+            [day, *nodes.parameters],
+        )
+    dims = _dimension_condition(filters)
+    cutoff = day_end(day)
+    return query(
+        f"""
+        WITH open_exceptions AS (
+            SELECT coalesce({by}, 'unassigned') AS group_value,
+                   (epoch(?::TIMESTAMPTZ) - epoch(detected_at)) / 3600.0 AS age_hours,
+                   resolution_sla_minutes
+            FROM marts.fct_exceptions
+            WHERE ({dims.sql}) AND detected_at < ? AND (resolved_at IS NULL OR resolved_at >= ?)
+        ),
+        bucketed AS (
+            SELECT group_value,
+                   {_aging_bucket_sql("age_hours")} AS aging_bucket,
+                   age_hours * 60 > resolution_sla_minutes AS is_past_sla
+            FROM open_exceptions
+        )
+        SELECT group_value,
+               count(*) AS open_count,
+               count(*) FILTER (WHERE is_past_sla) AS past_sla_count,
+               count(*) FILTER (WHERE aging_bucket = '0-4h') AS aged_0_4h,
+               count(*) FILTER (WHERE aging_bucket = '4-24h') AS aged_4_24h,
+               count(*) FILTER (WHERE aging_bucket = '1-3d') AS aged_1_3d,
+               count(*) FILTER (WHERE aging_bucket = '3-7d') AS aged_3_7d,
+               count(*) FILTER (WHERE aging_bucket = '7d+') AS aged_7d_plus
+        FROM bucketed
+        GROUP BY 1
+        ORDER BY open_count DESC, group_value
+        """,
+        [cutoff, *dims.parameters, cutoff, cutoff],
+    )
+
+
+def get_backlog_series(filters: Filters) -> pd.DataFrame:
+    """Per day of the period: backlog and past-SLA at day end, exceptions opened and closed.
+
+    Returns:
+        Columns ``date_day``, ``open_count``, ``past_sla_count``, ``opened_count``,
+        ``closed_count``, one row per day of the period (zeros on quiet days).
+    """
+    if backlog_is_exact(filters):
+        nodes = where_clause(filters, time_column=None, dimensions=("node_id",), alias="b")
+        return query(
+            f"""
+            SELECT d.date_day,
+                   coalesce(sum(b.open_count), 0) AS open_count,
+                   coalesce(sum(b.past_sla_count), 0) AS past_sla_count,
+                   coalesce(sum(b.opened_count + b.reopened_count), 0) AS opened_count,
+                   coalesce(sum(b.closed_count), 0) AS closed_count
+            FROM marts.dim_dates AS d
+            LEFT JOIN marts.fct_exception_backlog_daily AS b
+                ON b.date_day = d.date_day AND ({nodes.sql})
+            WHERE d.date_day BETWEEN ? AND ?
+            GROUP BY d.date_day
+            ORDER BY d.date_day
+            """,
+            [*nodes.parameters, filters.start, filters.end],
+        )
+    dims = _dimension_condition(filters, alias="e")
+    return query(
+        f"""
+        WITH days AS (
+            SELECT date_day, date_day + INTERVAL 1 DAY AS cutoff
+            FROM marts.dim_dates WHERE date_day BETWEEN ? AND ?
+        ),
+        filtered AS (
+            SELECT detected_at, resolved_at, resolution_sla_minutes
+            FROM marts.fct_exceptions AS e WHERE {dims.sql}
+        ),
+        backlog AS (
+            SELECT days.date_day,
+                   count(*) AS open_count,
+                   count(*) FILTER (
+                       WHERE (epoch(days.cutoff::TIMESTAMPTZ) - epoch(f.detected_at)) / 60.0
+                             > f.resolution_sla_minutes
+                   ) AS past_sla_count
+            FROM days JOIN filtered AS f
+                ON f.detected_at < days.cutoff::TIMESTAMPTZ
+               AND coalesce(f.resolved_at, 'infinity'::TIMESTAMPTZ) >= days.cutoff::TIMESTAMPTZ
+            GROUP BY days.date_day
+        ),
+        opened AS (
+            SELECT detected_at::DATE AS date_day, count(*) AS opened_count
+            FROM filtered GROUP BY 1
+        ),
+        closed AS (
+            SELECT resolved_at::DATE AS date_day, count(*) AS closed_count
+            FROM filtered WHERE resolved_at IS NOT NULL GROUP BY 1
+        )
+        SELECT days.date_day,
+               coalesce(backlog.open_count, 0) AS open_count,
+               coalesce(backlog.past_sla_count, 0) AS past_sla_count,
+               coalesce(opened.opened_count, 0) AS opened_count,
+               coalesce(closed.closed_count, 0) AS closed_count
+        FROM days
+        LEFT JOIN backlog USING (date_day)
+        LEFT JOIN opened USING (date_day)
+        LEFT JOIN closed USING (date_day)
+        ORDER BY days.date_day
+        """,
+        [filters.start, filters.end, *dims.parameters],
+    )
+
+
+def get_oldest_open_exceptions(filters: Filters, day: date, limit: int = 200) -> pd.DataFrame:
+    """The longest-open exceptions at the end of ``day`` (oldest first), for the work table."""
+    dims = _dimension_condition(filters)
+    cutoff = day_end(day)
+    return query(
+        f"""
+        SELECT exception_id, case_id, exception_type, owning_team, node_id, channel, carrier,
+               reason_code, detected_at,
+               round((epoch(?::TIMESTAMPTZ) - epoch(detected_at)) / 3600.0, 1) AS age_hours,
+               (epoch(?::TIMESTAMPTZ) - epoch(detected_at)) / 60.0 > resolution_sla_minutes
+                   AS is_past_sla
+        FROM marts.fct_exceptions
+        WHERE ({dims.sql}) AND detected_at < ? AND (resolved_at IS NULL OR resolved_at >= ?)
+        ORDER BY detected_at, exception_id
+        LIMIT ?
+        """,
+        [cutoff, cutoff, *dims.parameters, cutoff, cutoff, limit],
+    )
+
+
+@dataclass(frozen=True)
+class Focus:
+    """A clicked bar of the root-cause page: only exceptions of this type or reason."""
+
+    dimension: str
+    value: str
+
+    def __post_init__(self) -> None:
+        if self.dimension not in PARETO_DIMENSIONS:
+            raise ValueError(f"focus dimension must be one of {PARETO_DIMENSIONS}")
+
+
+def _focus_condition(focus: Focus | None, alias: str = "") -> SqlCondition:
+    if focus is None:
+        return SqlCondition("TRUE", ())
+    prefix = f"{alias}." if alias else ""
+    return SqlCondition(f"{prefix}{focus.dimension} = ?", (focus.value,))
+
+
+def get_pareto(filters: Filters, dimension: str, focus: Focus | None = None) -> pd.DataFrame:
+    """Exceptions detected in the period per reason code or type, with cumulative share.
+
+    A focus on one dimension narrows the other one (a type's reasons, a reason's types).
+
+    Returns:
+        Columns ``value``, ``exception_count``, ``exception_cost``, ``cumulative_share``.
+    """
+    if dimension not in PARETO_DIMENSIONS:
+        raise ValueError(f"Pareto dimension must be one of {PARETO_DIMENSIONS}")
+    period = where_clause(filters, time_column="detected_at")
+    narrowing = _focus_condition(focus if focus and focus.dimension != dimension else None)
+    condition = period.and_(narrowing)
+    return query(
+        f"""
+        WITH counted AS (
+            SELECT coalesce({dimension}, 'none given') AS value,
+                   count(*) AS exception_count,
+                   sum(total_cost) AS exception_cost
+            FROM marts.fct_exceptions
+            WHERE {condition.sql}
+            GROUP BY 1
+        )
+        SELECT value, exception_count, exception_cost,
+               sum(exception_count) OVER (ORDER BY exception_count DESC, value
+                                          ROWS UNBOUNDED PRECEDING)
+                   / sum(exception_count) OVER () AS cumulative_share
+        FROM counted
+        ORDER BY exception_count DESC, value
+        """,
+        condition.parameters,
+    )
+
+
+def get_lift(filters: Filters, dimension: str, focus: Focus | None = None) -> pd.DataFrame:
+    """Exception rate of the period's orders per value of ``dimension`` against all of them.
+
+    An order counts as hit when it has an exception (of the focused type or reason, if
+    any). For ``interface`` an order carries the value when a delivery attempt of one of
+    its messages on that interface failed.
+
+    Returns:
+        Columns ``value``, ``order_count``, ``hit_order_count``, ``rate``,
+        ``overall_rate`` and ``lift``, highest lift first, values with at least
+        :data:`LIFT_MIN_ORDERS` orders.
+    """
+    if dimension not in LIFT_DIMENSIONS:
+        raise ValueError(f"lift dimension must be one of {LIFT_DIMENSIONS}")
+    orders = where_clause(filters, time_column="ordered_at", alias="o")
+    focus_condition = _focus_condition(focus, alias="x")
+    hit = (
+        "o.has_exception"
+        if focus is None
+        else f"o.case_id IN (SELECT x.case_id FROM marts.fct_exceptions AS x "
+        f"WHERE {focus_condition.sql})"
+    )
+    if dimension == "interface":
+        value_column = ""
+        carriers = """
+            SELECT DISTINCT m.interface AS value, m.case_id
+            FROM marts.fct_integration_messages AS m
+            WHERE m.failed_attempt_count > 0
+        """
+    else:
+        value_column = f", o.{dimension} AS value"
+        carriers = "SELECT value, case_id FROM scoped"
+    return query(
+        f"""
+        WITH scoped AS (
+            SELECT o.case_id, {hit} AS is_hit {value_column}
+            FROM marts.fct_orders AS o
+            WHERE {orders.sql}
+        ),
+        overall AS (SELECT avg(CASE WHEN is_hit THEN 1.0 ELSE 0.0 END) AS rate FROM scoped),
+        carried AS ({carriers}),
+        per_value AS (
+            SELECT carried.value,
+                   count(*) AS order_count,
+                   count(*) FILTER (WHERE scoped.is_hit) AS hit_order_count
+            FROM carried JOIN scoped USING (case_id)
+            WHERE carried.value IS NOT NULL
+            GROUP BY 1
+        )
+        SELECT per_value.value, order_count, hit_order_count,
+               hit_order_count / order_count AS rate,
+               overall.rate AS overall_rate,
+               CASE WHEN overall.rate > 0 THEN (hit_order_count / order_count) / overall.rate
+               END AS lift
+        FROM per_value, overall
+        WHERE order_count >= ?
+        ORDER BY lift DESC NULLS LAST, order_count DESC, per_value.value
+        """,
+        [*focus_condition.parameters, *orders.parameters, LIFT_MIN_ORDERS],
+    )
+
+
+def get_process_edges(filters: Filters) -> pd.DataFrame:
+    """The directly-follows graph of the transitions completed in the period.
+
+    Without order filters it adds up ``agg_process_edges_daily``; with them it counts the
+    period's ``fct_case_transitions`` of the kept orders.
+
+    Returns:
+        Columns ``source_activity``, ``target_activity``, ``frequency``,
+        ``mean_wait_seconds`` and ``total_wait_seconds``, most frequent first.
+    """
+    if not filters.has_order_attribute_filter and not filters.node_id:
+        return query(
+            """
+            SELECT source_activity, target_activity,
+                   sum(frequency) AS frequency,
+                   sum(total_wait_seconds) / sum(frequency) AS mean_wait_seconds,
+                   sum(total_wait_seconds) AS total_wait_seconds
+            FROM marts.agg_process_edges_daily
+            WHERE transition_date BETWEEN ? AND ?
+            GROUP BY 1, 2
+            ORDER BY frequency DESC, source_activity, target_activity
+            """,
+            [filters.start, filters.end],
+        )
+    dims = _dimension_condition(filters, alias="o")
+    return query(
+        f"""
+        SELECT t.source_activity, t.target_activity,
+               count(*) AS frequency,
+               avg(t.wait_seconds) AS mean_wait_seconds,
+               sum(t.wait_seconds) AS total_wait_seconds
+        FROM marts.fct_case_transitions AS t
+        WHERE t.transition_date BETWEEN ? AND ?
+          AND t.case_id IN (SELECT o.case_id FROM marts.fct_orders AS o WHERE {dims.sql})
+        GROUP BY 1, 2
+        ORDER BY frequency DESC, t.source_activity, t.target_activity
+        """,
+        [filters.start, filters.end, *dims.parameters],
+    )
+
+
+def get_variants(limit: int = 25) -> pd.DataFrame:
+    """The most frequent process variants over all cases (``agg_variants``)."""
+    return query(
+        """
+        SELECT variant_rank, variant_key, activity_count, case_count, case_share,
+               median_throughput_seconds / 3600.0 AS median_throughput_hours,
+               p95_throughput_seconds / 3600.0 AS p95_throughput_hours
+        FROM marts.agg_variants
+        ORDER BY variant_rank
+        LIMIT ?
+        """,
+        [limit],
+    )
+
+
+def get_deviations() -> pd.DataFrame:
+    """Deviations from the reference model found by conformance checking (``mining``)."""
+    return query(
+        """
+        SELECT deviation, kind, activity, case_count, case_share,
+               extra_seconds / 3600.0 AS extra_hours
+        FROM mining.deviations
+        ORDER BY case_count DESC, deviation
+        """
+    )
+
+
+def get_conformance_summary() -> dict[str, float | None]:
+    """Case-weighted fitness and the share of cases fitting the reference model."""
+    row = query(
+        """
+        SELECT sum(fitness * case_count) / sum(case_count) AS fitness,
+               sum(case_count) FILTER (WHERE is_conforming) / sum(case_count) AS conforming_share
+        FROM mining.conformance_variants
+        """
+    ).iloc[0]
+    return {"fitness": _number(row["fitness"]), "conforming_share": _number(row["conforming_share"])}
+
+
+def get_interface_health(filters: Filters) -> pd.DataFrame:
+    """Per interface over the period: calls and failure, retry, duplicate, dead-letter rates.
+
+    Returns:
+        Columns ``interface``, ``call_count``, ``failure_rate``, ``retry_rate``,
+        ``duplicate_rate``, ``dead_letter_rate``, ``mean_latency_ms``, ``worst_p95_latency_ms``.
+    """
+    return query(
+        """
+        SELECT interface,
+               sum(call_count) AS call_count,
+               sum(failure_count) / sum(call_count) AS failure_rate,
+               sum(retry_count) / sum(call_count) AS retry_rate,
+               sum(duplicate_count) / sum(call_count) AS duplicate_rate,
+               sum(dead_letter_count) / sum(call_count) AS dead_letter_rate,
+               sum(mean_latency_ms * call_count) / sum(call_count) AS mean_latency_ms,
+               max(p95_latency_ms) AS worst_p95_latency_ms
+        FROM marts.agg_integration_health_hourly
+        WHERE hour_at >= ? AND hour_at < ?
+        GROUP BY interface
+        ORDER BY failure_rate DESC, interface
+        """,
+        [day_start(filters.start), day_end(filters.end)],
+    )
+
+
+INTERFACE_METRICS: dict[str, str] = {
+    "failure_rate": "sum(failure_count) / sum(call_count)",
+    "retry_rate": "sum(retry_count) / sum(call_count)",
+    "duplicate_rate": "sum(duplicate_count) / sum(call_count)",
+    "dead_letter_rate": "sum(dead_letter_count) / sum(call_count)",
+    "mean_latency_ms": "sum(mean_latency_ms * call_count) / sum(call_count)",
+}
+"""Daily roll-ups of the hourly interface mart (rates re-weighted by calls)."""
+
+
+def get_interface_series(filters: Filters, metric: str) -> pd.DataFrame:
+    """One metric per interface and day of the period (columns ``day``, ``interface``, ``value``)."""
+    if metric not in INTERFACE_METRICS:
+        raise ValueError(f"interface metric must be one of {tuple(INTERFACE_METRICS)}")
+    return query(
+        f"""
+        SELECT hour_at::DATE AS day, interface, {INTERFACE_METRICS[metric]} AS value
+        FROM marts.agg_integration_health_hourly
+        WHERE hour_at >= ? AND hour_at < ?
+        GROUP BY 1, 2
+        ORDER BY 1, 2
+        """,
+        [day_start(filters.start), day_end(filters.end)],
+    )
+
+
+def get_interface_impact(filters: Filters) -> pd.DataFrame:
+    """Orders hurt by each interface in the period and the exceptions those orders had.
+
+    An order is hurt by an interface when one of its messages on it, first sent in the
+    period, had a failed attempt or was dead-lettered.
+
+    Returns:
+        Columns ``interface``, ``orders_hurt``, ``exceptions_on_hurt_orders``,
+        ``dead_lettered_messages``, most orders first.
+    """
+    dims = _dimension_condition(filters, alias="o")
+    order_scope = (
+        f"AND m.case_id IN (SELECT o.case_id FROM marts.fct_orders AS o WHERE {dims.sql})"
+        if dims.parameters
+        else ""
+    )
+    return query(
+        f"""
+        WITH hurt AS (
+            SELECT m.interface, m.case_id, bool_or(m.is_dead_lettered) AS dead_lettered,
+                   count(*) FILTER (WHERE m.is_dead_lettered) AS dead_lettered_messages
+            FROM marts.fct_integration_messages AS m
+            WHERE m.first_sent_at >= ? AND m.first_sent_at < ?
+              AND (m.failed_attempt_count > 0 OR m.is_dead_lettered)
+              {order_scope}
+            GROUP BY 1, 2
+        ),
+        exceptions_per_order AS (
+            SELECT case_id, count(*) AS exception_count
+            FROM marts.fct_exceptions
+            WHERE case_id IN (SELECT case_id FROM hurt)
+            GROUP BY 1
+        )
+        SELECT hurt.interface,
+               count(*) AS orders_hurt,
+               coalesce(sum(exceptions_per_order.exception_count), 0) AS exceptions_on_hurt_orders,
+               sum(hurt.dead_lettered_messages) AS dead_lettered_messages
+        FROM hurt LEFT JOIN exceptions_per_order USING (case_id)
+        GROUP BY hurt.interface
+        ORDER BY orders_hurt DESC, hurt.interface
+        """,
+        [day_start(filters.start), day_end(filters.end), *dims.parameters],
+    )
+
+
+def get_exception_costs(filters: Filters) -> pd.DataFrame:
+    """Cost of the period's exceptions per type, split into the cost model's components.
+
+    Returns:
+        Columns ``exception_type``, ``exception_class``, ``is_auto_resolvable_type``,
+        ``exception_count``, ``touch_count``, ``labor_cost``, ``escalation_cost``,
+        ``expedite_cost``, ``cancellation_cost``, ``refund_leakage_cost``, ``total_cost``.
+    """
+    period = where_clause(filters, time_column="detected_at")
+    return query(
+        f"""
+        SELECT exception_type,
+               any_value(exception_class) AS exception_class,
+               bool_or(coalesce(is_auto_resolvable_type, FALSE)) AS is_auto_resolvable_type,
+               count(*) AS exception_count,
+               sum(touch_count) AS touch_count,
+               sum(labor_cost) AS labor_cost,
+               sum(escalation_cost) AS escalation_cost,
+               sum(expedite_cost) AS expedite_cost,
+               sum(cancellation_cost) AS cancellation_cost,
+               sum(refund_leakage_cost) AS refund_leakage_cost,
+               sum(total_cost) AS total_cost
+        FROM marts.fct_exceptions
+        WHERE {period.sql}
+        GROUP BY exception_type
+        ORDER BY total_cost DESC, exception_type
+        """,
+        period.parameters,
+    )
+
+
+def get_cost_model() -> dict[str, float]:
+    """The cost model's parameters by name (``reference.cost_model``)."""
+    frame = query("SELECT parameter, value FROM reference.cost_model")
+    return {str(row.parameter): float(row.value) for row in frame.itertuples()}
+
+
+def get_automation_levels() -> pd.DataFrame:
+    """The stated automation levels and the share of touches each automates."""
+    return query(
+        "SELECT automation_level, touch_automation_share, description "
+        "FROM reference.automation_levels ORDER BY touch_automation_share"
+    )
+
+
+def get_order(case_id: str) -> pd.DataFrame:
+    """One order's summary row from ``fct_orders`` (empty when unknown)."""
+    return query("SELECT * FROM marts.fct_orders WHERE case_id = ?", [case_id])
+
+
+def get_order_events(case_id: str) -> pd.DataFrame:
+    """One order's workflow events in case order, rebuilt from its directly-follows pairs.
+
+    Returns:
+        Columns ``event_id``, ``activity``, ``event_at``, ``event_seq``.
+    """
+    return query(
+        """
+        SELECT source_event_id AS event_id, source_activity AS activity,
+               source_at AS event_at, source_event_seq AS event_seq
+        FROM marts.fct_case_transitions
+        WHERE case_id = ? AND transition_index = 1
+        UNION ALL
+        SELECT target_event_id, target_activity, target_at, target_event_seq
+        FROM marts.fct_case_transitions
+        WHERE case_id = ?
+        ORDER BY event_at, event_seq
+        """,
+        [case_id, case_id],
+    )
+
+
+def get_order_messages(case_id: str) -> pd.DataFrame:
+    """One order's integration messages, first sent first."""
+    return query(
+        """
+        SELECT idempotency_key, interface, source_system, target_system, operation,
+               first_sent_at, last_sent_at, attempt_count, failed_attempt_count,
+               final_status, is_dead_lettered, is_replayed, has_duplicate_delivery,
+               delivery_latency_ms
+        FROM marts.fct_integration_messages
+        WHERE case_id = ?
+        ORDER BY first_sent_at, idempotency_key
+        """,
+        [case_id],
+    )
+
+
+def get_order_exceptions(case_id: str) -> pd.DataFrame:
+    """One order's exceptions, first detected first."""
+    return query(
+        """
+        SELECT exception_id, exception_type, owning_team, reason_code, source_system, status,
+               detected_at, first_response_at, resolved_at, touch_count, escalation_count,
+               reopen_count, is_resolution_sla_breached, total_cost
+        FROM marts.fct_exceptions
+        WHERE case_id = ?
+        ORDER BY detected_at, exception_id
+        """,
+        [case_id],
+    )
+
+
+def get_automatable_classes() -> list[str]:
+    """Exception classes with at least one type the taxonomy allows to resolve automatically."""
+    frame = query(
+        "SELECT DISTINCT exception_class FROM marts.dim_exception_types "
+        "WHERE is_auto_resolvable ORDER BY exception_class"
+    )
+    return frame["exception_class"].dropna().tolist()
+
+
+__all__ = [
+    "AGING_BUCKETS",
+    "BACKLOG_GROUPINGS",
+    "DIMENSIONS",
+    "LIFT_DIMENSIONS",
+    "PARETO_DIMENSIONS",
+    "SETTINGS_KEY",
+    "DataPeriod",
+    "FilterOptions",
+    "Focus",
+    "MissingTableError",
+    "Publication",
+    "ServingCopyUnavailableError",
+]

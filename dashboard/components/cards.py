@@ -5,6 +5,8 @@ from __future__ import annotations
 import dash_bootstrap_components as dbc
 from dash import html
 
+from dashboard.kpis import KpiComparison
+
 
 def kpi_card(title: str, value: str, *, value_id: str, note: str = "") -> dbc.Card:
     """A card showing one headline number; ``value_id`` lets tests and callbacks find it."""
@@ -16,10 +18,56 @@ def kpi_card(title: str, value: str, *, value_id: str, note: str = "") -> dbc.Ca
                 html.Div(note, className="small text-muted"),
             ]
         ),
-        className="shadow-sm",
+        className="shadow-sm h-100",
+    )
+
+
+_TREND_CLASS = {"better": "trend-better", "worse": "trend-worse", "flat": "text-muted"}
+_TREND_ARROW = {"up": "▲", "down": "▼", "flat": "■"}
+
+
+def comparison_card(comparison: KpiComparison, *, value_id: str) -> dbc.Card:
+    """A KPI card with its change against the previous period and its target.
+
+    The arrow shows the direction of the change, its colour whether that is good news
+    (colour is never the only signal: the words say "better" or "worse").
+    """
+    change = html.Div(
+        [
+            html.Span(_TREND_ARROW[comparison.movement], className="me-1", **{"aria-hidden": "true"}),
+            html.Span(comparison.change_text),
+        ],
+        className=f"small {_TREND_CLASS[comparison.verdict]}",
+        id=f"{value_id}-change",
+    )
+    target = html.Div(comparison.target_text, className="small text-muted", id=f"{value_id}-target")
+    return dbc.Card(
+        dbc.CardBody(
+            [
+                html.Div(comparison.label, className="text-muted small text-uppercase kpi-label"),
+                html.Div(comparison.value_text, id=value_id, className="fs-3 fw-semibold"),
+                change,
+                target,
+            ]
+        ),
+        className="shadow-sm h-100",
     )
 
 
 def empty_state(message: str) -> html.Div:
     """Says why there is nothing to show instead of leaving a blank chart."""
     return html.Div(message, className="alert alert-light border text-muted my-3", role="status")
+
+
+def section(title: str, body: object, *, note: str = "", body_id: str | None = None) -> dbc.Card:
+    """A titled card holding one chart or table; ``note`` explains scope or caveats."""
+    children: list[object] = [html.H5(title, className="card-title mb-1")]
+    if note:
+        children.append(html.Div(note, className="small text-muted mb-2"))
+    if body_id:
+        children.append(html.Div(body, id=body_id))
+    elif isinstance(body, list | tuple):
+        children.extend(body)
+    else:
+        children.append(body)
+    return dbc.Card(dbc.CardBody(children), className="shadow-sm mb-4")

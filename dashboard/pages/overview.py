@@ -1,55 +1,149 @@
-"""Overview: how many exceptions are open, of which types, and as of when."""
+"""Overview: how bad is it, where, why and what it costs, against the previous period."""
 
 from __future__ import annotations
 
 import dash
 import dash_bootstrap_components as dbc
-import plotly.express as px
-from dash import dcc, html
+import plotly.graph_objects as go
+from dash import Input, Output, callback, dcc, html
+from dash.exceptions import PreventUpdate
 
-from dashboard.components.cards import empty_state, kpi_card
-from dashboard.data import ServingCopyUnavailableError, get_open_exceptions_by_type, get_publication
+from dashboard.components.cards import comparison_card, empty_state, section
+from dashboard.components.palette import BLUE, VERMILLION, style_figure
+from dashboard.data import (
+    ServingCopyUnavailableError,
+    backlog_is_exact,
+    get_backlog_series,
+    get_pareto,
+    get_period_kpis,
+    get_publication,
+)
+from dashboard.filters import Filters
+from dashboard.kpis import KPI_ELEMENT_IDS, compare_all
 
-dash.register_page(__name__, path="/", name="Overview", title="orderlens · Overview")
+dash.register_page(__name__, path="/", name="Overview", title="orderlens · Overview", order=0)
+
+APPROXIMATE_NOTE = (
+    "With a channel, region or carrier filter the backlog counts each exception as open "
+    "from detection to its final resolution (reopen gaps included)."
+)
 
 
 def layout(**_query: str) -> html.Div:
-    """Build the page from the serving copy at request time (new data needs no restart)."""
+    """The page frame; its numbers are filled by the callbacks below from the filters."""
     try:
-        by_type = get_open_exceptions_by_type()
-        publication = get_publication()
+        as_of = f"Data as of {get_publication().published_at:%Y-%m-%d %H:%M} UTC"
     except ServingCopyUnavailableError as error:
         return html.Div([html.H2("Overview"), empty_state(str(error))])
-    total = int(by_type["open_exceptions"].sum()) if not by_type.empty else 0
-    if by_type.empty:
-        chart: html.Div | dcc.Graph = empty_state("No open exceptions in the published data.")
-    else:
-        figure = px.bar(
-            by_type.sort_values("open_exceptions"),
-            x="open_exceptions",
-            y="exception_type",
-            orientation="h",
-            labels={"open_exceptions": "Open exceptions (count)", "exception_type": ""},
-            color_discrete_sequence=["#0072B2"],
-        )
-        figure.update_layout(margin={"l": 10, "r": 10, "t": 10, "b": 40}, height=420)
-        chart = dcc.Graph(id="open-by-type-chart", figure=figure, config={"displaylogo": False})
     return html.Div(
         [
-            html.H2("Overview"),
-            html.P(
-                f"Data as of {publication.published_at:%Y-%m-%d %H:%M} UTC",
-                id="data-as-of",
-                className="text-muted",
+            html.Div(
+                [
+                    html.H2("Overview", className="mb-0 me-3"),
+                    html.Span(as_of, id="data-as-of", className="text-muted"),
+                ],
+                className="d-flex align-items-baseline flex-wrap mb-2",
             ),
+            html.Div(id="overview-period", className="small text-muted mb-2"),
+            dcc.Loading(html.Div(id="overview-kpis"), type="dot"),
             dbc.Row(
-                dbc.Col(
-                    kpi_card("Open exceptions", f"{total:,}", value_id="kpi-open-exceptions"),
-                    md=4,
-                ),
-                className="mb-4",
+                [
+                    dbc.Col(
+                        section(
+                            "Backlog at the end of each day",
+                            dcc.Loading(html.Div(id="overview-backlog-trend")),
+                        ),
+                        lg=7,
+                    ),
+                    dbc.Col(
+                        section(
+                            "Top reason codes in the period",
+                            dcc.Loading(html.Div(id="overview-root-causes")),
+                        ),
+                        lg=5,
+                    ),
+                ]
             ),
-            html.H4("Open exceptions by type"),
-            chart,
         ]
     )
+
+
+@callback(
+    Output("overview-kpis", "children"),
+    Output("overview-period", "children"),
+    Input("filters", "data"),
+)
+def update_kpis(filters_data):
+    """KPI cards for the period, each compared with the period of equal length before it."""
+    if not filters_data:
+        raise PreventUpdate
+    filters = Filters.from_store(filters_data)
+    previous = filters.previous_period()
+    try:
+        comparisons = compare_all(get_period_kpis(filters), get_period_kpis(previous))
+    except ServingCopyUnavailableError as error:
+        return empty_state(str(error)), ""
+    cards = [
+        dbc.Col(comparison_card(comparison, value_id=KPI_ELEMENT_IDS[definition.key]), md=3)
+        for definition, comparison in comparisons
+    ]
+    period = (
+        f"Period {filters.start} to {filters.end} (UTC), compared with "
+        f"{previous.start} to {previous.end}. Backlog is measured at the end of the period."
+    )
+    if not backlog_is_exact(filters):
+        period = f"{period} {APPROXIMATE_NOTE}"
+    return dbc.Row(cards, className="g-3 mb-4"), period
+
+
+@callback(Output("overview-backlog-trend", "children"), Input("filters", "data"))
+def update_backlog_trend(filters_data):
+    """Open backlog and the part of it past SLA, day by day."""
+    if not filters_data:
+        raise PreventUpdate
+    filters = Filters.from_store(filters_data)
+    try:
+        series = get_backlog_series(filters)
+    except ServingCopyUnavailableError as error:
+        return empty_state(str(error))
+    if series.empty or series["open_count"].sum() == 0:
+        return empty_state("No exceptions were open in this period for these filters.")
+    figure = go.Figure(
+        [
+            go.Scatter(
+                x=series["date_day"], y=series["open_count"], name="Open",
+                mode="lines+markers", line={"color": BLUE, "width": 2},
+            ),
+            go.Scatter(
+                x=series["date_day"], y=series["past_sla_count"], name="Open past SLA",
+                mode="lines+markers", line={"color": VERMILLION, "width": 2, "dash": "dot"},
+            ),
+        ]
+    )  # fmt: skip
+    style_figure(figure, x_title="Day (UTC)", y_title="Open exceptions (count)", height=320)
+    return dcc.Graph(id="overview-backlog-chart", figure=figure, config={"displaylogo": False})
+
+
+@callback(Output("overview-root-causes", "children"), Input("filters", "data"))
+def update_root_causes(filters_data):
+    """The reason codes behind most of the period's exceptions."""
+    if not filters_data:
+        raise PreventUpdate
+    filters = Filters.from_store(filters_data)
+    try:
+        pareto = get_pareto(filters, "reason_code").head(8)
+    except ServingCopyUnavailableError as error:
+        return empty_state(str(error))
+    if pareto.empty:
+        return empty_state("No exceptions were detected in this period for these filters.")
+    ordered = pareto.iloc[::-1]
+    figure = go.Figure(
+        go.Bar(
+            x=ordered["exception_count"], y=ordered["value"], orientation="h",
+            marker_color=BLUE, text=ordered["exception_count"], textposition="auto",
+            customdata=ordered["exception_cost"],
+            hovertemplate="%{y}<br>%{x:,} exceptions<br>cost $%{customdata:,.0f}<extra></extra>",
+        )
+    )  # fmt: skip
+    style_figure(figure, x_title="Exceptions detected (count)", y_title="", height=320)
+    return dcc.Graph(id="overview-root-cause-chart", figure=figure, config={"displaylogo": False})

@@ -1,0 +1,217 @@
+"""Backlog and aging: what is open, for how long, where; backlog on any past day."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import dash
+import dash_bootstrap_components as dbc
+import plotly.graph_objects as go
+from dash import Input, Output, State, callback, dcc, html
+from dash.exceptions import PreventUpdate
+
+from dashboard.components.cards import empty_state, section
+from dashboard.components.palette import AGING_COLOURS, BLUE, ORANGE, style_figure
+from dashboard.components.tables import data_table
+from dashboard.data import (
+    AGING_BUCKETS,
+    ServingCopyUnavailableError,
+    backlog_is_exact,
+    get_backlog_at,
+    get_backlog_series,
+    get_oldest_open_exceptions,
+)
+from dashboard.filters import Filters
+
+dash.register_page(
+    __name__, path="/backlog", name="Backlog and aging", title="orderlens · Backlog", order=1
+)
+
+GROUPINGS = {"exception_type": "Exception type", "owning_team": "Team", "node_id": "Node"}
+BUCKET_COLUMNS = dict(
+    zip(AGING_BUCKETS, ("aged_0_4h", "aged_4_24h", "aged_1_3d", "aged_3_7d", "aged_7d_plus"), strict=True)
+)
+OLDEST_COLUMNS = {
+    "exception_id": "Exception",
+    "case_id": "Order",
+    "exception_type": "Type",
+    "owning_team": "Team",
+    "node_id": "Node",
+    "channel": "Channel",
+    "reason_code": "Reason",
+    "detected_at": "Detected (UTC)",
+    "age_hours": "Age (h)",
+    "is_past_sla": "Past SLA",
+}
+
+
+def layout(**_query: str) -> html.Div:
+    """The page frame: an as-of date, a grouping choice, and three sections."""
+    return html.Div(
+        [
+            html.H2("Backlog and aging"),
+            dbc.Row(
+                [
+                    dbc.Col(
+                        [
+                            html.Label("Backlog as of the end of (UTC)", htmlFor="backlog-as-of",
+                                       className="form-label small mb-0"),
+                            dcc.DatePickerSingle(id="backlog-as-of", display_format="YYYY-MM-DD",
+                                                 first_day_of_week=1),
+                        ],
+                        md=3,
+                    ),  # fmt: skip
+                    dbc.Col(
+                        [
+                            html.Label("Group aging by", className="form-label small mb-0"),
+                            dbc.RadioItems(
+                                id="backlog-grouping",
+                                options=[{"label": text, "value": key} for key, text in GROUPINGS.items()],
+                                value="exception_type",
+                                inline=True,
+                            ),
+                        ],
+                        md=6,
+                    ),
+                ],
+                className="g-2 align-items-end mb-3",
+            ),
+            html.Div(id="backlog-note", className="small text-muted mb-2"),
+            dbc.Row(
+                [
+                    dbc.Col(section("Aging of the open backlog",
+                                    dcc.Loading(html.Div(id="backlog-aging"))), lg=7),  # fmt: skip
+                    dbc.Col(section("Opened and closed per day",
+                                    dcc.Loading(html.Div(id="backlog-flow"))), lg=5),  # fmt: skip
+                ]
+            ),
+            section(
+                "Oldest open exceptions",
+                dcc.Loading(html.Div(id="backlog-oldest")),
+                note="Click a column header to sort; click an order to see its timeline.",
+            ),
+        ]
+    )
+
+
+@callback(
+    Output("backlog-as-of", "date"),
+    Output("backlog-as-of", "min_date_allowed"),
+    Output("backlog-as-of", "max_date_allowed"),
+    Input("filters", "data"),
+    State("backlog-as-of", "date"),
+)
+def bound_as_of(filters_data, chosen):
+    """Keep the as-of day inside the period, defaulting to its last day."""
+    if not filters_data:
+        raise PreventUpdate
+    filters = Filters.from_store(filters_data)
+    start, end = filters.start.isoformat(), filters.end.isoformat()
+    keep = chosen if chosen and start <= chosen[:10] <= end else end
+    return keep, start, end
+
+
+def _as_of(filters: Filters, chosen: str | None) -> date:
+    return date.fromisoformat(chosen[:10]) if chosen else filters.end
+
+
+@callback(
+    Output("backlog-aging", "children"),
+    Output("backlog-note", "children"),
+    Input("filters", "data"),
+    Input("backlog-as-of", "date"),
+    Input("backlog-grouping", "value"),
+)
+def update_aging(filters_data, chosen, grouping):
+    """Open exceptions at the end of the as-of day by group, stacked by age band."""
+    if not filters_data or grouping not in GROUPINGS:
+        raise PreventUpdate
+    filters = Filters.from_store(filters_data)
+    day = _as_of(filters, chosen)
+    note = f"Backlog as of the end of {day} (UTC)."
+    if not backlog_is_exact(filters):
+        note += (
+            " With a channel, region or carrier filter an exception counts as open from "
+            "detection to its final resolution (reopen gaps included)."
+        )
+    try:
+        backlog = get_backlog_at(filters, day, grouping)
+    except ServingCopyUnavailableError as error:
+        return empty_state(str(error)), note
+    if backlog.empty:
+        return empty_state(f"No exceptions were open at the end of {day} for these filters."), note
+    backlog = backlog.head(15).iloc[::-1]
+    figure = go.Figure(
+        [
+            go.Bar(
+                y=backlog["group_value"], x=backlog[column], name=bucket, orientation="h",
+                marker_color=AGING_COLOURS[bucket],
+                hovertemplate="%{y}<br>" + bucket + ": %{x:,}<extra></extra>",
+            )
+            for bucket, column in BUCKET_COLUMNS.items()
+        ]
+    )  # fmt: skip
+    figure.update_layout(barmode="stack")
+    style_figure(figure, x_title="Open exceptions (count)", y_title="", height=380)
+    total = int(backlog["open_count"].sum())
+    past = int(backlog["past_sla_count"].sum())
+    summary = html.Div(
+        [
+            html.Span(f"{total:,}", id="backlog-open-total", className="fw-semibold"),
+            html.Span(" open, "),
+            html.Span(f"{past:,}", id="backlog-past-sla-total", className="fw-semibold"),
+            html.Span(" past their resolution SLA (top 15 groups shown)."),
+        ],
+        className="small mb-1",
+    )
+    return [summary, dcc.Graph(id="backlog-aging-chart", figure=figure,
+                               config={"displaylogo": False})], note  # fmt: skip
+
+
+@callback(Output("backlog-flow", "children"), Input("filters", "data"))
+def update_flow(filters_data):
+    """Exceptions opened (and reopened) against closed, day by day."""
+    if not filters_data:
+        raise PreventUpdate
+    filters = Filters.from_store(filters_data)
+    try:
+        series = get_backlog_series(filters)
+    except ServingCopyUnavailableError as error:
+        return empty_state(str(error))
+    if series.empty or (series["opened_count"].sum() + series["closed_count"].sum()) == 0:
+        return empty_state("No exceptions were opened or closed in this period for these filters.")
+    figure = go.Figure(
+        [
+            go.Bar(x=series["date_day"], y=series["opened_count"], name="Opened", marker_color=ORANGE),
+            go.Bar(x=series["date_day"], y=series["closed_count"], name="Closed", marker_color=BLUE),
+        ]
+    )  # fmt: skip
+    figure.update_layout(barmode="group")
+    style_figure(figure, x_title="Day (UTC)", y_title="Exceptions (count)", height=380)
+    return dcc.Graph(id="backlog-flow-chart", figure=figure, config={"displaylogo": False})
+
+
+@callback(
+    Output("backlog-oldest", "children"),
+    Input("filters", "data"),
+    Input("backlog-as-of", "date"),
+)
+def update_oldest(filters_data, chosen):
+    """The longest-open exceptions at the end of the as-of day."""
+    if not filters_data:
+        raise PreventUpdate
+    filters = Filters.from_store(filters_data)
+    day = _as_of(filters, chosen)
+    try:
+        oldest = get_oldest_open_exceptions(filters, day)
+    except ServingCopyUnavailableError as error:
+        return empty_state(str(error))
+    if oldest.empty:
+        return empty_state(f"No exceptions were open at the end of {day} for these filters.")
+    return data_table(
+        oldest,
+        table_id="backlog-oldest-table",
+        columns=OLDEST_COLUMNS,
+        query=filters_data.get("query", ""),
+        numeric_formats={"age_hours": ",.1f"},
+    )

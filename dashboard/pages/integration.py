@@ -1,0 +1,164 @@
+"""Integration health: failing, retrying, duplicating and dead-lettering interfaces, and the
+orders and exceptions they hurt."""
+
+from __future__ import annotations
+
+import dash
+import dash_bootstrap_components as dbc
+import plotly.graph_objects as go
+from dash import Input, Output, callback, dcc, html
+from dash.exceptions import PreventUpdate
+
+from dashboard.components.cards import empty_state, section
+from dashboard.components.palette import BLUE, ORANGE, style_figure
+from dashboard.components.tables import data_table
+from dashboard.data import (
+    INTERFACE_METRICS,
+    ServingCopyUnavailableError,
+    get_interface_health,
+    get_interface_impact,
+    get_interface_series,
+)
+from dashboard.filters import Filters
+
+dash.register_page(
+    __name__, path="/integration", name="Integration health", title="orderlens · Integration",
+    order=4,
+)  # fmt: skip
+
+METRIC_LABELS = {
+    "failure_rate": ("Failure rate", "Failed attempts (% of calls)"),
+    "retry_rate": ("Retry rate", "Retries (% of calls)"),
+    "duplicate_rate": ("Duplicate rate", "Duplicate deliveries (% of calls)"),
+    "dead_letter_rate": ("Dead-letter rate", "Dead-lettered (% of calls)"),
+    "mean_latency_ms": ("Mean latency", "Mean attempt latency (ms)"),
+}
+HEALTH_COLUMNS = {
+    "interface": "Interface",
+    "call_count": "Calls",
+    "failure_percent": "Failure (%)",
+    "retry_percent": "Retry (%)",
+    "duplicate_percent": "Duplicate (%)",
+    "dead_letter_percent": "Dead letter (%)",
+    "mean_latency_ms": "Mean latency (ms)",
+    "worst_p95_latency_ms": "Worst hourly p95 (ms)",
+}
+SERIES_LIMIT = 6
+INTERFACE_NOTE = (
+    "Interface metrics follow the period only: calls are not split by channel, region, node "
+    "or carrier. The orders-hurt chart below follows every filter."
+)
+
+
+def layout(**_query: str) -> html.Div:
+    """Metric picker, time series, per-interface table, and the orders each interface hurt."""
+    return html.Div(
+        [
+            html.H2("Integration health"),
+            html.Div(INTERFACE_NOTE, className="small text-muted mb-2"),
+            section(
+                "Interfaces over time",
+                [
+                    dbc.RadioItems(
+                        id="integration-metric",
+                        options=[{"label": label, "value": key} for key, (label, _) in METRIC_LABELS.items()],
+                        value="failure_rate", inline=True, className="mb-2",
+                    ),
+                    dcc.Loading(html.Div(id="integration-series")),
+                ],
+                note=f"Daily values of the {SERIES_LIMIT} interfaces worst on the metric in the period.",
+            ),  # fmt: skip
+            dbc.Row(
+                [
+                    dbc.Col(section("Per interface in the period",
+                                    dcc.Loading(html.Div(id="integration-table"))), lg=7),
+                    dbc.Col(section("Orders and exceptions hurt by each interface",
+                                    dcc.Loading(html.Div(id="integration-impact")),
+                                    note="Orders with a failed or dead-lettered message on the "
+                                    "interface, first sent in the period; exceptions of those orders."),
+                            lg=5),
+                ]
+            ),  # fmt: skip
+        ]
+    )
+
+
+@callback(
+    Output("integration-series", "children"),
+    Input("filters", "data"),
+    Input("integration-metric", "value"),
+)
+def update_series(filters_data, metric):
+    """One line per interface of the chosen metric, day by day."""
+    if not filters_data or metric not in INTERFACE_METRICS:
+        raise PreventUpdate
+    filters = Filters.from_store(filters_data)
+    try:
+        series = get_interface_series(filters, metric)
+    except ServingCopyUnavailableError as error:
+        return empty_state(str(error))
+    if series.empty:
+        return empty_state("No integration calls in this period.")
+    worst = (
+        series.groupby("interface")["value"].mean().sort_values(ascending=False).head(SERIES_LIMIT)
+    )
+    scale = 1 if metric == "mean_latency_ms" else 100
+    figure = go.Figure(
+        [
+            go.Scatter(
+                x=frame["day"], y=frame["value"] * scale, name=interface, mode="lines+markers",
+                hovertemplate=interface + "<br>%{x|%Y-%m-%d}: %{y:,.2f}<extra></extra>",
+            )
+            for interface, frame in series[series["interface"].isin(worst.index)].groupby("interface")
+        ]
+    )  # fmt: skip
+    style_figure(figure, x_title="Day (UTC)", y_title=METRIC_LABELS[metric][1], height=340)
+    return dcc.Graph(id="integration-series-chart", figure=figure, config={"displaylogo": False})
+
+
+@callback(Output("integration-table", "children"), Input("filters", "data"))
+def update_table(filters_data):
+    """Totals of the period per interface, worst failure rate first."""
+    if not filters_data:
+        raise PreventUpdate
+    filters = Filters.from_store(filters_data)
+    try:
+        health = get_interface_health(filters)
+    except ServingCopyUnavailableError as error:
+        return empty_state(str(error))
+    if health.empty:
+        return empty_state("No integration calls in this period.")
+    for rate in ("failure", "retry", "duplicate", "dead_letter"):
+        health[f"{rate}_percent"] = health[f"{rate}_rate"] * 100
+    return data_table(
+        health, table_id="integration-health-table", columns=HEALTH_COLUMNS, page_size=20,
+        numeric_formats={"call_count": ",d", "failure_percent": ".2f", "retry_percent": ".2f",
+                         "duplicate_percent": ".2f", "dead_letter_percent": ".2f",
+                         "mean_latency_ms": ",.0f", "worst_p95_latency_ms": ",.0f"},
+    )  # fmt: skip
+
+
+@callback(Output("integration-impact", "children"), Input("filters", "data"))
+def update_impact(filters_data):
+    """Orders hurt and exceptions on them, per interface."""
+    if not filters_data:
+        raise PreventUpdate
+    filters = Filters.from_store(filters_data)
+    try:
+        impact = get_interface_impact(filters)
+    except ServingCopyUnavailableError as error:
+        return empty_state(str(error))
+    if impact.empty:
+        return empty_state("No failed or dead-lettered messages in this period for these filters.")
+    ordered = impact.head(12).iloc[::-1]
+    figure = go.Figure(
+        [
+            go.Bar(y=ordered["interface"], x=ordered["orders_hurt"], name="Orders hurt",
+                   orientation="h", marker_color=BLUE),
+            go.Bar(y=ordered["interface"], x=ordered["exceptions_on_hurt_orders"],
+                   name="Exceptions on those orders", orientation="h", marker_color=ORANGE),
+        ]
+    )  # fmt: skip
+    figure.update_layout(barmode="group")
+    style_figure(figure, x_title="Count", y_title="", height=420)
+    return dcc.Graph(id="integration-impact-chart", figure=figure, config={"displaylogo": False})

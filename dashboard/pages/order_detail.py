@@ -1,0 +1,207 @@
+"""Order detail: one order's timeline across workflow events, integration messages and
+exceptions, reachable from every table that lists orders."""
+
+from __future__ import annotations
+
+from urllib.parse import unquote
+
+import dash
+import dash_bootstrap_components as dbc
+import pandas as pd
+import plotly.graph_objects as go
+from dash import Input, Output, State, callback, dcc, html
+from dash.exceptions import PreventUpdate
+
+from dashboard.components.cards import empty_state, section
+from dashboard.components.palette import BLUE, GREY, ORANGE, VERMILLION, style_figure
+from dashboard.components.tables import data_table, order_href
+from dashboard.data import (
+    ServingCopyUnavailableError,
+    get_order,
+    get_order_events,
+    get_order_exceptions,
+    get_order_messages,
+)
+
+dash.register_page(
+    __name__,
+    path_template="/orders/<case_id>",
+    path="/orders",
+    name="Order detail",
+    title="orderlens · Order",
+    order=6,
+)
+
+SUMMARY_FIELDS = {
+    "channel": "Channel",
+    "region": "Region",
+    "node_id": "Node",
+    "carrier": "Carrier",
+    "ordered_at": "Ordered (UTC)",
+    "promised_at": "Promised (UTC)",
+    "fulfilled_at": "Fulfilled (UTC)",
+    "is_on_time": "On time",
+    "is_cancelled": "Cancelled",
+    "exception_count": "Exceptions",
+    "exception_cost": "Exception cost (USD)",
+}
+MESSAGE_COLUMNS = {
+    "interface": "Interface",
+    "first_sent_at": "First sent (UTC)",
+    "attempt_count": "Attempts",
+    "failed_attempt_count": "Failed",
+    "final_status": "Final status",
+    "is_dead_lettered": "Dead-lettered",
+    "delivery_latency_ms": "Latency (ms)",
+}
+EXCEPTION_COLUMNS = {
+    "exception_id": "Exception",
+    "exception_type": "Type",
+    "reason_code": "Reason",
+    "status": "Status",
+    "detected_at": "Detected (UTC)",
+    "resolved_at": "Resolved (UTC)",
+    "touch_count": "Touches",
+    "is_resolution_sla_breached": "SLA breached",
+    "total_cost": "Cost (USD)",
+}
+WORKFLOW_LANE = "Workflow"
+
+
+def _show(value: object) -> str:
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return "—"
+    if isinstance(value, pd.Timestamp):
+        return f"{value:%Y-%m-%d %H:%M}"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, float):
+        return f"{value:,.2f}"
+    return str(value)
+
+
+def layout(case_id: str | None = None, **_query: str) -> html.Div:
+    """A search box, then the order's summary, timeline and tables."""
+    chosen = unquote(case_id) if case_id else ""
+    return html.Div(
+        [
+            dcc.Location(id="order-location", refresh=True),
+            html.H2("Order detail"),
+            dbc.InputGroup(
+                [
+                    dbc.Input(id="order-search", placeholder="Order id, e.g. ORD-00000001",
+                              value=chosen, debounce=True),
+                    dbc.Button("Open", id="order-open", color="primary"),
+                ],
+                className="mb-3", style={"maxWidth": "480px"},
+            ),  # fmt: skip
+            dcc.Store(id="order-case-id", data=chosen),
+            dcc.Loading(html.Div(id="order-body")),
+        ]
+    )
+
+
+@callback(
+    Output("order-location", "href"),
+    Input("order-open", "n_clicks"),
+    Input("order-search", "n_submit"),
+    State("order-search", "value"),
+    State("filters", "data"),
+    prevent_initial_call=True,
+)
+def open_order(_clicks, _submit, value, filters_data):
+    """Go to the typed order's page, keeping the filters in the URL."""
+    if not value or not value.strip():
+        raise PreventUpdate
+    return order_href(value.strip(), (filters_data or {}).get("query", ""))
+
+
+def _timeline(events: pd.DataFrame, messages: pd.DataFrame, exceptions: pd.DataFrame) -> go.Figure:
+    figure = go.Figure()
+    if not events.empty:
+        figure.add_trace(go.Scatter(
+            x=events["event_at"], y=[WORKFLOW_LANE] * len(events), mode="markers+lines",
+            name="Workflow events", marker={"size": 11, "color": BLUE}, line={"color": GREY, "width": 1},
+            hovertext=events["activity"], hovertemplate="%{hovertext}<br>%{x}<extra></extra>",
+        ))  # fmt: skip
+    if not messages.empty:
+        failed = messages["failed_attempt_count"].fillna(0) > 0
+        figure.add_trace(go.Scatter(
+            x=messages["first_sent_at"], y=messages["interface"], mode="markers",
+            name="Integration messages",
+            marker={"size": 10, "symbol": ["x" if bad else "circle" for bad in failed],
+                    "color": [VERMILLION if bad else ORANGE for bad in failed]},
+            hovertext=[f"{row.interface}: {row.final_status}, {row.attempt_count} attempt(s)"
+                       for row in messages.itertuples()],
+            hovertemplate="%{hovertext}<br>%{x}<extra></extra>",
+        ))  # fmt: skip
+    for row in exceptions.itertuples():
+        end = row.resolved_at if not pd.isna(row.resolved_at) else row.detected_at
+        figure.add_trace(go.Scatter(
+            x=[row.detected_at, end], y=[f"Exception: {row.exception_type}"] * 2,
+            mode="lines+markers", name=f"Exception {row.exception_id}",
+            line={"color": VERMILLION, "width": 6}, marker={"size": 10, "color": VERMILLION},
+            hovertemplate=f"{row.exception_type} ({row.status})<br>%{{x}}<extra></extra>",
+            showlegend=False,
+        ))  # fmt: skip
+    lanes = 1 + messages["interface"].nunique() + len(exceptions) if not messages.empty else 1 + len(exceptions)
+    style_figure(figure, x_title="Time (UTC)", y_title="", height=max(260, 40 * lanes + 120))
+    return figure
+
+
+@callback(Output("order-body", "children"), Input("order-case-id", "data"), Input("filters", "data"))
+def update_order(case_id, filters_data):
+    """The order's summary, timeline, workflow events, messages and exceptions."""
+    if not case_id:
+        return empty_state("Type an order id above, or open an order from any table.")
+    try:
+        order = get_order(case_id)
+        events = get_order_events(case_id)
+        messages = get_order_messages(case_id)
+        exceptions = get_order_exceptions(case_id)
+    except ServingCopyUnavailableError as error:
+        return empty_state(str(error))
+    if order.empty:
+        return empty_state(f"No order with id {case_id} in the published data.")
+    summary = order.iloc[0]
+    facts = dbc.Row(
+        [
+            dbc.Col([html.Div(label, className="small text-muted"),
+                     html.Div(_show(summary.get(name)), className="fw-semibold",
+                              id=f"order-fact-{name}")], md=2, className="mb-2")
+            for name, label in SUMMARY_FIELDS.items()
+        ]
+    )  # fmt: skip
+    query = (filters_data or {}).get("query", "")
+    events_table = (
+        data_table(events, table_id="order-events-table",
+                   columns={"event_at": "Time (UTC)", "activity": "Activity", "event_id": "Event"},
+                   page_size=25)
+        if not events.empty
+        else empty_state("No workflow transitions are recorded for this order (one event or none).")
+    )  # fmt: skip
+    return [
+        html.H4(case_id, id="order-title", className="mb-2"),
+        section("Summary", facts),
+        section("Timeline across systems", dcc.Graph(
+            id="order-timeline", figure=_timeline(events, messages, exceptions),
+            config={"displaylogo": False})),  # fmt: skip
+        dbc.Row(
+            [
+                dbc.Col(section("Workflow events", events_table), lg=5),
+                dbc.Col(
+                    [
+                        section("Exceptions", data_table(
+                            exceptions, table_id="order-exceptions-table", columns=EXCEPTION_COLUMNS,
+                            query=query, numeric_formats={"total_cost": ",.2f"})
+                            if not exceptions.empty else empty_state("This order had no exceptions.")),
+                        section("Integration messages", data_table(
+                            messages, table_id="order-messages-table", columns=MESSAGE_COLUMNS,
+                            numeric_formats={"delivery_latency_ms": ",.0f"}, page_size=10)
+                            if not messages.empty else empty_state("No integration messages for this order.")),
+                    ],
+                    lg=7,
+                ),
+            ]
+        ),  # fmt: skip
+    ]

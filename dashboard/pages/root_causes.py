@@ -1,0 +1,242 @@
+"""Root causes: which reasons and types make up most exceptions, and where they concentrate.
+
+Clicking a bar of a Pareto chart focuses the page on that reason code or exception type;
+clicking a bar of a lift chart for channel, region, node or carrier adds it to the global
+filters, so every page follows.
+"""
+
+from __future__ import annotations
+
+import dash
+import dash_bootstrap_components as dbc
+import plotly.graph_objects as go
+from dash import Input, Output, State, callback, ctx, dcc, html, no_update
+from dash.exceptions import PreventUpdate
+
+from dashboard.components.cards import empty_state, section
+from dashboard.components.filter_bar import FILTER_IDS
+from dashboard.components.palette import BLUE, GREY, ORANGE, VERMILLION, style_figure
+from dashboard.data import (
+    LIFT_DIMENSIONS,
+    LIFT_MIN_ORDERS,
+    PARETO_DIMENSIONS,
+    Focus,
+    ServingCopyUnavailableError,
+    get_lift,
+    get_pareto,
+)
+from dashboard.filters import Filters
+
+dash.register_page(
+    __name__, path="/root-causes", name="Root causes", title="orderlens · Root causes", order=2
+)
+
+PARETO_TITLES = {"reason_code": "Reason codes", "exception_type": "Exception types"}
+LIFT_TITLES = {
+    "channel": "Channel",
+    "node_id": "Node",
+    "carrier": "Carrier",
+    "supplier": "Supplier",
+    "region": "Region",
+    "interface": "Failing interface",
+}
+GLOBAL_FILTER_DIMENSIONS = ("channel", "region", "node_id", "carrier")
+PARETO_LIMIT = 15
+LIFT_LIMIT = 10
+
+
+def layout(**_query: str) -> html.Div:
+    """Two Pareto charts on top, six lift charts below, and the current focus."""
+    pareto = [
+        dbc.Col(
+            section(f"Pareto of {PARETO_TITLES[dimension].lower()}",
+                    dcc.Loading(dcc.Graph(id=f"pareto-{dimension}", config={"displaylogo": False})),
+                    note="Bars: exceptions detected in the period; line: cumulative share."),
+            lg=6,
+        )  # fmt: skip
+        for dimension in PARETO_DIMENSIONS
+    ]
+    lifts = [
+        dbc.Col(
+            section(f"Lift by {LIFT_TITLES[dimension].lower()}",
+                    dcc.Loading(html.Div(id=f"lift-{dimension}-body"))),
+            lg=4, md=6,
+        )  # fmt: skip
+        for dimension in LIFT_DIMENSIONS
+    ]
+    return html.Div(
+        [
+            dcc.Store(id="root-cause-focus"),
+            html.H2("Root causes"),
+            html.Div(
+                [
+                    html.Span("Focus: ", className="text-muted"),
+                    html.Span("all exceptions", id="root-cause-focus-text", className="fw-semibold"),
+                    dbc.Button("Clear focus", id="root-cause-clear", size="sm", color="link"),
+                ],
+                className="mb-2",
+            ),
+            dbc.Row(pareto),
+            html.P(
+                f"Lift = exception rate of the period's orders carrying a value divided by the "
+                f"rate of all the period's orders (above 1: more exceptions than usual). Values "
+                f"with fewer than {LIFT_MIN_ORDERS} orders are left out. Click a channel, "
+                "region, node or carrier bar to filter every page by it.",
+                className="small text-muted",
+            ),
+            dbc.Row(lifts),
+        ]
+    )
+
+
+@callback(
+    Output("root-cause-focus", "data"),
+    Input("pareto-reason_code", "clickData"),
+    Input("pareto-exception_type", "clickData"),
+    Input("root-cause-clear", "n_clicks"),
+    prevent_initial_call=True,
+)
+def choose_focus(reason_click, type_click, _clear):
+    """A clicked Pareto bar becomes the focus; the clear button removes it."""
+    if ctx.triggered_id == "root-cause-clear":
+        return None
+    click = reason_click if ctx.triggered_id == "pareto-reason_code" else type_click
+    if not click or not click.get("points"):
+        raise PreventUpdate
+    dimension = "reason_code" if ctx.triggered_id == "pareto-reason_code" else "exception_type"
+    return {"dimension": dimension, "value": str(click["points"][0]["x"])}
+
+
+def _focus(data) -> Focus | None:
+    return Focus(data["dimension"], data["value"]) if data else None
+
+
+def _empty_figure(message: str) -> go.Figure:
+    figure = go.Figure()
+    figure.add_annotation(text=message, showarrow=False, font={"size": 14, "color": GREY},
+                          xref="paper", yref="paper", x=0.5, y=0.5)  # fmt: skip
+    figure.update_xaxes(visible=False)
+    figure.update_yaxes(visible=False)
+    figure.update_layout(template="plotly_white", height=340, margin={"l": 10, "r": 10, "t": 10, "b": 10})
+    return figure
+
+
+def _pareto_figure(filters: Filters, dimension: str, focus: Focus | None) -> go.Figure:
+    try:
+        pareto = get_pareto(filters, dimension, focus).head(PARETO_LIMIT)
+    except ServingCopyUnavailableError as error:
+        return _empty_figure(str(error))
+    if pareto.empty:
+        return _empty_figure("No exceptions in this period for these filters and focus.")
+    selected = focus.value if focus and focus.dimension == dimension else None
+    colours = [ORANGE if value == selected else BLUE for value in pareto["value"]]
+    figure = go.Figure(
+        [
+            go.Bar(
+                x=pareto["value"], y=pareto["exception_count"], name="Exceptions",
+                marker_color=colours, customdata=pareto["exception_cost"],
+                hovertemplate="%{x}<br>%{y:,} exceptions<br>cost $%{customdata:,.0f}<extra></extra>",
+            ),
+            go.Scatter(
+                x=pareto["value"], y=pareto["cumulative_share"] * 100, name="Cumulative share",
+                mode="lines+markers", yaxis="y2", line={"color": VERMILLION},
+                hovertemplate="%{x}<br>cumulative %{y:.1f}%<extra></extra>",
+            ),
+        ]
+    )  # fmt: skip
+    style_figure(figure, x_title="", y_title="Exceptions detected (count)", height=360)
+    figure.update_layout(
+        yaxis2={"title": {"text": "Cumulative share (%)"}, "overlaying": "y", "side": "right",
+                "range": [0, 105], "showgrid": False, "tickvals": [0, 25, 50, 75, 100]},
+        clickmode="event",
+    )  # fmt: skip
+    figure.update_xaxes(tickangle=-35)
+    return figure
+
+
+@callback(
+    Output("pareto-reason_code", "figure"),
+    Output("pareto-exception_type", "figure"),
+    Output("root-cause-focus-text", "children"),
+    Input("filters", "data"),
+    Input("root-cause-focus", "data"),
+)
+def update_pareto(filters_data, focus_data):
+    """Both Pareto charts for the period, narrowed by the focus on the other dimension."""
+    if not filters_data:
+        raise PreventUpdate
+    filters = Filters.from_store(filters_data)
+    focus = _focus(focus_data)
+    text = (
+        f"{PARETO_TITLES[focus.dimension][:-1].lower()} = {focus.value}" if focus else "all exceptions"
+    )
+    return (
+        _pareto_figure(filters, "reason_code", focus),
+        _pareto_figure(filters, "exception_type", focus),
+        text,
+    )
+
+
+def _lift_body(filters: Filters, dimension: str, focus: Focus | None):
+    try:
+        lift = get_lift(filters, dimension, focus).head(LIFT_LIMIT)
+    except ServingCopyUnavailableError as error:
+        return empty_state(str(error))
+    if lift.empty or lift["lift"].isna().all():
+        return empty_state(
+            f"No {LIFT_TITLES[dimension].lower()} value has {LIFT_MIN_ORDERS}+ orders "
+            "with exceptions to compare in this period for these filters."
+        )
+    ordered = lift.iloc[::-1]
+    colours = [VERMILLION if value > 1 else BLUE for value in ordered["lift"].fillna(0)]
+    figure = go.Figure(
+        go.Bar(
+            x=ordered["lift"], y=ordered["value"].astype(str), orientation="h", marker_color=colours,
+            customdata=ordered[["order_count", "hit_order_count", "rate"]].to_numpy(),
+            hovertemplate="%{y}<br>lift %{x:.2f}<br>%{customdata[1]:,} of %{customdata[0]:,} "
+            "orders hit (%{customdata[2]:.1%})<extra></extra>",
+        )
+    )  # fmt: skip
+    figure.add_vline(x=1, line_dash="dot", line_color=GREY)
+    style_figure(figure, x_title="Lift (1 = average)", y_title="", height=300)
+    return dcc.Graph(id={"type": "lift-chart", "dimension": dimension}, figure=figure,
+                     config={"displaylogo": False})  # fmt: skip
+
+
+@callback(
+    *[Output(f"lift-{dimension}-body", "children") for dimension in LIFT_DIMENSIONS],
+    Input("filters", "data"),
+    Input("root-cause-focus", "data"),
+)
+def update_lift(filters_data, focus_data):
+    """Lift of every dimension's values for the period's orders and the focus."""
+    if not filters_data:
+        raise PreventUpdate
+    filters = Filters.from_store(filters_data)
+    focus = _focus(focus_data)
+    return tuple(_lift_body(filters, dimension, focus) for dimension in LIFT_DIMENSIONS)
+
+
+@callback(
+    *[Output(FILTER_IDS[dimension], "value", allow_duplicate=True)
+      for dimension in GLOBAL_FILTER_DIMENSIONS],  # fmt: skip
+    Input({"type": "lift-chart", "dimension": dash.ALL}, "clickData"),
+    State("filters", "data"),
+    prevent_initial_call=True,
+)
+def filter_by_clicked_lift(_clicks, filters_data):
+    """A clicked channel, region, node or carrier bar becomes a global filter."""
+    trigger = ctx.triggered_id
+    if not trigger or trigger["dimension"] not in GLOBAL_FILTER_DIMENSIONS or not filters_data:
+        raise PreventUpdate
+    click = ctx.triggered[0]["value"]
+    if not click or not click.get("points"):
+        raise PreventUpdate
+    value = str(click["points"][0]["y"])
+    outputs = []
+    for dimension in GLOBAL_FILTER_DIMENSIONS:
+        if dimension == trigger["dimension"]:
+            outputs.append([value])
+        else:
+            outputs.append(no_update)
+    return tuple(outputs)
