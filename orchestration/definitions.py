@@ -9,6 +9,7 @@ import os
 import dagster as dg
 
 from orchestration.defs.ingestion.assets import raw_events, reference_tables
+from orchestration.defs.ingestion.checks import quarantine_checks
 from orchestration.defs.ingestion.sensors import inbox_sensor
 from orchestration.defs.mining.assets import (
     mining_conformance,
@@ -20,7 +21,9 @@ from orchestration.defs.mining.checks import conformance_fitness_is_a_share, var
 from orchestration.defs.resources import orderlens_resource
 from orchestration.defs.schedules import build_jobs_and_schedules
 from orchestration.defs.serving.assets import build_serving_copy_asset
+from orchestration.defs.serving.checks import serving_copy_is_fresh
 from orchestration.defs.transform.assets import build_dbt_assets, dbt_cli_resource, dbt_project
+from orchestration.defs.transform.checks import exception_class_spike_alert
 from orderlens.settings import DATA_DIR_VARIABLE, Settings
 
 
@@ -54,7 +57,13 @@ def build_definitions() -> dg.Definitions:
             mining_report,
             serving_copy,
         ],
-        asset_checks=[variant_cases_add_up, conformance_fitness_is_a_share],
+        asset_checks=[
+            *quarantine_checks,
+            exception_class_spike_alert,
+            variant_cases_add_up,
+            conformance_fitness_is_a_share,
+            serving_copy_is_fresh,
+        ],
         jobs=jobs,
         schedules=schedules,
         sensors=[inbox_sensor],

@@ -1,0 +1,42 @@
+"""Checks on the marts beyond dbt's own tests: the exception-spike alert."""
+
+import dagster as dg
+
+from orchestration.defs.resources import OrderlensResource
+from orderlens.spikes import detect_exception_spikes
+from orderlens.warehouse import connect
+
+FCT_EXCEPTIONS = dg.AssetKey(["marts", "fct_exceptions"])
+RECENT_DAYS = 2
+"""Only spikes on the last days alert; older ones were already raised by earlier runs."""
+
+
+@dg.asset_check(
+    asset=FCT_EXCEPTIONS,
+    description=(
+        "Alerts (fails with a warning) when an exception class opened far more exceptions "
+        "on one of the latest days than over the two weeks before."
+    ),
+)
+def exception_class_spike_alert(orderlens: OrderlensResource) -> dg.AssetCheckResult:
+    """Fail, as a warning, when a class spikes on one of the most recent days."""
+    with connect(orderlens.settings().warehouse_path, read_only=True) as con:
+        daily = con.execute(
+            "SELECT coalesce(exception_class, exception_type) AS exception_class,"
+            " CAST(detected_at AS DATE) AS day, count(*) AS opened"
+            " FROM marts.fct_exceptions WHERE detected_at IS NOT NULL GROUP BY ALL"
+        ).df()
+    spikes = detect_exception_spikes(daily)
+    if not daily.empty:
+        latest = daily["day"].max()
+        spikes = [s for s in spikes if (latest - s.day).days < RECENT_DAYS]
+    return dg.AssetCheckResult(
+        passed=not spikes,
+        severity=dg.AssetCheckSeverity.WARN,
+        description="; ".join(
+            f"{s.exception_class} opened {s.count} on {s.day} (usual {s.baseline_mean:.1f})"
+            for s in spikes
+        )
+        or "no exception class above its usual level",
+        metadata={"spikes": dg.MetadataValue.int(len(spikes))},
+    )
