@@ -110,7 +110,7 @@ class WorkflowEvent(SQLModel, table=True):
     """One business step of one order (a case), written by one source system."""
 
     __tablename__ = "workflow_events"
-    __table_args__ = {"schema": "raw"}  # noqa: RUF012 (SQLAlchemy reads a plain dict)
+    __table_args__ = {"schema": "raw"}
 
     event_id: str = Field(primary_key=True, description="Identifier of the event in its source.")
     case_id: str = Field(description="The order the event belongs to (the process case).")
@@ -145,7 +145,7 @@ class IntegrationEvent(SQLModel, table=True):
     """One delivery attempt of a message or API call through the middleware."""
 
     __tablename__ = "integration_events"
-    __table_args__ = {"schema": "raw"}  # noqa: RUF012
+    __table_args__ = {"schema": "raw"}
 
     message_id: str = Field(primary_key=True, description="Identifier of this delivery attempt.")
     idempotency_key: str = Field(description="Key shared by every attempt of one logical message.")
@@ -167,7 +167,7 @@ class ExceptionTaxonomyEntry(SQLModel, table=True):
     """Reference data: how one exception type is owned, timed and escalated."""
 
     __tablename__ = "exception_taxonomy"
-    __table_args__ = {"schema": "reference"}  # noqa: RUF012
+    __table_args__ = {"schema": "reference"}
 
     exception_type: str = Field(primary_key=True)
     exception_class: str = Field(description="Broader class used in reports.")
@@ -184,7 +184,7 @@ class SlaPolicy(SQLModel, table=True):
     """Reference data: the delivery or pickup promise made per channel."""
 
     __tablename__ = "sla_policy"
-    __table_args__ = {"schema": "reference"}  # noqa: RUF012
+    __table_args__ = {"schema": "reference"}
 
     channel: Channel = Field(primary_key=True)
     promise_hours: int = Field(gt=0, description="Hours from order to delivery or pickup.")
@@ -195,7 +195,7 @@ class CostModel(SQLModel, table=True):
     """Reference data: one cost parameter used to price exceptions and ROI."""
 
     __tablename__ = "cost_model"
-    __table_args__ = {"schema": "reference"}  # noqa: RUF012
+    __table_args__ = {"schema": "reference"}
 
     parameter: str = Field(primary_key=True)
     value: float = Field(ge=0)
