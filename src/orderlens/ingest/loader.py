@@ -44,14 +44,22 @@ from orderlens.ingest.ocel_reader import (
 from orderlens.ingest.parquet_reader import register_parquet
 from orderlens.ingest.quarantine import QUARANTINE_TABLE, create_quarantine_table
 from orderlens.ingest.report import FileResult, FileStatus, IngestReport
-from orderlens.ingest.source import SourceColumns, UnreadableFileError, first_line, quote_literal
+from orderlens.ingest.source import (
+    SOURCE_VIEW,
+    SourceColumns,
+    UnreadableFileError,
+    first_line,
+    quote_literal,
+)
 from orderlens.ingest.validation import (
+    CHECKED_VIEW,
     FAILED_COLUMN,
+    HASHED_TABLE,
     IDENTITY_COLUMNS,
     MODELS,
     REASON_COLUMN,
     RECORD_COLUMN,
-    TYPED_TABLE,
+    REJECTED_TABLE,
     MissingColumnsError,
     content_hash_sql,
     plan_validation,
@@ -212,6 +220,11 @@ def _register(
     return register_ocel(con, log, case_object_type=mapping.case_object_type), log
 
 
+def _count(con: duckdb.DuckDBPyConnection, sql: str) -> int:
+    row = con.execute(sql).fetchone()
+    return int(row[0]) if row else 0
+
+
 def _load(
     con: duckdb.DuckDBPyConnection,
     path: Path,
@@ -220,45 +233,61 @@ def _load(
     load_id: str,
     source_file: str,
 ) -> FileResult:
+    """Validate, deduplicate and append one registered source, in passes over a view.
+
+    The typed-and-checked records are a view, never a materialised copy: one pass keeps
+    the failing records, one (workflow events without ids only) hashes the id-less ones,
+    one collects identities to find duplicates, and the final pass appends the rest.
+    Joins against empty side tables are left out, so a clean file is a single
+    ``INSERT ... SELECT`` from its reader.
+    """
     plan = plan_validation(columns, mapping)
     target = plan.target
     model = MODELS[target]
     raw_table = qualified_name(model)
-    con.execute(f"CREATE OR REPLACE TEMP TABLE {TYPED_TABLE} AS {plan.select_sql}")
+    con.execute(f"CREATE OR REPLACE TEMP VIEW {CHECKED_VIEW} AS {plan.select_sql}")
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE {REJECTED_TABLE} AS "
+        f"SELECT {ROW}, {REASON_COLUMN}, {FAILED_COLUMN}, {RECORD_COLUMN} "
+        f"FROM {CHECKED_VIEW} WHERE {REASON_COLUMN} IS NOT NULL"
+    )
+    rows_read = _count(con, f"SELECT count(*) FROM {SOURCE_VIEW}")
+    invalid = _count(con, f"SELECT count(*) FROM {REJECTED_TABLE}")
+    hashed = 0
     if target is Target.WORKFLOW:
-        con.execute(content_hash_sql(TYPED_TABLE))
+        con.execute(content_hash_sql(skip_rejected=invalid > 0))
+        hashed = _count(con, f"SELECT count(*) FROM {HASHED_TABLE}")
     keys = IDENTITY_COLUMNS[target]
-    _find_duplicates(con, raw_table, keys)
-    counts = con.execute(
-        f"SELECT count(*), count(*) FILTER (WHERE {REASON_COLUMN} IS NOT NULL), "
-        f"(SELECT count(*) FROM {_DUPLICATES}) FROM {TYPED_TABLE}"
-    ).fetchone()
-    rows_read, invalid, duplicates = (int(value) for value in counts) if counts else (0, 0, 0)
+    valid = _valid_records(keys, invalid=invalid, hashed=hashed)
+    duplicates = _find_duplicates(con, raw_table, keys, valid)
     names = field_names(model)
-    column_list = ", ".join(names)
+    selected = _valid_records(names, invalid=invalid, hashed=hashed, duplicates=duplicates)
     base = _max_event_seq(con)
+    con.execute("SET preserve_insertion_order = false")
     inserted = con.execute(
-        f"INSERT INTO {raw_table} ({column_list}, event_seq, source_file, source_row, load_id) "
-        f"SELECT {', '.join('t.' + name for name in names)}, {base} + t.{ROW}, ?, t.{ROW}, ? "
-        f"FROM {TYPED_TABLE} AS t ANTI JOIN {_DUPLICATES} AS d ON t.{ROW} = d.{ROW} "
-        f"WHERE t.{REASON_COLUMN} IS NULL",
+        f"INSERT INTO {raw_table} "
+        f"({', '.join(names)}, event_seq, source_file, source_row, load_id) "
+        f"SELECT {', '.join(names)}, {base} + {ROW}, ?, {ROW}, ? FROM ({selected})",
         [source_file, load_id],
     ).fetchone()
+    con.execute("RESET preserve_insertion_order")
     loaded = int(inserted[0]) if inserted else 0
     con.execute(
         f"INSERT INTO {QUARANTINE_TABLE} "
         f"SELECT ?, ?, {ROW}, {FAILED_COLUMN}, {REASON_COLUMN}, {RECORD_COLUMN}, "
         f"CASE WHEN {FAILED_COLUMN} IS NULL THEN 'unreadable' ELSE 'invalid' END "
-        f"FROM {TYPED_TABLE} WHERE {REASON_COLUMN} IS NOT NULL ORDER BY {ROW}",
+        f"FROM {REJECTED_TABLE} ORDER BY {ROW}",
         [load_id, source_file],
     )
-    record = "to_json(struct_pack(" + ", ".join(f"{name} := t.{name}" for name in names) + "))"
-    con.execute(
-        f"INSERT INTO {QUARANTINE_TABLE} "
-        f"SELECT ?, ?, t.{ROW}, {quote_literal(keys[-1])}, d.reason, {record}, 'duplicate' "
-        f"FROM {TYPED_TABLE} AS t JOIN {_DUPLICATES} AS d ON t.{ROW} = d.{ROW} ORDER BY t.{ROW}",
-        [load_id, source_file],
-    )
+    if duplicates:
+        record = "to_json(struct_pack(" + ", ".join(f"{name} := v.{name}" for name in names) + "))"
+        every = _valid_records(names, invalid=invalid, hashed=hashed)
+        con.execute(
+            f"INSERT INTO {QUARANTINE_TABLE} "
+            f"SELECT ?, ?, v.{ROW}, {quote_literal(keys[-1])}, d.reason, {record}, 'duplicate' "
+            f"FROM ({every}) AS v JOIN {_DUPLICATES} AS d ON v.{ROW} = d.{ROW} ORDER BY v.{ROW}",
+            [load_id, source_file],
+        )
     if loaded != rows_read - invalid - duplicates:
         raise RuntimeError(
             f"{path}: counts do not add up ({loaded} + {invalid} + {duplicates} != {rows_read})"
@@ -276,31 +305,62 @@ def _load(
     )
 
 
-def _find_duplicates(con: duckdb.DuckDBPyConnection, raw_table: str, keys: tuple[str, ...]) -> None:
-    """Collect the valid records that repeat an event: earlier in the file or already loaded."""
+def _valid_records(names: Sequence[str], *, invalid: int, hashed: int, duplicates: int = 0) -> str:
+    """SELECT of ``__row`` and ``names`` over the valid records (ids filled in)."""
+    outputs = [
+        "coalesce(c.event_id, h.hashed_id) AS event_id"
+        if name == "event_id" and hashed
+        else f"c.{name}"
+        for name in names
+    ]
+    sql = f"SELECT c.{ROW}, {', '.join(outputs)} FROM {CHECKED_VIEW} AS c"
+    if invalid:
+        sql += f" ANTI JOIN {REJECTED_TABLE} AS r ON c.{ROW} = r.{ROW}"
+    if duplicates:
+        sql += f" ANTI JOIN {_DUPLICATES} AS d ON c.{ROW} = d.{ROW}"
+    if hashed:
+        sql += f" LEFT JOIN {HASHED_TABLE} AS h ON c.{ROW} = h.{ROW}"
+    return sql
+
+
+def _find_duplicates(
+    con: duckdb.DuckDBPyConnection, raw_table: str, keys: tuple[str, ...], valid: str
+) -> int:
+    """Collect the valid records repeating an event (earlier in the file or already loaded).
+
+    Identities are first grouped by a 64-bit hash, which is cheap; only rows whose hash
+    occurs twice are grouped again by their real key, so a hash collision cannot make
+    two different events duplicates.
+    """
     key_list = ", ".join(keys)
     described = " and ".join(keys)
-    repeated_in_file = (
-        f"SELECT t.{ROW}, "
-        f"'duplicate of row ' || d.first_row || ' of this file (same {described})' AS reason "
-        f"FROM {TYPED_TABLE} AS t JOIN ("
-        f"  SELECT {key_list}, min({ROW}) AS first_row FROM {TYPED_TABLE} "
-        f"  WHERE {REASON_COLUMN} IS NULL GROUP BY {key_list} HAVING count(*) > 1"
-        f") AS d USING ({key_list}) WHERE t.{REASON_COLUMN} IS NULL AND t.{ROW} > d.first_row"
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE _ingest_keys AS "
+        f"SELECT {ROW}, {key_list}, hash({key_list}) AS key_hash FROM ({valid})"
     )
+    parts = [
+        f"SELECT k.{ROW}, "
+        f"'duplicate of row ' || d.first_row || ' of this file (same {described})' AS reason "
+        f"FROM _ingest_keys AS k JOIN ("
+        f"  SELECT {key_list}, min({ROW}) AS first_row FROM _ingest_keys "
+        f"  WHERE key_hash IN (SELECT key_hash FROM _ingest_keys "
+        f"    GROUP BY key_hash HAVING count(*) > 1) "
+        f"  GROUP BY {key_list} HAVING count(*) > 1"
+        f") AS d USING ({key_list}) WHERE k.{ROW} > d.first_row"
+    ]
     has_rows = con.execute(f"SELECT EXISTS (SELECT 1 FROM {raw_table})").fetchone()
-    parts = [repeated_in_file]
     if has_rows and has_rows[0]:
         parts.append(
-            f"SELECT t.{ROW}, 'duplicate of the event loaded from ' || r.source_file || ' row ' "
+            f"SELECT k.{ROW}, 'duplicate of the event loaded from ' || r.source_file || ' row ' "
             f"|| r.source_row AS reason "
-            f"FROM {TYPED_TABLE} AS t JOIN {raw_table} AS r USING ({key_list}) "
-            f"WHERE t.{REASON_COLUMN} IS NULL"
+            f"FROM _ingest_keys AS k JOIN {raw_table} AS r USING ({key_list})"
         )
     con.execute(
         f"CREATE OR REPLACE TEMP TABLE {_DUPLICATES} AS "
         f"SELECT {ROW}, min(reason) AS reason FROM ({' UNION ALL '.join(parts)}) GROUP BY {ROW}"
     )
+    con.execute("DROP TABLE _ingest_keys")
+    return _count(con, f"SELECT count(*) FROM {_DUPLICATES}")
 
 
 def _max_event_seq(con: duckdb.DuckDBPyConnection) -> int:

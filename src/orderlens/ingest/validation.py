@@ -51,7 +51,9 @@ MAX_ATTRIBUTES_CHARACTERS = 1_048_576
 REASON_COLUMN = "__reason"
 FAILED_COLUMN = "__column"
 RECORD_COLUMN = "__record"
-TYPED_TABLE = "_ingest_typed"
+CHECKED_VIEW = "_ingest_checked"
+REJECTED_TABLE = "_ingest_rejected"
+HASHED_TABLE = "_ingest_hashed"
 
 MODELS: dict[Target, type[SQLModel]] = {
     Target.WORKFLOW: WorkflowEvent,
@@ -397,14 +399,17 @@ def _attributes_sql(extras: tuple[str, ...]) -> str | None:
     return f"CAST(json_object({pairs}) AS VARCHAR)"
 
 
-def content_hash_sql(table: str) -> str:
-    """UPDATE giving valid workflow events without an id their deterministic id.
+def content_hash_sql(*, skip_rejected: bool) -> str:
+    """CREATE the table of deterministic ids for valid workflow events that have none.
 
     The id is ``'h' || md5(source_system | case_id | activity | event_at (UTC ISO with
     microseconds) | resource | n)`` where ``n`` numbers identical valid records in file
     order (1, 2, ...): two identical records of one file stay two events, while the same
     record arriving again in a later file gets the same id and is recognised as a
-    duplicate. Only rows lacking an id are touched, so files with ids pay nothing.
+    duplicate. Only rows lacking an id are hashed, so files with ids pay nothing.
+
+    Args:
+        skip_rejected: Leave out the records in the rejected table (when it has any).
     """
     parts = ", ".join(
         f"coalesce(strftime({name}, '%Y-%m-%dT%H:%M:%S.%fZ'), '')"
@@ -414,10 +419,15 @@ def content_hash_sql(table: str) -> str:
     )
     partition = ", ".join(HASHED_CONTENT)
     return (
-        f"UPDATE {table} SET event_id = hashed.id FROM ("
-        f"  SELECT {ROW_COLUMN} AS row_number_in_file, 'h' || md5(concat_ws('|', {parts}, "
-        f"    CAST(row_number() OVER (PARTITION BY {partition} ORDER BY {ROW_COLUMN}) "
-        "      AS VARCHAR))) AS id"
-        f"  FROM {table} WHERE event_id IS NULL AND {REASON_COLUMN} IS NULL) AS hashed "
-        f"WHERE {table}.{ROW_COLUMN} = hashed.row_number_in_file"
+        f"CREATE OR REPLACE TEMP TABLE {HASHED_TABLE} AS "
+        f"SELECT {ROW_COLUMN}, 'h' || md5(concat_ws('|', {parts}, "
+        f"  CAST(row_number() OVER (PARTITION BY {partition} ORDER BY {ROW_COLUMN}) "
+        "    AS VARCHAR))) AS hashed_id "
+        f"FROM {CHECKED_VIEW} AS c "
+        + (
+            f"ANTI JOIN {REJECTED_TABLE} AS r ON c.{ROW_COLUMN} = r.{ROW_COLUMN} "
+            if skip_rejected
+            else ""
+        )
+        + "WHERE c.event_id IS NULL"
     )
