@@ -6,9 +6,9 @@ from datetime import UTC, datetime
 import dagster as dg
 import pandas as pd
 
+from orchestration.definitions import build_definitions
 from orchestration.defs.ingestion.sensors import inbox_sensor
 from orchestration.defs.resources import OrderlensResource
-from orchestration.definitions import build_definitions
 from orderlens.ingest import ingest_paths
 from orderlens.settings import Settings
 
