@@ -7,7 +7,7 @@ so the session builds it once and tests that only read it share it.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -31,21 +31,30 @@ class PublishedDemo:
     materialized: list[str]
 
 
+def _simulate_demo(out_dir: Path) -> None:
+    from orderlens.simulator import SimulationConfig, simulate
+
+    simulate(
+        SimulationConfig(orders=DEMO_ORDERS, scenario="baseline", seed=DEMO_SEED, out_dir=out_dir)
+    )
+
+
+@pytest.fixture(scope="session")
+def simulate_demo_into() -> Callable[[Path], None]:
+    """Write the demo simulation (the one ``published_demo`` is built from) into a folder."""
+    return _simulate_demo
+
+
 @pytest.fixture(scope="session")
 def published_demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PublishedDemo]:
     """Simulate a small baseline retailer into the inbox and run the whole asset graph."""
     from orchestration.run import run_pipeline
-    from orderlens.simulator import SimulationConfig, simulate
 
     data_dir = tmp_path_factory.mktemp("demo") / "data"
     settings = Settings(data_dir=data_dir)
     settings.ensure_dirs()
     simulation_dir = settings.inbox_dir / "demo"
-    simulate(
-        SimulationConfig(
-            orders=DEMO_ORDERS, scenario="baseline", seed=DEMO_SEED, out_dir=simulation_dir
-        )
-    )
+    _simulate_demo(simulation_dir)
     saved_environment = dict(os.environ)
     try:
         outcome = run_pipeline(settings)

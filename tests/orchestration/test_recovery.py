@@ -14,9 +14,7 @@ import pytest
 
 from orchestration.definitions import build_definitions
 from orderlens.settings import Settings
-from orderlens.simulator import SimulationConfig, simulate
 from orderlens.warehouse import connect
-from tests.conftest import DEMO_ORDERS, DEMO_SEED
 
 pytestmark = pytest.mark.slow
 
@@ -79,18 +77,11 @@ def _run_and_kill_during_dbt(settings: Settings) -> None:
 
 
 def test_pipeline_killed_during_dbt_build_then_rerun_matches_an_uninterrupted_run(
-    published_demo, tmp_path
+    published_demo, simulate_demo_into, tmp_path
 ):
     settings = Settings(data_dir=tmp_path / "data")
     settings.ensure_dirs()
-    simulate(
-        SimulationConfig(
-            orders=DEMO_ORDERS,
-            scenario="baseline",
-            seed=DEMO_SEED,
-            out_dir=settings.inbox_dir / "demo",
-        )
-    )
+    simulate_demo_into(settings.inbox_dir / "demo")
     _run_and_kill_during_dbt(settings)
     assert not settings.serving_path.exists()
     rerun = subprocess.run(
@@ -136,12 +127,8 @@ def test_failing_blocking_check_keeps_the_previous_serving_copy(
         for evaluation in result.get_asset_check_evaluations()
     }
     assert checks["variant_cases_add_up"] is False
-    assert dg.AssetKey(
-        ["serving", "serving_copy"]
-    ) not in result.get_asset_materialization_events() and all(
-        event.asset_key != dg.AssetKey(["serving", "serving_copy"])
-        for event in result.get_asset_materialization_events()
-    )
+    materialized = {event.asset_key for event in result.get_asset_materialization_events()}
+    assert dg.AssetKey(["serving", "serving_copy"]) not in materialized
     assert _published_at(settings) == (before,)
 
 
