@@ -4,14 +4,17 @@ and 10 million integration events) to Parquet, against a 100,000-order peer.
 Each size runs as its own ``orderlens simulate`` process. Besides the wall time and the
 peak memory of the largest process (what ``wait4`` reports), a sampler adds up the
 resident memory of the whole process tree (the writer and its generating workers),
-since the target of under 4 GB is for the run, not for one process. Target: 1M orders in
-at most 60 s on 2 cores.
+since the target of under 4 GB is for the run, not for one process. CPU seconds (user +
+system of the whole tree) and the load average are reported too: on a shared machine the
+wall time depends on what else runs, the CPU time does not. Target: 1M orders in at most
+60 s on 2 cores.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import resource
 import sys
 import tempfile
 import threading
@@ -42,7 +45,12 @@ def _tree_rss_mb(marker: str) -> float:
     return total_kb / 1024
 
 
-def _simulate(orders: int, folder: Path) -> tuple[Measurement, float, dict]:
+def _children_cpu_seconds() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def _simulate(orders: int, folder: Path) -> tuple[Measurement, float, float, dict]:
     out = folder / f"sim-{orders}"
     peak = 0.0
     done = threading.Event()
@@ -54,6 +62,7 @@ def _simulate(orders: int, folder: Path) -> tuple[Measurement, float, dict]:
 
     sampler = threading.Thread(target=sample, daemon=True)
     sampler.start()
+    cpu_before = _children_cpu_seconds()
     try:
         measurement = run_measured(
             [ORDERLENS, "simulate", "--orders", str(orders), "--workers", str(WORKERS),
@@ -63,8 +72,9 @@ def _simulate(orders: int, folder: Path) -> tuple[Measurement, float, dict]:
     finally:
         done.set()
         sampler.join()
+    cpu_seconds = _children_cpu_seconds() - cpu_before
     totals = json.loads((out / "ground_truth.json").read_text())["totals"]
-    return measurement, peak, totals
+    return measurement, peak, cpu_seconds, totals
 
 
 def run() -> list[dict]:
@@ -72,7 +82,7 @@ def run() -> list[dict]:
     results = []
     with tempfile.TemporaryDirectory(prefix="orderlens-bench-sim-") as folder:
         for orders in (PEER_ORDERS, LARGE_ORDERS):
-            measurement, tree_peak, totals = _simulate(orders, Path(folder))
+            measurement, tree_peak, cpu_seconds, totals = _simulate(orders, Path(folder))
             events = totals["workflow_events"] + totals["integration_events"]
             results.append(
                 {
@@ -82,6 +92,8 @@ def run() -> list[dict]:
                     "workflow_events": totals["workflow_events"],
                     "integration_events": totals["integration_events"],
                     "wall_seconds": measurement.wall_seconds,
+                    "cpu_seconds": cpu_seconds,
+                    "load_average_1m": os.getloadavg()[0],
                     "peak_rss_mb": measurement.peak_rss_mb,
                     "process_tree_peak_rss_mb": tree_peak,
                     "orders_per_second": orders / measurement.wall_seconds,

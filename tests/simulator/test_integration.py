@@ -96,3 +96,27 @@ def test_integration_duplicate_confirmations_are_detected_after_the_duplicate(
     last_ok = twice.groupby("correlation_id")["sent_at"].max()
     assert len(detected) > 5
     assert detected["case_id"].isin(last_ok.index).all()
+
+
+def test_integration_declined_payments_of_cancelled_orders_are_never_authorized(
+    baseline_run: SimulatedRun,
+) -> None:
+    workflow, messages = baseline_run.workflow, baseline_run.integration
+    holds = set(
+        workflow.loc[
+            (workflow["exception_type"] == "payment_hold")
+            & (workflow["exception_stage"] == "rejected"),
+            "exception_id",
+        ]
+    )
+    cancelled = workflow[
+        (workflow["activity"] == "Order Cancelled") & workflow["exception_id"].isin(holds)
+    ]["case_id"]
+    assert len(cancelled) > 5
+    authorized = messages[
+        (messages["interface"] == "OMS->PAYMENT:authorize") & (messages["status"] == "ok")
+    ]["correlation_id"]
+    assert not cancelled.isin(set(authorized)).any()
+    assert not cancelled.isin(
+        set(workflow.loc[workflow["activity"] == "Payment Authorized", "case_id"])
+    ).any()

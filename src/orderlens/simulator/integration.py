@@ -50,12 +50,16 @@ class MessageBatch:
     forced: np.ndarray
     failed_until: np.ndarray
 
-    def deliver(self, recover_at: np.ndarray | None = None) -> np.ndarray:
+    def deliver(
+        self, recover_at: np.ndarray | None = None, abandoned: np.ndarray | None = None
+    ) -> np.ndarray:
         """Write the attempts and return when each message reached its target.
 
         Args:
             recover_at: For forced failures, when the exception was resolved and the
                 message was re-sent (ignored for the others).
+            abandoned: Forced failures never re-sent (the order was cancelled); their
+                recovering attempts are not written and their arrival is NaN.
         """
         if recover_at is not None and self.forced.any():
             forced_rows = self.success_row[self.forced]
@@ -66,19 +70,26 @@ class MessageBatch:
             has_duplicate = self.duplicate_row[self.forced] >= 0
             duplicate_rows = self.duplicate_row[self.forced][has_duplicate]
             self.sent_at[duplicate_rows] += shift[has_duplicate]
+        rows = np.ones(len(self.row_message), dtype=bool)
+        arrival = self.sent_at[self.success_row] + self.latency_ms[self.success_row] / 1000.0
+        if abandoned is not None:
+            dropped = abandoned & self.forced
+            rows[self.success_row[dropped]] = False
+            rows[self.duplicate_row[dropped & (self.duplicate_row >= 0)]] = False
+            arrival = np.where(dropped, np.nan, arrival)
         self.context.integration.add(
-            order=self.order[self.row_message],
-            interface=np.full(len(self.row_message), self.interface_code, dtype=np.int32),
-            instance=self.instance[self.row_message],
-            attempt=self.attempt,
-            sent_at=self.sent_at,
-            latency_ms=self.latency_ms,
-            status=self.status,
-            dead_lettered=self.dead_lettered,
-            replayed=self.replayed,
-            error=self.error,
+            order=self.order[self.row_message[rows]],
+            interface=np.full(int(rows.sum()), self.interface_code, dtype=np.int32),
+            instance=self.instance[self.row_message[rows]],
+            attempt=self.attempt[rows],
+            sent_at=self.sent_at[rows],
+            latency_ms=self.latency_ms[rows],
+            status=self.status[rows],
+            dead_lettered=self.dead_lettered[rows],
+            replayed=self.replayed[rows],
+            error=self.error[rows],
         )
-        return self.sent_at[self.success_row] + self.latency_ms[self.success_row] / 1000.0
+        return arrival
 
     @property
     def duplicated_at(self) -> np.ndarray:

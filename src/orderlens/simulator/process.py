@@ -337,7 +337,9 @@ class OrderProcess:
         cancelled = outcome.rejected & profile.cancel_on_reject
         recover = np.zeros(len(order))
         recover[hit] = outcome.resolved_at + 5.0
-        authorized = batch.deliver(recover_at=recover) + 1.0
+        abandoned = np.zeros(len(order), dtype=bool)
+        abandoned[np.flatnonzero(hit)[cancelled]] = True
+        authorized = batch.deliver(recover_at=recover, abandoned=abandoned) + 1.0
         self.cancel(
             held[cancelled], outcome.resolved_at[cancelled] + 60.0, outcome.index[cancelled]
         )
