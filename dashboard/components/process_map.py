@@ -18,6 +18,17 @@ def _hours(seconds: float) -> str:
     return f"{seconds / 3600:,.1f} h"
 
 
+def _wrap(label: str, width: int = 14) -> str:
+    """Break an activity name into short lines so neighbouring labels do not overlap."""
+    lines: list[str] = []
+    for word in label.split():
+        if lines and len(lines[-1]) + 1 + len(word) <= width:
+            lines[-1] = f"{lines[-1]} {word}"
+        else:
+            lines.append(word)
+    return "<br>".join(lines)
+
+
 def build_process_map(edges: pd.DataFrame, *, max_edges: int) -> go.Figure:
     """A network figure of the ``max_edges`` most frequent directly-follows edges.
 
@@ -79,9 +90,11 @@ def build_process_map(edges: pd.DataFrame, *, max_edges: int) -> go.Figure:
             x=[positions[name].layer for name in names],
             y=[positions[name].row for name in names],
             mode="markers+text",
-            text=names,
-            textposition="top center",
-            textfont={"size": 11},
+            text=[_wrap(name) for name in names],
+            textposition=[
+                "top center" if positions[name].layer % 2 == 0 else "bottom center" for name in names
+            ],
+            textfont={"size": 10},
             hovertext=[f"{name}<br>{positions[name].frequency:,.0f} events" for name in names],
             hoverinfo="text",
             marker={"size": 16, "color": BLUE, "line": {"color": "white", "width": 2}},
@@ -89,7 +102,12 @@ def build_process_map(edges: pd.DataFrame, *, max_edges: int) -> go.Figure:
             name="activities",
         )
     )
-    style_figure(figure, x_title="Process stage (left to right)", y_title="", height=520)
+    rows = [position.row for position in positions.values()]
+    style_figure(
+        figure, x_title="Process stage (left to right)", y_title="",
+        height=max(420, 120 * (max(rows) - min(rows) + 1) + 80),
+    )  # fmt: skip
+    figure.update_yaxes(range=[min(rows) - 0.7, max(rows) + 0.7])
     figure.update_xaxes(showticklabels=False, showgrid=False, zeroline=False)
     figure.update_yaxes(showticklabels=False, showgrid=False, zeroline=False)
     return figure

@@ -75,5 +75,6 @@ def data_table(
         style_table={"overflowX": "auto"},
         style_cell={"fontSize": 13, "padding": "4px 8px", "textAlign": "left",
                     "fontFamily": "system-ui, sans-serif"},
-        style_header={"fontWeight": "600", "backgroundColor": "#f1f3f5"},
+        style_header={"fontWeight": "600", "backgroundColor": "#f1f3f5", "whiteSpace": "normal"},
+        style_data={"whiteSpace": "normal", "height": "auto"},
     )  # fmt: skip

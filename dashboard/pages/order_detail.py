@@ -7,14 +7,15 @@ from urllib.parse import unquote
 
 import dash
 import dash_bootstrap_components as dbc
+import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
-from dash import Input, Output, State, callback, dcc, html
-from dash.exceptions import PreventUpdate
+from dash import Input, Output, callback, dcc, html
 
 from dashboard.components.cards import empty_state, section
 from dashboard.components.palette import BLUE, GREY, ORANGE, VERMILLION, style_figure
-from dashboard.components.tables import data_table, order_href
+from dashboard.components.order_search import order_search_box
+from dashboard.components.tables import data_table
 from dashboard.data import (
     ServingCopyUnavailableError,
     get_order,
@@ -26,10 +27,10 @@ from dashboard.data import (
 dash.register_page(
     __name__,
     path_template="/orders/<case_id>",
-    path="/orders",
+    path="/orders/detail",
     name="Order detail",
     title="orderlens · Order",
-    order=6,
+    order=7,
 )
 
 SUMMARY_FIELDS = {
@@ -73,7 +74,7 @@ def _show(value: object) -> str:
         return "—"
     if isinstance(value, pd.Timestamp):
         return f"{value:%Y-%m-%d %H:%M}"
-    if isinstance(value, bool):
+    if isinstance(value, bool | np.bool_):
         return "yes" if value else "no"
     if isinstance(value, float):
         return f"{value:,.2f}"
@@ -85,35 +86,11 @@ def layout(case_id: str | None = None, **_query: str) -> html.Div:
     chosen = unquote(case_id) if case_id else ""
     return html.Div(
         [
-            dcc.Location(id="order-location", refresh=True),
-            html.H2("Order detail"),
-            dbc.InputGroup(
-                [
-                    dbc.Input(id="order-search", placeholder="Order id, e.g. ORD-00000001",
-                              value=chosen, debounce=True),
-                    dbc.Button("Open", id="order-open", color="primary"),
-                ],
-                className="mb-3", style={"maxWidth": "480px"},
-            ),  # fmt: skip
+            order_search_box(chosen),
             dcc.Store(id="order-case-id", data=chosen),
             dcc.Loading(html.Div(id="order-body")),
         ]
     )
-
-
-@callback(
-    Output("order-location", "href"),
-    Input("order-open", "n_clicks"),
-    Input("order-search", "n_submit"),
-    State("order-search", "value"),
-    State("filters", "data"),
-    prevent_initial_call=True,
-)
-def open_order(_clicks, _submit, value, filters_data):
-    """Go to the typed order's page, keeping the filters in the URL."""
-    if not value or not value.strip():
-        raise PreventUpdate
-    return order_href(value.strip(), (filters_data or {}).get("query", ""))
 
 
 def _timeline(events: pd.DataFrame, messages: pd.DataFrame, exceptions: pd.DataFrame) -> go.Figure:

@@ -32,6 +32,12 @@ COMPONENT_LABELS = {
 LABOR_RATE = "labor_rate_per_hour"
 
 
+def _starting_share(levels) -> int:
+    """The first stated level above today's baseline, in percent (0 without one)."""
+    above = levels[levels["touch_automation_share"] > 0]["touch_automation_share"]
+    return round(float(above.min()) * 100) if not above.empty else 0
+
+
 def _controls(classes: list[str], levels, labor_rate: float) -> list:
     presets = [
         dbc.Button(
@@ -46,7 +52,7 @@ def _controls(classes: list[str], levels, labor_rate: float) -> list:
             [
                 html.Label(f"{name}: share of manual touches automated", className="small mb-0"),
                 dcc.Slider(id={"type": "roi-class-share", "class": name}, min=0, max=100, step=5,
-                           value=0, marks={0: "0%", 50: "50%", 100: "100%"},
+                           value=_starting_share(levels), marks={0: "0%", 50: "50%", 100: "100%"},
                            tooltip={"placement": "bottom", "template": "{value}%"}),
             ],
             className="mb-1",
