@@ -73,7 +73,6 @@ class ChunkContext:
     channel_index: np.ndarray
     channel_names: tuple[str, ...]
     node_codes: np.ndarray
-    region_codes: np.ndarray
     carrier_codes: np.ndarray
     supplier_codes: np.ndarray
     next_exception: int = 0

@@ -68,24 +68,6 @@ class StringTable:
         return pc.take(self._dictionary, indices)
 
 
-WORKFLOW_CODE_COLUMNS = (
-    "activity",
-    "source_system",
-    "resource",
-    "resource_type",
-    "channel",
-    "node",
-    "region",
-    "carrier",
-    "supplier",
-    "exception_type",
-    "stage",
-    "reason",
-    "attributes",
-)
-WORKFLOW_NUMBER_COLUMNS = ("line", "shipment", "payment", "return_", "exception")
-
-
 @dataclass
 class _Block:
     size: int
@@ -115,9 +97,12 @@ class WorkflowBuffer:
         Args:
             order: Local order index of every event.
             at: Event time (UNIX seconds) of every event.
-            **columns: Other columns by name (see ``WORKFLOW_CODE_COLUMNS``,
-                ``WORKFLOW_NUMBER_COLUMNS`` and ``amount``): a code array, a number
-                array, a scalar, or a string that is interned.
+            **columns: Other columns by name: string-coded ``activity``,
+                ``source_system``, ``resource``, ``resource_type``, ``channel``, ``node``,
+                ``region``, ``carrier``, ``supplier``, ``exception_type``, ``stage``,
+                ``reason``, ``attributes``; numbered ``line``, ``shipment``,
+                ``payment``, ``return_``, ``exception``; and ``amount``. Each is a code
+                array, a number array, a scalar, or a string that is interned.
         """
         size = len(order)
         if size == 0:

@@ -46,10 +46,6 @@ class Network:
         """Ids of all stores, region by region."""
         return [self.node_ids[index] for index in self.stores_of_region.ravel()]
 
-    def index_of(self, node_id: str) -> int:
-        """Index of the node called ``node_id``."""
-        return self.node_ids.index(node_id)
-
 
 def build_network(parameters: SimulationParameters) -> Network:
     """Number the nodes described by ``parameters`` (stores are generated per region)."""

@@ -21,7 +21,7 @@ from orderlens.simulator.config import FulfillmentMethod
 from orderlens.simulator.context import ChunkContext
 from orderlens.simulator.events import NONE
 from orderlens.simulator.integration import prepare_messages, send_messages
-from orderlens.simulator.lifecycle import draw_exceptions, run_exceptions
+from orderlens.simulator.lifecycle import ExceptionOutcome, draw_exceptions, run_exceptions
 from orderlens.simulator.network import NODE_KIND_DC, NODE_KIND_STORE
 
 METHODS: tuple[FulfillmentMethod, ...] = tuple(FulfillmentMethod)
@@ -68,6 +68,13 @@ class OrderProcess:
     """Generates the events of one chunk of orders into a :class:`ChunkContext`."""
 
     def __init__(self, context: ChunkContext, created_at: np.ndarray, channel_index: np.ndarray):
+        """Prepare the orders of a chunk: channel, fulfillment method, node, lines, carrier.
+
+        Args:
+            context: The chunk being generated.
+            created_at: Creation time of every order (UNIX seconds, ascending).
+            channel_index: Channel of every order, by index into the context's names.
+        """
         self.c = context
         self.size = len(created_at)
         self.index = np.arange(self.size)
@@ -87,6 +94,8 @@ class OrderProcess:
         network = context.network
         self.node_region_index = np.array([network.regions.index(r) for r in network.node_regions])
         self.orders = self._create_orders(created_at, channel_index)
+        self.backorder_order = np.zeros(0, dtype=np.int64)
+        self.backorder_ready = np.zeros(0)
 
     # ----------------------------------------------------------------- set-up
     def _create_orders(self, created_at: np.ndarray, channel_index: np.ndarray) -> Orders:
@@ -137,10 +146,6 @@ class OrderProcess:
         )
 
     # ------------------------------------------------------------ small tools
-    def node_codes(self, node: np.ndarray) -> np.ndarray:
-        """String codes of node indices."""
-        return self.c.node_codes[node]
-
     def place(self, order: np.ndarray) -> dict[str, np.ndarray]:
         """Event columns locating an order at its current node."""
         node = self.orders.node[order]
@@ -198,7 +203,7 @@ class OrderProcess:
         dimensions: dict[str, np.ndarray | str],
         rate: float | np.ndarray | None = None,
         **where: np.ndarray,
-    ) -> tuple[np.ndarray, np.ndarray, object]:
+    ) -> tuple[np.ndarray, np.ndarray, ExceptionOutcome]:
         """Draw exceptions of ``exception_type`` for ``order`` and run their lifecycle.
 
         Returns:
@@ -487,8 +492,6 @@ class OrderProcess:
         self.backorder_ready = outcome.resolved_at[backordered] + c.delay(
             "backorder_wait", int(backordered.sum())
         )
-        self.backorder_line = line_number[hit][backordered]
-        self.backorder_exception = outcome.index[backordered]
         o.clock[order] = np.where(hit, np.minimum(after, o.clock[order] + 3600.0), o.clock[order])
 
     def release(self) -> None:
@@ -642,7 +645,17 @@ class OrderProcess:
             "completed": completed,
         }
 
-    def _add(self, order, at, activity, system, resource, resource_type, where, **more) -> None:
+    def _add(
+        self,
+        order: np.ndarray,
+        at: np.ndarray,
+        activity: str,
+        system: str,
+        resource: str | np.ndarray,
+        resource_type: str,
+        where: dict[str, np.ndarray],
+        **more: np.ndarray | int | float,
+    ) -> None:
         self.c.workflow.add(
             order,
             at,
@@ -655,7 +668,9 @@ class OrderProcess:
             **more,
         )
 
-    def _pick(self, order, number, node, ready) -> np.ndarray:
+    def _pick(
+        self, order: np.ndarray, number: np.ndarray, node: np.ndarray, ready: np.ndarray
+    ) -> np.ndarray:
         """Pick each shipment; pick failures repick, reroute or ask for a substitution."""
         c, o, network = self.c, self.orders, self.c.network
         count = len(order)
@@ -733,7 +748,15 @@ class OrderProcess:
         )
         return picked
 
-    def _substitute(self, order, picked, mask, line, supplier, where) -> np.ndarray:
+    def _substitute(
+        self,
+        order: np.ndarray,
+        picked: np.ndarray,
+        mask: np.ndarray,
+        line: np.ndarray,
+        supplier: np.ndarray,
+        where: dict[str, np.ndarray],
+    ) -> np.ndarray:
         """Substitution approvals; a rejected substitute cancels the line."""
         c, o = self.c, self.orders
         held = np.flatnonzero(mask)
@@ -765,7 +788,9 @@ class OrderProcess:
         picked[held] = np.maximum(picked[held], outcome.resolved_at + 60.0)
         return picked
 
-    def _pickup(self, order, packed, where) -> np.ndarray:
+    def _pickup(
+        self, order: np.ndarray, packed: np.ndarray, where: dict[str, np.ndarray]
+    ) -> np.ndarray:
         """Store pickup: ready, customer notified, collected; payment captured at pickup."""
         c = self.c
         ready = packed + 1.0 + c.rng.uniform(60.0, 600.0, len(order))
@@ -799,7 +824,9 @@ class OrderProcess:
             amount=o.value[order],
         )
 
-    def _ship(self, order, number, node, packed) -> tuple[np.ndarray, np.ndarray]:
+    def _ship(
+        self, order: np.ndarray, number: np.ndarray, node: np.ndarray, packed: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
         """Carrier handover, shipment confirmation, transit scans and delivery."""
         c, o = self.c, self.orders
         count = len(order)
@@ -948,7 +975,16 @@ class OrderProcess:
         return rate, share
 
     # ---------------------------------------------------------------- finance
-    def _post_to_erp(self, order, at, interface, activity, amount, instance, **where) -> np.ndarray:
+    def _post_to_erp(
+        self,
+        order: np.ndarray,
+        at: np.ndarray,
+        interface: str,
+        activity: str,
+        amount: np.ndarray,
+        instance: int,
+        **where: np.ndarray,
+    ) -> np.ndarray:
         """Post a document to the ERP; dead letters become ERP posting failures."""
         c = self.c
         hit, cause = draw_exceptions(

@@ -90,7 +90,6 @@ def _generate_chunk(
         channel_index=channel,
         channel_names=setup.channel_names,
         node_codes=strings.codes(setup.network.node_ids),
-        region_codes=strings.codes(setup.network.regions),
         carrier_codes=strings.codes(list(setup.parameters.carriers)),
         supplier_codes=strings.codes(setup.parameters.suppliers),
     )
