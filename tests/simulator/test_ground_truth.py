@@ -16,37 +16,37 @@ from .conftest import SimulatedRun
 
 
 def _lifecycles_from_events(workflow: pd.DataFrame) -> pd.DataFrame:
-    """Exception lifecycles computed from events with the shared semantics."""
+    """Exception lifecycles computed from events with the shared semantics.
+
+    Events of an exception are ordered by (time, arrival order); the first response is
+    the event right after the first detection; the exception is resolved by its last
+    resolving event if no reopening comes after it.
+    """
     events = workflow[workflow["exception_stage"].notna()].copy()
     events["seq"] = np.arange(len(events))
-    rows = []
-    for exception_id, group in events.groupby("exception_id", sort=False):
-        group = group.sort_values(["event_at", "seq"], kind="stable")
-        stages = group["exception_stage"].tolist()
-        times = group["event_at"].tolist()
-        detected_index = stages.index("detected")
-        detected = times[detected_index]
-        after = group.iloc[detected_index + 1 :]
-        first_response = after["event_at"].iloc[0] if len(after) else pd.NaT
-        resolved, auto = pd.NaT, False
-        for stage, time in zip(stages, times, strict=True):
-            if stage in ("resolved_auto", "resolved_manual"):
-                resolved, auto = time, stage == "resolved_auto"
-            elif stage == "reopened":
-                resolved, auto = pd.NaT, False
-        rows.append(
-            {
-                "exception_id": exception_id,
-                "detected_at": detected,
-                "first_response_at": first_response,
-                "resolved_at": resolved,
-                "is_auto_resolved": auto,
-                "touches": int((group["resource_type"] == "human").sum()),
-                "escalations": stages.count("escalated"),
-                "is_reopened": "reopened" in stages,
-            }
-        )
-    return pd.DataFrame(rows).set_index("exception_id").sort_index()
+    events = events.sort_values(["exception_id", "event_at", "seq"], kind="stable")
+    events["pos"] = events.groupby("exception_id").cumcount()
+    stage = events["exception_stage"]
+    by_id = events.groupby("exception_id")
+    detected_pos = events[stage == "detected"].groupby("exception_id")["pos"].min()
+    events["detected_pos"] = events["exception_id"].map(detected_pos)
+    after = events[events["pos"] == events["detected_pos"] + 1].set_index("exception_id")
+    resolving = events[stage.isin(["resolved_auto", "resolved_manual"])]
+    last_resolution = resolving.groupby("exception_id").tail(1).set_index("exception_id")
+    last_reopen = events[stage == "reopened"].groupby("exception_id")["pos"].max()
+    frame = pd.DataFrame(index=detected_pos.index)
+    frame["detected_at"] = events[stage == "detected"].groupby("exception_id")["event_at"].min()
+    frame["first_response_at"] = after["event_at"]
+    reopened_later = last_reopen.reindex(last_resolution.index).fillna(-1) > last_resolution["pos"]
+    closed = last_resolution[~reopened_later]
+    frame["resolved_at"] = closed["event_at"]
+    frame["is_auto_resolved"] = (closed["exception_stage"] == "resolved_auto").reindex(
+        frame.index, fill_value=False
+    )
+    frame["touches"] = by_id["resource_type"].apply(lambda types: (types == "human").sum())
+    frame["escalations"] = (stage == "escalated").groupby(events["exception_id"]).sum()
+    frame["is_reopened"] = (stage == "reopened").groupby(events["exception_id"]).any()
+    return frame.sort_index()
 
 
 def test_ground_truth_matches_lifecycles_read_from_the_events(baseline_run: SimulatedRun) -> None:
