@@ -1,8 +1,9 @@
-"""``orderlens ingest PATH... [--mapping FILE] [--json]``: load event logs into the warehouse.
+"""``orderlens ingest PATH... [--mapping FILE] [--json] [--expectations]``: load event logs.
 
 Prints one line per file as it finishes (read, loaded, quarantined, duplicates, or why the
-file was rejected) and exits 0 when every file was processed, 1 when any file was rejected,
-2 when the mapping file itself is unusable. Bad input never produces a stack trace.
+file was rejected); ``--expectations`` adds the Great Expectations verdict of each loaded
+batch. Exits 0 when every file was processed, 1 when any file was rejected, 2 when the
+mapping file itself is unusable. Bad input never produces a stack trace.
 """
 
 from __future__ import annotations
@@ -12,8 +13,34 @@ from pathlib import Path
 
 import click
 
-from orderlens.ingest import FileResult, MappingError, ingest_paths
+from orderlens.ingest import FileResult, FileStatus, MappingError, ingest_paths
+from orderlens.ingest.mapping import Target
 from orderlens.settings import Settings
+
+
+def _report_expectations(
+    settings: Settings, results: tuple[FileResult, ...], *, quiet: bool
+) -> None:
+    """Validate each loaded batch with the contract suite and print one line per batch."""
+    from orderlens.ingest.expectations import validate_loaded_batch
+
+    for result in results:
+        if result.status is not FileStatus.LOADED or not result.loaded or result.load_id is None:
+            continue
+        target = (
+            Target.INTEGRATION
+            if result.target_table == "raw.integration_events"
+            else Target.WORKFLOW
+        )
+        report = validate_loaded_batch(settings, result.load_id, target)
+        failures = ", ".join(
+            f"{o.expectation}({o.column}): {o.unexpected_count}" for o in report.failures()
+        )
+        if not quiet:
+            verdict = "passed" if report.success else f"FAILED {failures}"
+            click.echo(
+                f"EXPECT    {result.path}: {report.suite} {verdict} on {report.evaluated_rows} rows"
+            )
 
 
 @click.command(name="ingest")
@@ -25,7 +52,14 @@ from orderlens.settings import Settings
     help="Column-mapping YAML (see docs/ingestion.md).",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON instead of lines.")
-def command(paths: tuple[Path, ...], mapping: Path | None, as_json: bool) -> None:
+@click.option(
+    "--expectations",
+    is_flag=True,
+    help="Also run the contract's Great Expectations suite on each loaded batch (slower).",
+)
+def command(
+    paths: tuple[Path, ...], mapping: Path | None, as_json: bool, expectations: bool
+) -> None:
     """Ingest event-log files and folders (CSV, Parquet, JSON Lines, XES, OCEL 2.0)."""
     settings = Settings.from_env()
 
@@ -38,6 +72,8 @@ def command(paths: tuple[Path, ...], mapping: Path | None, as_json: bool) -> Non
     except MappingError as error:
         click.echo(f"error: {error}", err=True)
         raise SystemExit(2) from error
+    if expectations:
+        _report_expectations(settings, report.results, quiet=as_json)
     if as_json:
         click.echo(json.dumps(report.to_dict(), indent=2))
     elif not report.results:

@@ -328,38 +328,46 @@ def _find_duplicates(
 ) -> int:
     """Collect the valid records repeating an event (earlier in the file or already loaded).
 
-    Identities are first grouped by a 64-bit hash, which is cheap; only rows whose hash
-    occurs twice are grouped again by their real key, so a hash collision cannot make
-    two different events duplicates.
+    Counting distinct 64-bit hashes of the identities is cheap and proves a file free of
+    repeats in the common case; only when hashes repeat are the rows grouped by their
+    real key, so a hash collision cannot make two different events duplicates.
     """
     key_list = ", ".join(keys)
     described = " and ".join(keys)
-    con.execute(
-        f"CREATE OR REPLACE TEMP TABLE _ingest_keys AS "
-        f"SELECT {ROW}, {key_list}, hash({key_list}) AS key_hash FROM ({valid})"
-    )
-    parts = [
-        f"SELECT k.{ROW}, "
-        f"'duplicate of row ' || d.first_row || ' of this file (same {described})' AS reason "
-        f"FROM _ingest_keys AS k JOIN ("
-        f"  SELECT {key_list}, min({ROW}) AS first_row FROM _ingest_keys "
-        f"  WHERE key_hash IN (SELECT key_hash FROM _ingest_keys "
-        f"    GROUP BY key_hash HAVING count(*) > 1) "
-        f"  GROUP BY {key_list} HAVING count(*) > 1"
-        f") AS d USING ({key_list}) WHERE k.{ROW} > d.first_row"
-    ]
+    parts = []
+    counted = con.execute(
+        f"SELECT count(*), count(DISTINCT hash({key_list})) FROM ({valid})"
+    ).fetchone()
+    if counted and counted[0] != counted[1]:
+        con.execute(
+            f"CREATE OR REPLACE TEMP TABLE _ingest_keys AS "
+            f"SELECT {ROW}, {key_list}, hash({key_list}) AS key_hash FROM ({valid})"
+        )
+        parts.append(
+            f"SELECT k.{ROW}, "
+            f"'duplicate of row ' || d.first_row || ' of this file (same {described})' AS reason "
+            f"FROM _ingest_keys AS k JOIN ("
+            f"  SELECT {key_list}, min({ROW}) AS first_row FROM _ingest_keys "
+            f"  WHERE key_hash IN (SELECT key_hash FROM _ingest_keys "
+            f"    GROUP BY key_hash HAVING count(*) > 1) "
+            f"  GROUP BY {key_list} HAVING count(*) > 1"
+            f") AS d USING ({key_list}) WHERE k.{ROW} > d.first_row"
+        )
     has_rows = con.execute(f"SELECT EXISTS (SELECT 1 FROM {raw_table})").fetchone()
     if has_rows and has_rows[0]:
         parts.append(
-            f"SELECT k.{ROW}, 'duplicate of the event loaded from ' || r.source_file || ' row ' "
+            f"SELECT v.{ROW}, 'duplicate of the event loaded from ' || r.source_file || ' row ' "
             f"|| r.source_row AS reason "
-            f"FROM _ingest_keys AS k JOIN {raw_table} AS r USING ({key_list})"
+            f"FROM ({valid}) AS v JOIN {raw_table} AS r USING ({key_list})"
         )
+    if not parts:
+        con.execute(f"CREATE OR REPLACE TEMP TABLE {_DUPLICATES} ({ROW} BIGINT, reason VARCHAR)")
+        return 0
     con.execute(
         f"CREATE OR REPLACE TEMP TABLE {_DUPLICATES} AS "
         f"SELECT {ROW}, min(reason) AS reason FROM ({' UNION ALL '.join(parts)}) GROUP BY {ROW}"
     )
-    con.execute("DROP TABLE _ingest_keys")
+    con.execute("DROP TABLE IF EXISTS _ingest_keys")
     return _count(con, f"SELECT count(*) FROM {_DUPLICATES}")
 
 
