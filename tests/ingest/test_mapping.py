@@ -58,3 +58,17 @@ def test_load_mapping_names_the_file_and_the_bad_key(
     with pytest.raises(MappingError, match=message) as caught:
         load_mapping(path)
     assert str(path) in str(caught.value)
+
+
+def test_load_mapping_reads_the_documented_example() -> None:
+    example = Path(__file__).resolve().parents[2] / "docs" / "examples" / "mapping.yaml"
+
+    mapping = load_mapping(example)
+
+    oms = mapping.for_file(Path("oms_export_2024-05.csv"))
+    assert (oms.timezone, oms.csv.encoding, oms.constants) == (
+        "Europe/Berlin",
+        "latin-1",
+        {"source_system": "OMS"},
+    )
+    assert mapping.for_file(Path("middleware_1.csv")).target is Target.INTEGRATION

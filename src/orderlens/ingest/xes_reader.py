@@ -16,7 +16,6 @@ from pathlib import Path
 
 import duckdb
 import pyarrow as pa
-import rustxes
 
 from orderlens.ingest.source import (
     ERROR_COLUMN,
@@ -76,6 +75,9 @@ def read_xes_events(path: Path) -> pa.Table:
         UnreadableFileError: not a readable XES document (truncated, not XML, ...).
     """
     check_complete(path)
+    # rustxes loads polars, which costs a second or more: only XES ingestion pays for it.
+    import rustxes
+
     try:
         frame, _ = rustxes.import_xes(str(path))
     except BaseException as error:  # rustxes raises panics as BaseException subclasses
