@@ -183,7 +183,15 @@ def numbered(numbers: np.ndarray, *, width: int = 0) -> pa.Array:
     return pc.utf8_lpad(text, width=width, padding="0") if width else text
 
 
+def whole_milliseconds(seconds: np.ndarray) -> np.ndarray:
+    """UNIX seconds rounded to the millisecond, as integer microseconds.
+
+    Source systems log milliseconds; rounding is monotonic, so events at least one second
+    apart keep their order.
+    """
+    return np.round(np.asarray(seconds, dtype=np.float64) * 1e3).astype(np.int64) * 1000
+
+
 def seconds_to_timestamps(seconds: np.ndarray) -> pa.Array:
-    """UNIX seconds as an Arrow UTC timestamp array (microseconds)."""
-    micros = np.round(np.asarray(seconds, dtype=np.float64) * 1e6).astype(np.int64)
-    return pa.array(micros, type=pa.int64()).cast(TIMESTAMP)
+    """UNIX seconds as an Arrow UTC timestamp array (millisecond precision)."""
+    return pa.array(whole_milliseconds(seconds), type=pa.int64()).cast(TIMESTAMP)

@@ -17,7 +17,13 @@ import pyarrow.compute as pc
 
 from orderlens.contract import Milestone
 from orderlens.simulator.context import ChunkContext
-from orderlens.simulator.events import NONE, join_ids, numbered, seconds_to_timestamps
+from orderlens.simulator.events import (
+    NONE,
+    join_ids,
+    numbered,
+    seconds_to_timestamps,
+    whole_milliseconds,
+)
 
 WORKFLOW_SCHEMA = pa.schema(
     [
@@ -197,7 +203,7 @@ def _object_ids(
 
 def _timestamps_or_null(seconds: np.ndarray) -> pa.Array:
     missing = np.isnan(seconds)
-    micros = np.round(np.where(missing, 0.0, seconds) * 1e6).astype(np.int64)
+    micros = whole_milliseconds(np.where(missing, 0.0, seconds))
     return pa.array(micros, mask=missing, type=pa.int64()).cast(pa.timestamp("us", tz="UTC"))
 
 
