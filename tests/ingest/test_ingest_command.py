@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 from click.testing import CliRunner
@@ -75,4 +77,31 @@ def test_ingest_command_reports_an_unusable_mapping_without_a_trace(tmp_path: Pa
 
     assert code == 2
     assert f"error: {mapping}: sources[0]: unknown key(s) colums" in err
+    assert "Traceback" not in out + err
+
+
+def test_ingest_command_reports_a_locked_warehouse_without_a_trace(tmp_path: Path) -> None:
+    (tmp_path / "data").mkdir()
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import duckdb, sys, time; con = duckdb.connect(sys.argv[1]); "
+            "print('ready', flush=True); time.sleep(60)",
+            str(tmp_path / "data" / "warehouse.duckdb"),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout is not None
+        assert holder.stdout.readline().strip() == "ready"
+
+        code, out, err = _run(tmp_path, str(BROKEN / "header_only.csv"))
+    finally:
+        holder.kill()
+        holder.wait()
+
+    assert code == 2
+    assert "error: cannot open the warehouse" in err
     assert "Traceback" not in out + err

@@ -269,3 +269,31 @@ def test_ingest_paths_rejects_a_file_lacking_required_columns_whole(
         ("loaded",),
         ("rejected",),
     ]
+
+
+def test_ingest_paths_reads_epoch_milliseconds_from_json_lines(
+    settings: Settings, tmp_path: Path
+) -> None:
+    path = tmp_path / "wms_feed.jsonl"
+    path.write_text(
+        '{"order_ref": "C9", "event_type": "Picked", "ts": 1714550400000, "site": "DC1"}\n'
+        '{"order_ref": "C9", "event_type": "Packed", "ts": "1714550460500", "site": "DC1"}\n'
+    )
+    mapping = tmp_path / "mapping.yaml"
+    mapping.write_text(
+        "sources:\n"
+        "  - match: 'wms_*.jsonl'\n"
+        "    columns: {case_id: order_ref, activity: event_type, event_at: ts, node_id: site}\n"
+        "    constants: {source_system: WMS}\n"
+        "    timestamp_format: epoch_ms\n"
+    )
+
+    ingest_paths(settings, [path], mapping=mapping)
+
+    rows = query(
+        settings, "SELECT activity, event_at, node_id FROM raw.workflow_events ORDER BY event_seq"
+    )
+    assert rows == [
+        ("Picked", datetime(2024, 5, 1, 8, 0, tzinfo=UTC), "DC1"),
+        ("Packed", datetime(2024, 5, 1, 8, 1, 0, 500000, tzinfo=UTC), "DC1"),
+    ]

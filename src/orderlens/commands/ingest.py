@@ -3,7 +3,8 @@
 Prints one line per file as it finishes (read, loaded, quarantined, duplicates, or why the
 file was rejected); ``--expectations`` adds the Great Expectations verdict of each loaded
 batch. Exits 0 when every file was processed, 1 when any file was rejected, 2 when the
-mapping file itself is unusable. Bad input never produces a stack trace.
+mapping file is unusable or the warehouse cannot be opened (another process writing).
+Bad input never produces a stack trace.
 """
 
 from __future__ import annotations
@@ -12,10 +13,12 @@ import json
 from pathlib import Path
 
 import click
+import duckdb
 
 from orderlens.ingest import FileResult, FileStatus, MappingError, ingest_paths
 from orderlens.ingest.mapping import Target
 from orderlens.settings import Settings
+from orderlens.warehouse import CorruptWarehouseError
 
 
 def _report_expectations(
@@ -71,6 +74,9 @@ def command(
         report = ingest_paths(settings, list(paths), mapping=mapping, on_result=show)
     except MappingError as error:
         click.echo(f"error: {error}", err=True)
+        raise SystemExit(2) from error
+    except (duckdb.IOException, CorruptWarehouseError) as error:
+        click.echo(f"error: cannot open the warehouse {settings.warehouse_path}: {error}", err=True)
         raise SystemExit(2) from error
     if expectations:
         _report_expectations(settings, report.results, quiet=as_json)
