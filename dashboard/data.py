@@ -37,7 +37,14 @@ RESULT_CACHE_SIZE = 512
 AGING_BUCKETS: tuple[str, ...] = ("0-4h", "4-24h", "1-3d", "3-7d", "7d+")
 BACKLOG_GROUPINGS: tuple[str, ...] = ("exception_type", "owning_team", "node_id")
 PARETO_DIMENSIONS: tuple[str, ...] = ("reason_code", "exception_type")
-LIFT_DIMENSIONS: tuple[str, ...] = ("channel", "node_id", "carrier", "supplier", "region", "interface")
+LIFT_DIMENSIONS: tuple[str, ...] = (
+    "channel",
+    "node_id",
+    "carrier",
+    "supplier",
+    "region",
+    "interface",
+)
 LIFT_MIN_ORDERS = 20
 """Values carried by fewer orders are left out of the lift chart: their rates are noise."""
 
@@ -55,16 +62,99 @@ def _serving_path() -> Path:
     return settings.serving_path
 
 
+DERIVED_TABLES: dict[str, str] = {
+    "edges_by_order_attributes": """
+        SELECT t.transition_date, t.source_activity, t.target_activity,
+               o.channel, o.region, o.node_id, o.carrier,
+               count(*) AS frequency, sum(t.wait_seconds) AS total_wait_seconds
+        FROM serving.marts.fct_case_transitions AS t
+        JOIN serving.marts.fct_orders AS o USING (case_id)
+        GROUP BY ALL
+    """,
+    "hurt_messages": """
+        WITH exceptions_per_order AS (
+            SELECT case_id, count(*) AS exception_count,
+                   list(DISTINCT exception_type) AS exception_types,
+                   list(DISTINCT reason_code) AS reason_codes
+            FROM serving.marts.fct_exceptions GROUP BY case_id
+        )
+        SELECT m.interface, m.case_id, m.first_sent_at,
+               m.failed_attempt_count > 0 AS is_failed, m.is_dead_lettered,
+               o.channel, o.region, o.node_id, o.carrier, o.ordered_at,
+               coalesce(o.has_exception, FALSE) AS has_exception,
+               coalesce(e.exception_count, 0) AS exception_count,
+               coalesce(e.exception_types, []) AS exception_types,
+               coalesce(e.reason_codes, []) AS reason_codes
+        FROM serving.marts.fct_integration_messages AS m
+        LEFT JOIN serving.marts.fct_orders AS o USING (case_id)
+        LEFT JOIN exceptions_per_order AS e USING (case_id)
+        WHERE m.failed_attempt_count > 0 OR m.is_dead_lettered
+    """,
+}
+"""Aggregates the marts do not carry, built in memory once per publication.
+
+``edges_by_order_attributes`` is the directly-follows graph per day and order attributes
+(a process map filtered by channel, region, node or carrier without scanning every
+transition); ``hurt_messages`` keeps only the failed or dead-lettered messages, with their
+order's attributes and exceptions (a few percent of all messages).
+"""
+DERIVED_SCHEMA = "memory.main"
+
+
+class _Publication:
+    """One publication of the serving copy: an in-memory DuckDB with the file attached.
+
+    A fresh in-memory database per publication (not ``duckdb.connect(path)``, which
+    hands back an already open database for the same path) guarantees that a replaced
+    file is really reopened. The derived tables live in the in-memory catalog.
+    """
+
+    def __init__(self, identity: tuple[str, int, int, int]) -> None:
+        self.identity = identity
+        try:
+            self.connection = duckdb.connect()
+            self.connection.execute("SET GLOBAL TimeZone = 'UTC'")
+            self.connection.execute("ATTACH ? AS serving (READ_ONLY)", [identity[0]])
+        except duckdb.Error as error:
+            raise ServingCopyUnavailableError(
+                f"{identity[0]} is not a readable DuckDB database: {error}"
+            ) from error
+        self.derived_ready = False
+        self.derived_started = False
+        self._build_lock = threading.Lock()
+
+    def cursor(self) -> duckdb.DuckDBPyConnection:
+        """A cursor whose unqualified names (``marts.fct_orders``) read the serving copy."""
+        cursor = self.connection.cursor()
+        cursor.execute("USE serving")
+        return cursor
+
+    def build_derived(self) -> None:
+        """Create the derived tables (idempotent; a failure leaves the marts as the source)."""
+        with self._build_lock:
+            if self.derived_ready:
+                return
+            cursor = self.connection.cursor()
+            try:
+                for table, sql in DERIVED_TABLES.items():
+                    cursor.execute(f"CREATE TABLE {DERIVED_SCHEMA}.{table} AS {sql}")
+            except duckdb.Error:
+                return
+            finally:
+                cursor.close()
+            self.derived_ready = True
+
+
 class _ServingConnection:
-    """One read-only connection per publication of the serving copy, and a result cache."""
+    """The current publication, a result cache, and the background build of derived tables
+    (queries fall back to the marts until they are ready)."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._identity: tuple[str, int, int, int] | None = None
-        self._connection: duckdb.DuckDBPyConnection | None = None
+        self._publication: _Publication | None = None
         self._results: OrderedDict[tuple, pd.DataFrame] = OrderedDict()
 
-    def cursor(self, path: Path) -> tuple[tuple[str, int, int, int], duckdb.DuckDBPyConnection]:
+    def publication(self, path: Path) -> _Publication:
         try:
             status = path.stat()
         except FileNotFoundError as error:
@@ -73,20 +163,21 @@ class _ServingConnection:
             ) from error
         identity = (str(path), status.st_ino, status.st_mtime_ns, status.st_size)
         with self._lock:
-            if identity != self._identity or self._connection is None:
-                try:
-                    connection = duckdb.connect(str(path), read_only=True)
-                    connection.execute("SET TimeZone = 'UTC'")
-                except duckdb.Error as error:
-                    raise ServingCopyUnavailableError(
-                        f"{path} is not a readable DuckDB database: {error}"
-                    ) from error
-                # The previous connection is dropped, not closed: a query still running on
+            if self._publication is None or self._publication.identity != identity:
+                # The previous publication is dropped, not closed: a query still running on
                 # one of its cursors finishes on the old copy, then it is collected.
-                self._connection = connection
-                self._identity = identity
+                self._publication = _Publication(identity)
                 self._results.clear()
-            return identity, self._connection.cursor()
+            return self._publication
+
+    def start_derived(self, publication: _Publication) -> None:
+        with self._lock:
+            if publication.derived_started:
+                return
+            publication.derived_started = True
+        threading.Thread(
+            target=publication.build_derived, daemon=True, name="orderlens-derived-tables"
+        ).start()
 
     def cached(self, key: tuple) -> pd.DataFrame | None:
         with self._lock:
@@ -95,9 +186,9 @@ class _ServingConnection:
                 self._results.move_to_end(key)
             return frame
 
-    def remember(self, key: tuple, identity: tuple, frame: pd.DataFrame) -> None:
+    def remember(self, key: tuple, publication: _Publication, frame: pd.DataFrame) -> None:
         with self._lock:
-            if identity != self._identity:
+            if self._publication is not publication:
                 return
             self._results[key] = frame
             while len(self._results) > RESULT_CACHE_SIZE:
@@ -105,6 +196,19 @@ class _ServingConnection:
 
 
 _SERVING = _ServingConnection()
+
+
+def _run(publication: _Publication, sql: str, parameters: list[object]) -> pd.DataFrame:
+    cursor = publication.cursor()
+    try:
+        return cursor.execute(sql, parameters).df()
+    except duckdb.CatalogException as error:
+        raise MissingTableError(
+            f"the published data has no such table yet ({error}); "
+            "run the whole pipeline (`orderlens run`) to build it"
+        ) from error
+    finally:
+        cursor.close()
 
 
 def query(sql: str, parameters: list[object] | tuple[object, ...] | None = None) -> pd.DataFrame:
@@ -116,24 +220,42 @@ def query(sql: str, parameters: list[object] | tuple[object, ...] | None = None)
         ServingCopyUnavailableError: nothing has been published yet, or the file is damaged.
         MissingTableError: the query names a table the serving copy does not have.
     """
-    path = _serving_path()
-    identity, cursor = _SERVING.cursor(path)
-    key = (identity, sql, tuple(parameters or ()))
+    publication = _SERVING.publication(_serving_path())
+    key = (publication.identity, sql, tuple(parameters or ()))
     frame = _SERVING.cached(key)
     if frame is None:
-        try:
-            frame = cursor.execute(sql, list(parameters or ())).df()
-        except duckdb.CatalogException as error:
-            raise MissingTableError(
-                f"the published data has no such table yet ({error}); "
-                "run the whole pipeline (`orderlens run`) to build it"
-            ) from error
-        finally:
-            cursor.close()
-        _SERVING.remember(key, identity, frame)
-    else:
-        cursor.close()
+        frame = _run(publication, sql, list(parameters or ()))
+        _SERVING.remember(key, publication, frame)
     return frame.copy()
+
+
+def query_derived(
+    sql: str,
+    parameters: list[object] | tuple[object, ...],
+    *,
+    fallback_sql: str,
+    fallback_parameters: list[object] | tuple[object, ...],
+) -> pd.DataFrame:
+    """Answer from the in-memory derived tables when built, else from the marts.
+
+    Both statements must return the same rows; the derived one is only faster. The first
+    call for a publication starts building the derived tables in the background.
+    """
+    publication = _SERVING.publication(_serving_path())
+    if not publication.derived_ready:
+        _SERVING.start_derived(publication)
+        return query(fallback_sql, fallback_parameters)
+    return query(sql, parameters)
+
+
+def prepare_derived_tables() -> bool:
+    """Build the current publication's derived tables now and say whether they are ready.
+
+    Tests and benchmarks call it to reach the steady state before measuring.
+    """
+    publication = _SERVING.publication(_serving_path())
+    publication.build_derived()
+    return publication.derived_ready
 
 
 @dataclass(frozen=True)
@@ -243,7 +365,8 @@ def get_period_kpis(filters: Filters) -> dict[str, float | None]:
         SELECT
             count(*) FILTER (WHERE detected_at >= ? AND detected_at < ?) AS exceptions_detected,
             median(first_response_minutes)
-                FILTER (WHERE detected_at >= ? AND detected_at < ?) AS median_first_response_minutes,
+                FILTER (WHERE detected_at >= ? AND detected_at < ?)
+                AS median_first_response_minutes,
             median(resolution_minutes)
                 FILTER (WHERE resolved_at >= ? AND resolved_at < ?) / 60.0
                 AS median_resolution_hours,
@@ -397,48 +520,79 @@ def get_backlog_series(filters: Filters) -> pd.DataFrame:
             [*nodes.parameters, filters.start, filters.end],
         )
     dims = _dimension_condition(filters, alias="e")
+    # An exception is open at the end of day d when detected_at < d + 1 day <= resolved_at:
+    # the days from its detection day to the day before its resolution moment's day end.
     return query(
         f"""
-        WITH days AS (
-            SELECT date_day, date_day + INTERVAL 1 DAY AS cutoff
-            FROM marts.dim_dates WHERE date_day BETWEEN ? AND ?
-        ),
-        filtered AS (
+        WITH filtered AS (
             SELECT detected_at, resolved_at, resolution_sla_minutes
-            FROM marts.fct_exceptions AS e WHERE {dims.sql}
+            FROM marts.fct_exceptions AS e
+            WHERE ({dims.sql}) AND detected_at < ?
+              AND (resolved_at IS NULL OR resolved_at >= ?)
+        ),
+        open_days AS (
+            SELECT unnest(generate_series(
+                       greatest(detected_at::DATE, ?::DATE),
+                       least(
+                           coalesce((resolved_at - INTERVAL 1 DAY)::DATE, ?::DATE),
+                           ?::DATE
+                       ),
+                       INTERVAL 1 DAY
+                   ))::DATE AS date_day,
+                   detected_at, resolution_sla_minutes
+            FROM filtered
         ),
         backlog AS (
-            SELECT days.date_day,
+            SELECT date_day,
                    count(*) AS open_count,
                    count(*) FILTER (
-                       WHERE (epoch(days.cutoff::TIMESTAMPTZ) - epoch(f.detected_at)) / 60.0
-                             > f.resolution_sla_minutes
+                       WHERE (epoch((date_day + INTERVAL 1 DAY)::TIMESTAMPTZ) - epoch(detected_at))
+                             / 60.0 > resolution_sla_minutes
                    ) AS past_sla_count
-            FROM days JOIN filtered AS f
-                ON f.detected_at < days.cutoff::TIMESTAMPTZ
-               AND coalesce(f.resolved_at, 'infinity'::TIMESTAMPTZ) >= days.cutoff::TIMESTAMPTZ
-            GROUP BY days.date_day
+            FROM open_days GROUP BY 1
         ),
-        opened AS (
-            SELECT detected_at::DATE AS date_day, count(*) AS opened_count
-            FROM filtered GROUP BY 1
+        flows AS (
+            SELECT detected_at::DATE AS date_day, count(*) AS opened_count, 0 AS closed_count
+            FROM marts.fct_exceptions AS e
+            WHERE ({dims.sql}) AND detected_at >= ? AND detected_at < ?
+            GROUP BY 1
+            UNION ALL
+            SELECT resolved_at::DATE, 0, count(*)
+            FROM marts.fct_exceptions AS e
+            WHERE ({dims.sql}) AND resolved_at >= ? AND resolved_at < ?
+            GROUP BY 1
         ),
-        closed AS (
-            SELECT resolved_at::DATE AS date_day, count(*) AS closed_count
-            FROM filtered WHERE resolved_at IS NOT NULL GROUP BY 1
+        flow_totals AS (
+            SELECT date_day, sum(opened_count) AS opened_count, sum(closed_count) AS closed_count
+            FROM flows GROUP BY 1
         )
-        SELECT days.date_day,
+        SELECT d.date_day,
                coalesce(backlog.open_count, 0) AS open_count,
                coalesce(backlog.past_sla_count, 0) AS past_sla_count,
-               coalesce(opened.opened_count, 0) AS opened_count,
-               coalesce(closed.closed_count, 0) AS closed_count
-        FROM days
+               coalesce(flow_totals.opened_count, 0) AS opened_count,
+               coalesce(flow_totals.closed_count, 0) AS closed_count
+        FROM marts.dim_dates AS d
         LEFT JOIN backlog USING (date_day)
-        LEFT JOIN opened USING (date_day)
-        LEFT JOIN closed USING (date_day)
-        ORDER BY days.date_day
+        LEFT JOIN flow_totals USING (date_day)
+        WHERE d.date_day BETWEEN ? AND ?
+        ORDER BY d.date_day
         """,
-        [filters.start, filters.end, *dims.parameters],
+        [
+            *dims.parameters,
+            day_end(filters.end),
+            day_end(filters.start),
+            filters.start,
+            filters.end,
+            filters.end,
+            *dims.parameters,
+            day_start(filters.start),
+            day_end(filters.end),
+            *dims.parameters,
+            day_start(filters.start),
+            day_end(filters.end),
+            filters.start,
+            filters.end,
+        ],
     )
 
 
@@ -538,30 +692,21 @@ def get_lift(filters: Filters, dimension: str, focus: Focus | None = None) -> pd
         f"WHERE {focus_condition.sql})"
     )
     if dimension == "interface":
-        value_column = ""
-        carriers = """
-            SELECT DISTINCT m.interface AS value, m.case_id
-            FROM marts.fct_integration_messages AS m
-            WHERE m.failed_attempt_count > 0
-        """
-    else:
-        value_column = f", o.{dimension} AS value"
-        carriers = "SELECT value, case_id FROM scoped"
+        return _get_interface_lift(filters, focus)
     return query(
         f"""
         WITH scoped AS (
-            SELECT o.case_id, {hit} AS is_hit {value_column}
+            SELECT o.case_id, {hit} AS is_hit, o.{dimension} AS value
             FROM marts.fct_orders AS o
             WHERE {orders.sql}
         ),
         overall AS (SELECT avg(CASE WHEN is_hit THEN 1.0 ELSE 0.0 END) AS rate FROM scoped),
-        carried AS ({carriers}),
         per_value AS (
-            SELECT carried.value,
+            SELECT value,
                    count(*) AS order_count,
-                   count(*) FILTER (WHERE scoped.is_hit) AS hit_order_count
-            FROM carried JOIN scoped USING (case_id)
-            WHERE carried.value IS NOT NULL
+                   count(*) FILTER (WHERE is_hit) AS hit_order_count
+            FROM scoped
+            WHERE value IS NOT NULL
             GROUP BY 1
         )
         SELECT per_value.value, order_count, hit_order_count,
@@ -575,6 +720,63 @@ def get_lift(filters: Filters, dimension: str, focus: Focus | None = None) -> pd
         """,
         [*focus_condition.parameters, *orders.parameters, LIFT_MIN_ORDERS],
     )
+
+
+def _get_interface_lift(filters: Filters, focus: Focus | None) -> pd.DataFrame:
+    """Lift for failing interfaces: hit rate of the orders with a failed attempt on each."""
+    orders = where_clause(filters, time_column="ordered_at", alias="o")
+    focus_condition = _focus_condition(focus, alias="x")
+    hit = (
+        "o.has_exception"
+        if focus is None
+        else f"o.case_id IN (SELECT x.case_id FROM marts.fct_exceptions AS x "
+        f"WHERE {focus_condition.sql})"
+    )
+    overall = query(
+        f"SELECT avg(CASE WHEN {hit} THEN 1.0 ELSE 0.0 END) AS rate "
+        f"FROM marts.fct_orders AS o WHERE {orders.sql}",
+        [*focus_condition.parameters, *orders.parameters],
+    )["rate"].iloc[0]
+    derived_orders = where_clause(filters, time_column="ordered_at")
+    if focus is None:
+        derived_hit: SqlCondition = SqlCondition("has_exception", ())
+    else:
+        column = "exception_types" if focus.dimension == "exception_type" else "reason_codes"
+        derived_hit = SqlCondition(f"list_contains({column}, ?)", (focus.value,))
+    per_value = query_derived(
+        f"""
+        SELECT interface AS value,
+               count(DISTINCT case_id) AS order_count,
+               count(DISTINCT case_id) FILTER (WHERE {derived_hit.sql}) AS hit_order_count
+        FROM memory.main.hurt_messages
+        WHERE is_failed AND ({derived_orders.sql})
+        GROUP BY 1
+        """,
+        [*derived_hit.parameters, *derived_orders.parameters],
+        fallback_sql=f"""
+        WITH scoped AS (
+            SELECT o.case_id, {hit} AS is_hit FROM marts.fct_orders AS o WHERE {orders.sql}
+        ),
+        carried AS (
+            SELECT DISTINCT m.interface AS value, m.case_id
+            FROM marts.fct_integration_messages AS m
+            WHERE m.failed_attempt_count > 0
+        )
+        SELECT carried.value,
+               count(*) AS order_count,
+               count(*) FILTER (WHERE scoped.is_hit) AS hit_order_count
+        FROM carried JOIN scoped USING (case_id)
+        GROUP BY 1
+        """,
+        fallback_parameters=[*focus_condition.parameters, *orders.parameters],
+    )
+    per_value = per_value[per_value["order_count"] >= LIFT_MIN_ORDERS].copy()
+    per_value["rate"] = per_value["hit_order_count"] / per_value["order_count"]
+    per_value["overall_rate"] = overall
+    per_value["lift"] = per_value["rate"] / overall if overall and overall > 0 else float("nan")
+    return per_value.sort_values(
+        ["lift", "order_count", "value"], ascending=[False, False, True], na_position="last"
+    ).reset_index(drop=True)
 
 
 def get_process_edges(filters: Filters) -> pd.DataFrame:
@@ -602,11 +804,23 @@ def get_process_edges(filters: Filters) -> pd.DataFrame:
             [filters.start, filters.end],
         )
     dims = _dimension_condition(filters, alias="o")
-    return query(
+    derived_dims = _dimension_condition(filters)
+    return query_derived(
         f"""
+        SELECT source_activity, target_activity,
+               sum(frequency) AS frequency,
+               sum(total_wait_seconds) / sum(frequency) AS mean_wait_seconds,
+               sum(total_wait_seconds) AS total_wait_seconds
+        FROM memory.main.edges_by_order_attributes
+        WHERE transition_date BETWEEN ? AND ? AND ({derived_dims.sql})
+        GROUP BY 1, 2
+        ORDER BY frequency DESC, source_activity, target_activity
+        """,
+        [filters.start, filters.end, *derived_dims.parameters],
+        fallback_sql=f"""
         SELECT t.source_activity, t.target_activity,
                count(*) AS frequency,
-               avg(t.wait_seconds) AS mean_wait_seconds,
+               sum(t.wait_seconds) / count(*) AS mean_wait_seconds,
                sum(t.wait_seconds) AS total_wait_seconds
         FROM marts.fct_case_transitions AS t
         WHERE t.transition_date BETWEEN ? AND ?
@@ -614,7 +828,7 @@ def get_process_edges(filters: Filters) -> pd.DataFrame:
         GROUP BY 1, 2
         ORDER BY frequency DESC, t.source_activity, t.target_activity
         """,
-        [filters.start, filters.end, *dims.parameters],
+        fallback_parameters=[filters.start, filters.end, *dims.parameters],
     )
 
 
@@ -654,7 +868,10 @@ def get_conformance_summary() -> dict[str, float | None]:
         FROM mining.conformance_variants
         """
     ).iloc[0]
-    return {"fitness": _number(row["fitness"]), "conforming_share": _number(row["conforming_share"])}
+    return {
+        "fitness": _number(row["fitness"]),
+        "conforming_share": _number(row["conforming_share"]),
+    }
 
 
 def get_interface_health(filters: Filters) -> pd.DataFrame:
@@ -694,7 +911,11 @@ INTERFACE_METRICS: dict[str, str] = {
 
 
 def get_interface_series(filters: Filters, metric: str) -> pd.DataFrame:
-    """One metric per interface and day of the period (columns ``day``, ``interface``, ``value``)."""
+    """One metric per interface and day of the period.
+
+    Returns:
+        Columns ``day``, ``interface`` and ``value``.
+    """
     if metric not in INTERFACE_METRICS:
         raise ValueError(f"interface metric must be one of {tuple(INTERFACE_METRICS)}")
     return query(
@@ -725,10 +946,30 @@ def get_interface_impact(filters: Filters) -> pd.DataFrame:
         if dims.parameters
         else ""
     )
-    return query(
+    period = [day_start(filters.start), day_end(filters.end)]
+    derived_dims = _dimension_condition(filters)
+    return query_derived(
         f"""
         WITH hurt AS (
-            SELECT m.interface, m.case_id, bool_or(m.is_dead_lettered) AS dead_lettered,
+            SELECT interface, case_id,
+                   count(*) FILTER (WHERE is_dead_lettered) AS dead_lettered_messages,
+                   any_value(exception_count) AS exception_count
+            FROM memory.main.hurt_messages
+            WHERE first_sent_at >= ? AND first_sent_at < ? AND ({derived_dims.sql})
+            GROUP BY 1, 2
+        )
+        SELECT interface,
+               count(*) AS orders_hurt,
+               sum(exception_count) AS exceptions_on_hurt_orders,
+               sum(dead_lettered_messages) AS dead_lettered_messages
+        FROM hurt
+        GROUP BY interface
+        ORDER BY orders_hurt DESC, interface
+        """,
+        [*period, *derived_dims.parameters],
+        fallback_sql=f"""
+        WITH hurt AS (
+            SELECT m.interface, m.case_id,
                    count(*) FILTER (WHERE m.is_dead_lettered) AS dead_lettered_messages
             FROM marts.fct_integration_messages AS m
             WHERE m.first_sent_at >= ? AND m.first_sent_at < ?
@@ -750,7 +991,7 @@ def get_interface_impact(filters: Filters) -> pd.DataFrame:
         GROUP BY hurt.interface
         ORDER BY orders_hurt DESC, hurt.interface
         """,
-        [day_start(filters.start), day_end(filters.end), *dims.parameters],
+        fallback_parameters=[*period, *dims.parameters],
     )
 
 

@@ -59,9 +59,7 @@ class Filters:
         if self.start is None or self.end is None:
             raise ValueError("previous_period needs a resolved start and end")
         length = (self.end - self.start).days + 1
-        return self.with_period(
-            self.start - timedelta(days=length), self.start - timedelta(days=1)
-        )
+        return self.with_period(self.start - timedelta(days=length), self.start - timedelta(days=1))
 
     @property
     def has_order_attribute_filter(self) -> bool:
@@ -121,10 +119,7 @@ def filters_from_query(search: str | None) -> Filters:
     return Filters(
         start=start,
         end=end,
-        **{
-            dimension: _clean_values(parsed.get(key, []))
-            for dimension, key in QUERY_KEYS.items()
-        },
+        **{dimension: _clean_values(parsed.get(key, [])) for dimension, key in QUERY_KEYS.items()},
     )
 
 

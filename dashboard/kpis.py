@@ -42,9 +42,7 @@ KPIS: tuple[KpiDefinition, ...] = (
     KpiDefinition(
         "exceptions_per_1000_orders", "Exceptions per 1,000 orders", "per_1000", False, 150.0
     ),
-    KpiDefinition(
-        "median_first_response_minutes", "Median first response", "minutes", False, 30.0
-    ),
+    KpiDefinition("median_first_response_minutes", "Median first response", "minutes", False, 30.0),
     KpiDefinition("median_resolution_hours", "Median resolution time", "hours", False, 8.0),
     KpiDefinition("touchless_rate", "Touchless resolution", "share", True, target=0.50),
     KpiDefinition("on_time_delivery_rate", "On-time delivery", "share", True, target=0.95),
@@ -151,6 +149,9 @@ def compare_all(
 ) -> list[tuple[KpiDefinition, KpiComparison]]:
     """Every overview KPI compared, in display order."""
     return [
-        (definition, compare_kpi(definition, current.get(definition.key), previous.get(definition.key)))
+        (
+            definition,
+            compare_kpi(definition, current.get(definition.key), previous.get(definition.key)),
+        )
         for definition in KPIS
     ]

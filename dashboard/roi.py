@@ -76,10 +76,9 @@ def project_savings(
         empty = frame.assign(baseline_cost=[], savings=[], projected_cost=[])
         return WhatIf(0.0, 0.0, 0.0, 0.0, empty)
     labor = frame["labor_cost"].astype(float) * (labor_rate / base_labor_rate)
-    share = (
-        frame["exception_class"].map(lambda name: automation_by_class.get(name, 0.0)).astype(float)
-        * frame["is_auto_resolvable_type"].fillna(False).astype(bool).astype(float)
-    )
+    share = frame["exception_class"].map(lambda name: automation_by_class.get(name, 0.0)).astype(
+        float
+    ) * frame["is_auto_resolvable_type"].fillna(False).astype(bool).astype(float)
     others = sum(frame[column].astype(float) for column in COST_COMPONENTS[1:])
     frame["baseline_cost"] = labor + others
     frame["savings"] = share * (labor + frame["escalation_cost"].astype(float))

@@ -34,7 +34,9 @@ def comparison_card(comparison: KpiComparison, *, value_id: str) -> dbc.Card:
     """
     change = html.Div(
         [
-            html.Span(_TREND_ARROW[comparison.movement], className="me-1", **{"aria-hidden": "true"}),
+            html.Span(
+                _TREND_ARROW[comparison.movement], className="me-1", **{"aria-hidden": "true"}
+            ),
             html.Span(comparison.change_text),
         ],
         className=f"small {_TREND_CLASS[comparison.verdict]}",

@@ -39,7 +39,11 @@ def filter_bar(options: FilterOptions | None, period: DataPeriod | None) -> html
             [
                 dbc.Col(
                     [
-                        html.Label("Period (UTC)", htmlFor="filter-dates", className="form-label small mb-0"),
+                        html.Label(
+                            "Period (UTC)",
+                            htmlFor="filter-dates",
+                            className="form-label small mb-0",
+                        ),
                         dcc.DatePickerRange(
                             id="filter-dates",
                             min_date_allowed=period.first_day if period else None,

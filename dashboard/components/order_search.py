@@ -16,12 +16,17 @@ def order_search_box(value: str = "") -> html.Div:
             dcc.Location(id="order-location", refresh=True),
             dbc.InputGroup(
                 [
-                    dbc.Input(id="order-search", placeholder="Order id, e.g. ORD-00000001",
-                              value=value, debounce=True),
+                    dbc.Input(
+                        id="order-search",
+                        placeholder="Order id, e.g. ORD-00000001",
+                        value=value,
+                        debounce=True,
+                    ),
                     dbc.Button("Open", id="order-open", color="primary"),
                 ],
-                className="mb-3", style={"maxWidth": "480px"},
-            ),  # fmt: skip
+                className="mb-3",
+                style={"maxWidth": "480px"},
+            ),
         ]
     )
 

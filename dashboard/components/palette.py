@@ -38,9 +38,7 @@ COST_COLOURS: dict[str, str] = {
 }
 
 
-def style_figure(
-    figure: go.Figure, *, x_title: str, y_title: str, height: int = 340
-) -> go.Figure:
+def style_figure(figure: go.Figure, *, x_title: str, y_title: str, height: int = 340) -> go.Figure:
     """Apply the house layout: white background, labelled axes, compact margins, legend on top."""
     figure.update_layout(
         template="plotly_white",

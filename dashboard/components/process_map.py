@@ -58,16 +58,31 @@ def build_process_map(edges: pd.DataFrame, *, max_edges: int) -> go.Figure:
         ys = [source.row, (source.row + target.row) / 2 + bend, target.row]
         figure.add_trace(
             go.Scatter(
-                x=xs, y=ys, mode="lines", line={"width": width, "color": colour, "shape": "spline"},
-                hoverinfo="skip", showlegend=False, opacity=0.85,
+                x=xs,
+                y=ys,
+                mode="lines",
+                line={"width": width, "color": colour, "shape": "spline"},
+                hoverinfo="skip",
+                showlegend=False,
+                opacity=0.85,
             )
-        )  # fmt: skip
+        )
         figure.add_annotation(
             x=target.layer - 0.12 * (target.layer - xs[1]) if target.layer != xs[1] else xs[2],
             y=ys[2] - 0.12 * (ys[2] - ys[1]),
-            ax=xs[1], ay=ys[1], xref="x", yref="y", axref="x", ayref="y",
-            showarrow=True, arrowhead=2, arrowsize=1, arrowwidth=1.2, arrowcolor=colour, text="",
-        )  # fmt: skip
+            ax=xs[1],
+            ay=ys[1],
+            xref="x",
+            yref="y",
+            axref="x",
+            ayref="y",
+            showarrow=True,
+            arrowhead=2,
+            arrowsize=1,
+            arrowwidth=1.2,
+            arrowcolor=colour,
+            text="",
+        )
         mid_x.append(xs[1])
         mid_y.append(ys[1])
         mid_wait.append(float(edge.mean_wait_seconds) / 3600)
@@ -77,13 +92,24 @@ def build_process_map(edges: pd.DataFrame, *, max_edges: int) -> go.Figure:
         )
     figure.add_trace(
         go.Scatter(
-            x=mid_x, y=mid_y, mode="markers", hovertext=mid_text, hoverinfo="text",
-            marker={"size": 9, "color": mid_wait, "colorscale": SEQUENTIAL, "cmin": low / 3600,
-                    "cmax": high / 3600, "showscale": True,
-                    "colorbar": {"title": {"text": "Mean wait (h)"}, "thickness": 12}},
-            showlegend=False, name="edges",
+            x=mid_x,
+            y=mid_y,
+            mode="markers",
+            hovertext=mid_text,
+            hoverinfo="text",
+            marker={
+                "size": 9,
+                "color": mid_wait,
+                "colorscale": SEQUENTIAL,
+                "cmin": low / 3600,
+                "cmax": high / 3600,
+                "showscale": True,
+                "colorbar": {"title": {"text": "Mean wait (h)"}, "thickness": 12},
+            },
+            showlegend=False,
+            name="edges",
         )
-    )  # fmt: skip
+    )
     names = list(positions)
     figure.add_trace(
         go.Scatter(
@@ -92,7 +118,8 @@ def build_process_map(edges: pd.DataFrame, *, max_edges: int) -> go.Figure:
             mode="markers+text",
             text=[_wrap(name) for name in names],
             textposition=[
-                "top center" if positions[name].layer % 2 == 0 else "bottom center" for name in names
+                "top center" if positions[name].layer % 2 == 0 else "bottom center"
+                for name in names
             ],
             textfont={"size": 10},
             hovertext=[f"{name}<br>{positions[name].frequency:,.0f} events" for name in names],
@@ -104,9 +131,11 @@ def build_process_map(edges: pd.DataFrame, *, max_edges: int) -> go.Figure:
     )
     rows = [position.row for position in positions.values()]
     style_figure(
-        figure, x_title="Process stage (left to right)", y_title="",
+        figure,
+        x_title="Process stage (left to right)",
+        y_title="",
         height=max(420, 120 * (max(rows) - min(rows) + 1) + 80),
-    )  # fmt: skip
+    )
     figure.update_yaxes(range=[min(rows) - 0.7, max(rows) + 0.7])
     figure.update_xaxes(showticklabels=False, showgrid=False, zeroline=False)
     figure.update_yaxes(showticklabels=False, showgrid=False, zeroline=False)

@@ -50,9 +50,9 @@ def data_table(
     if "case_id" in shown:
         shown["case_id"] = [order_link_markdown(value, query) for value in shown["case_id"]]
     for name in shown.columns:
-        if isinstance(shown[name].dtype, pd.DatetimeTZDtype) or pd.api.types.is_datetime64_any_dtype(
-            shown[name]
-        ):
+        if isinstance(
+            shown[name].dtype, pd.DatetimeTZDtype
+        ) or pd.api.types.is_datetime64_any_dtype(shown[name]):
             shown[name] = shown[name].dt.strftime("%Y-%m-%d %H:%M")
         elif pd.api.types.is_bool_dtype(shown[name]):
             shown[name] = shown[name].map({True: "yes", False: "no"})
@@ -73,8 +73,12 @@ def data_table(
         page_size=page_size,
         markdown_options={"html": False, "link_target": "_self"},
         style_table={"overflowX": "auto"},
-        style_cell={"fontSize": 13, "padding": "4px 8px", "textAlign": "left",
-                    "fontFamily": "system-ui, sans-serif"},
+        style_cell={
+            "fontSize": 13,
+            "padding": "4px 8px",
+            "textAlign": "left",
+            "fontFamily": "system-ui, sans-serif",
+        },
         style_header={"fontWeight": "600", "backgroundColor": "#f1f3f5", "whiteSpace": "normal"},
         style_data={"whiteSpace": "normal", "height": "auto"},
-    )  # fmt: skip
+    )

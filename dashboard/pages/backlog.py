@@ -29,7 +29,11 @@ dash.register_page(
 
 GROUPINGS = {"exception_type": "Exception type", "owning_team": "Team", "node_id": "Node"}
 BUCKET_COLUMNS = dict(
-    zip(AGING_BUCKETS, ("aged_0_4h", "aged_4_24h", "aged_1_3d", "aged_3_7d", "aged_7d_plus"), strict=True)
+    zip(
+        AGING_BUCKETS,
+        ("aged_0_4h", "aged_4_24h", "aged_1_3d", "aged_3_7d", "aged_7d_plus"),
+        strict=True,
+    )
 )
 OLDEST_COLUMNS = {
     "exception_id": "Exception",
@@ -54,19 +58,25 @@ def layout(**_query: str) -> html.Div:
                 [
                     dbc.Col(
                         [
-                            html.Label("Backlog as of the end of (UTC)", htmlFor="backlog-as-of",
-                                       className="form-label small mb-0"),
-                            dcc.DatePickerSingle(id="backlog-as-of", display_format="YYYY-MM-DD",
-                                                 first_day_of_week=1),
+                            html.Label(
+                                "Backlog as of the end of (UTC)",
+                                htmlFor="backlog-as-of",
+                                className="form-label small mb-0",
+                            ),
+                            dcc.DatePickerSingle(
+                                id="backlog-as-of", display_format="YYYY-MM-DD", first_day_of_week=1
+                            ),
                         ],
                         md=3,
-                    ),  # fmt: skip
+                    ),
                     dbc.Col(
                         [
                             html.Label("Group aging by", className="form-label small mb-0"),
                             dbc.RadioItems(
                                 id="backlog-grouping",
-                                options=[{"label": text, "value": key} for key, text in GROUPINGS.items()],
+                                options=[
+                                    {"label": text, "value": key} for key, text in GROUPINGS.items()
+                                ],
                                 value="exception_type",
                                 inline=True,
                             ),
@@ -79,10 +89,18 @@ def layout(**_query: str) -> html.Div:
             html.Div(id="backlog-note", className="small text-muted mb-2"),
             dbc.Row(
                 [
-                    dbc.Col(section("Aging of the open backlog",
-                                    dcc.Loading(html.Div(id="backlog-aging"))), lg=7),  # fmt: skip
-                    dbc.Col(section("Opened and closed per day",
-                                    dcc.Loading(html.Div(id="backlog-flow"))), lg=5),  # fmt: skip
+                    dbc.Col(
+                        section(
+                            "Aging of the open backlog", dcc.Loading(html.Div(id="backlog-aging"))
+                        ),
+                        lg=7,
+                    ),
+                    dbc.Col(
+                        section(
+                            "Opened and closed per day", dcc.Loading(html.Div(id="backlog-flow"))
+                        ),
+                        lg=5,
+                    ),
                 ]
             ),
             section(
@@ -144,13 +162,16 @@ def update_aging(filters_data, chosen, grouping):
     figure = go.Figure(
         [
             go.Bar(
-                y=backlog["group_value"], x=backlog[column], name=bucket, orientation="h",
+                y=backlog["group_value"],
+                x=backlog[column],
+                name=bucket,
+                orientation="h",
                 marker_color=AGING_COLOURS[bucket],
                 hovertemplate="%{y}<br>" + bucket + ": %{x:,}<extra></extra>",
             )
             for bucket, column in BUCKET_COLUMNS.items()
         ]
-    )  # fmt: skip
+    )
     figure.update_layout(barmode="stack")
     style_figure(figure, x_title="Open exceptions (count)", y_title="", height=380)
     total = int(backlog["open_count"].sum())
@@ -164,8 +185,10 @@ def update_aging(filters_data, chosen, grouping):
         ],
         className="small mb-1",
     )
-    return [summary, dcc.Graph(id="backlog-aging-chart", figure=figure,
-                               config={"displaylogo": False})], note  # fmt: skip
+    return [
+        summary,
+        dcc.Graph(id="backlog-aging-chart", figure=figure, config={"displaylogo": False}),
+    ], note
 
 
 @callback(Output("backlog-flow", "children"), Input("filters", "data"))
@@ -182,10 +205,14 @@ def update_flow(filters_data):
         return empty_state("No exceptions were opened or closed in this period for these filters.")
     figure = go.Figure(
         [
-            go.Bar(x=series["date_day"], y=series["opened_count"], name="Opened", marker_color=ORANGE),
-            go.Bar(x=series["date_day"], y=series["closed_count"], name="Closed", marker_color=BLUE),
+            go.Bar(
+                x=series["date_day"], y=series["opened_count"], name="Opened", marker_color=ORANGE
+            ),
+            go.Bar(
+                x=series["date_day"], y=series["closed_count"], name="Closed", marker_color=BLUE
+            ),
         ]
-    )  # fmt: skip
+    )
     figure.update_layout(barmode="group")
     style_figure(figure, x_title="Day (UTC)", y_title="Exceptions (count)", height=380)
     return dcc.Graph(id="backlog-flow-chart", figure=figure, config={"displaylogo": False})

@@ -22,9 +22,12 @@ from dashboard.data import (
 from dashboard.filters import Filters
 
 dash.register_page(
-    __name__, path="/integration", name="Integration health", title="orderlens · Integration",
+    __name__,
+    path="/integration",
+    name="Integration health",
+    title="orderlens · Integration",
     order=4,
-)  # fmt: skip
+)
 
 METRIC_LABELS = {
     "failure_rate": ("Failure rate", "Failed attempts (% of calls)"),
@@ -61,24 +64,39 @@ def layout(**_query: str) -> html.Div:
                 [
                     dbc.RadioItems(
                         id="integration-metric",
-                        options=[{"label": label, "value": key} for key, (label, _) in METRIC_LABELS.items()],
-                        value="failure_rate", inline=True, className="mb-2",
+                        options=[
+                            {"label": label, "value": key}
+                            for key, (label, _) in METRIC_LABELS.items()
+                        ],
+                        value="failure_rate",
+                        inline=True,
+                        className="mb-2",
                     ),
                     dcc.Loading(html.Div(id="integration-series")),
                 ],
-                note=f"Daily values of the {SERIES_LIMIT} interfaces worst on the metric in the period.",
-            ),  # fmt: skip
+                note=f"Daily values of the {SERIES_LIMIT} interfaces worst on the metric "
+                "in the period.",
+            ),
             dbc.Row(
                 [
-                    dbc.Col(section("Per interface in the period",
-                                    dcc.Loading(html.Div(id="integration-table"))), lg=7),
-                    dbc.Col(section("Orders and exceptions hurt by each interface",
-                                    dcc.Loading(html.Div(id="integration-impact")),
-                                    note="Orders with a failed or dead-lettered message on the "
-                                    "interface, first sent in the period; exceptions of those orders."),
-                            lg=5),
+                    dbc.Col(
+                        section(
+                            "Per interface in the period",
+                            dcc.Loading(html.Div(id="integration-table")),
+                        ),
+                        lg=7,
+                    ),
+                    dbc.Col(
+                        section(
+                            "Orders and exceptions hurt by each interface",
+                            dcc.Loading(html.Div(id="integration-impact")),
+                            note="Orders with a failed or dead-lettered message on the "
+                            "interface, first sent in the period; exceptions of those orders.",
+                        ),
+                        lg=5,
+                    ),
                 ]
-            ),  # fmt: skip
+            ),
         ]
     )
 
@@ -106,12 +124,17 @@ def update_series(filters_data, metric):
     figure = go.Figure(
         [
             go.Scatter(
-                x=frame["day"], y=frame["value"] * scale, name=interface, mode="lines+markers",
+                x=frame["day"],
+                y=frame["value"] * scale,
+                name=interface,
+                mode="lines+markers",
                 hovertemplate=interface + "<br>%{x|%Y-%m-%d}: %{y:,.2f}<extra></extra>",
             )
-            for interface, frame in series[series["interface"].isin(worst.index)].groupby("interface")
+            for interface, frame in series[series["interface"].isin(worst.index)].groupby(
+                "interface"
+            )
         ]
-    )  # fmt: skip
+    )
     style_figure(figure, x_title="Day (UTC)", y_title=METRIC_LABELS[metric][1], height=340)
     return dcc.Graph(id="integration-series-chart", figure=figure, config={"displaylogo": False})
 
@@ -131,11 +154,20 @@ def update_table(filters_data):
     for rate in ("failure", "retry", "duplicate", "dead_letter"):
         health[f"{rate}_percent"] = health[f"{rate}_rate"] * 100
     return data_table(
-        health, table_id="integration-health-table", columns=HEALTH_COLUMNS, page_size=20,
-        numeric_formats={"call_count": ",d", "failure_percent": ".2f", "retry_percent": ".2f",
-                         "duplicate_percent": ".2f", "dead_letter_percent": ".2f",
-                         "mean_latency_ms": ",.0f", "worst_p95_latency_ms": ",.0f"},
-    )  # fmt: skip
+        health,
+        table_id="integration-health-table",
+        columns=HEALTH_COLUMNS,
+        page_size=20,
+        numeric_formats={
+            "call_count": ",d",
+            "failure_percent": ".2f",
+            "retry_percent": ".2f",
+            "duplicate_percent": ".2f",
+            "dead_letter_percent": ".2f",
+            "mean_latency_ms": ",.0f",
+            "worst_p95_latency_ms": ",.0f",
+        },
+    )
 
 
 @callback(Output("integration-impact", "children"), Input("filters", "data"))
@@ -153,12 +185,22 @@ def update_impact(filters_data):
     ordered = impact.head(12).iloc[::-1]
     figure = go.Figure(
         [
-            go.Bar(y=ordered["interface"], x=ordered["orders_hurt"], name="Orders hurt",
-                   orientation="h", marker_color=BLUE),
-            go.Bar(y=ordered["interface"], x=ordered["exceptions_on_hurt_orders"],
-                   name="Exceptions on those orders", orientation="h", marker_color=ORANGE),
+            go.Bar(
+                y=ordered["interface"],
+                x=ordered["orders_hurt"],
+                name="Orders hurt",
+                orientation="h",
+                marker_color=BLUE,
+            ),
+            go.Bar(
+                y=ordered["interface"],
+                x=ordered["exceptions_on_hurt_orders"],
+                name="Exceptions on those orders",
+                orientation="h",
+                marker_color=ORANGE,
+            ),
         ]
-    )  # fmt: skip
+    )
     figure.update_layout(barmode="group")
     style_figure(figure, x_title="Count", y_title="", height=420)
     return dcc.Graph(id="integration-impact-chart", figure=figure, config={"displaylogo": False})

@@ -13,8 +13,8 @@ import plotly.graph_objects as go
 from dash import Input, Output, callback, dcc, html
 
 from dashboard.components.cards import empty_state, section
-from dashboard.components.palette import BLUE, GREY, ORANGE, VERMILLION, style_figure
 from dashboard.components.order_search import order_search_box
+from dashboard.components.palette import BLUE, GREY, ORANGE, VERMILLION, style_figure
 from dashboard.components.tables import data_table
 from dashboard.data import (
     ServingCopyUnavailableError,
@@ -96,37 +96,64 @@ def layout(case_id: str | None = None, **_query: str) -> html.Div:
 def _timeline(events: pd.DataFrame, messages: pd.DataFrame, exceptions: pd.DataFrame) -> go.Figure:
     figure = go.Figure()
     if not events.empty:
-        figure.add_trace(go.Scatter(
-            x=events["event_at"], y=[WORKFLOW_LANE] * len(events), mode="markers+lines",
-            name="Workflow events", marker={"size": 11, "color": BLUE}, line={"color": GREY, "width": 1},
-            hovertext=events["activity"], hovertemplate="%{hovertext}<br>%{x}<extra></extra>",
-        ))  # fmt: skip
+        figure.add_trace(
+            go.Scatter(
+                x=events["event_at"],
+                y=[WORKFLOW_LANE] * len(events),
+                mode="markers+lines",
+                name="Workflow events",
+                marker={"size": 11, "color": BLUE},
+                line={"color": GREY, "width": 1},
+                hovertext=events["activity"],
+                hovertemplate="%{hovertext}<br>%{x}<extra></extra>",
+            )
+        )
     if not messages.empty:
         failed = messages["failed_attempt_count"].fillna(0) > 0
-        figure.add_trace(go.Scatter(
-            x=messages["first_sent_at"], y=messages["interface"], mode="markers",
-            name="Integration messages",
-            marker={"size": 10, "symbol": ["x" if bad else "circle" for bad in failed],
-                    "color": [VERMILLION if bad else ORANGE for bad in failed]},
-            hovertext=[f"{row.interface}: {row.final_status}, {row.attempt_count} attempt(s)"
-                       for row in messages.itertuples()],
-            hovertemplate="%{hovertext}<br>%{x}<extra></extra>",
-        ))  # fmt: skip
+        figure.add_trace(
+            go.Scatter(
+                x=messages["first_sent_at"],
+                y=messages["interface"],
+                mode="markers",
+                name="Integration messages",
+                marker={
+                    "size": 10,
+                    "symbol": ["x" if bad else "circle" for bad in failed],
+                    "color": [VERMILLION if bad else ORANGE for bad in failed],
+                },
+                hovertext=[
+                    f"{row.interface}: {row.final_status}, {row.attempt_count} attempt(s)"
+                    for row in messages.itertuples()
+                ],
+                hovertemplate="%{hovertext}<br>%{x}<extra></extra>",
+            )
+        )
     for row in exceptions.itertuples():
         end = row.resolved_at if not pd.isna(row.resolved_at) else row.detected_at
-        figure.add_trace(go.Scatter(
-            x=[row.detected_at, end], y=[f"Exception: {row.exception_type}"] * 2,
-            mode="lines+markers", name=f"Exception {row.exception_id}",
-            line={"color": VERMILLION, "width": 6}, marker={"size": 10, "color": VERMILLION},
-            hovertemplate=f"{row.exception_type} ({row.status})<br>%{{x}}<extra></extra>",
-            showlegend=False,
-        ))  # fmt: skip
-    lanes = 1 + messages["interface"].nunique() + len(exceptions) if not messages.empty else 1 + len(exceptions)
+        figure.add_trace(
+            go.Scatter(
+                x=[row.detected_at, end],
+                y=[f"Exception: {row.exception_type}"] * 2,
+                mode="lines+markers",
+                name=f"Exception {row.exception_id}",
+                line={"color": VERMILLION, "width": 6},
+                marker={"size": 10, "color": VERMILLION},
+                hovertemplate=f"{row.exception_type} ({row.status})<br>%{{x}}<extra></extra>",
+                showlegend=False,
+            )
+        )
+    lanes = (
+        1 + messages["interface"].nunique() + len(exceptions)
+        if not messages.empty
+        else 1 + len(exceptions)
+    )
     style_figure(figure, x_title="Time (UTC)", y_title="", height=max(260, 40 * lanes + 120))
     return figure
 
 
-@callback(Output("order-body", "children"), Input("order-case-id", "data"), Input("filters", "data"))
+@callback(
+    Output("order-body", "children"), Input("order-case-id", "data"), Input("filters", "data")
+)
 def update_order(case_id, filters_data):
     """The order's summary, timeline, workflow events, messages and exceptions."""
     if not case_id:
@@ -143,42 +170,73 @@ def update_order(case_id, filters_data):
     summary = order.iloc[0]
     facts = dbc.Row(
         [
-            dbc.Col([html.Div(label, className="small text-muted"),
-                     html.Div(_show(summary.get(name)), className="fw-semibold",
-                              id=f"order-fact-{name}")], md=2, className="mb-2")
+            dbc.Col(
+                [
+                    html.Div(label, className="small text-muted"),
+                    html.Div(
+                        _show(summary.get(name)), className="fw-semibold", id=f"order-fact-{name}"
+                    ),
+                ],
+                md=2,
+                className="mb-2",
+            )
             for name, label in SUMMARY_FIELDS.items()
         ]
-    )  # fmt: skip
+    )
     query = (filters_data or {}).get("query", "")
     events_table = (
-        data_table(events, table_id="order-events-table",
-                   columns={"event_at": "Time (UTC)", "activity": "Activity", "event_id": "Event"},
-                   page_size=25)
+        data_table(
+            events,
+            table_id="order-events-table",
+            columns={"event_at": "Time (UTC)", "activity": "Activity", "event_id": "Event"},
+            page_size=25,
+        )
         if not events.empty
         else empty_state("No workflow transitions are recorded for this order (one event or none).")
-    )  # fmt: skip
+    )
     return [
         html.H4(case_id, id="order-title", className="mb-2"),
         section("Summary", facts),
-        section("Timeline across systems", dcc.Graph(
-            id="order-timeline", figure=_timeline(events, messages, exceptions),
-            config={"displaylogo": False})),  # fmt: skip
+        section(
+            "Timeline across systems",
+            dcc.Graph(
+                id="order-timeline",
+                figure=_timeline(events, messages, exceptions),
+                config={"displaylogo": False},
+            ),
+        ),
         dbc.Row(
             [
                 dbc.Col(section("Workflow events", events_table), lg=5),
                 dbc.Col(
                     [
-                        section("Exceptions", data_table(
-                            exceptions, table_id="order-exceptions-table", columns=EXCEPTION_COLUMNS,
-                            query=query, numeric_formats={"total_cost": ",.2f"})
-                            if not exceptions.empty else empty_state("This order had no exceptions.")),
-                        section("Integration messages", data_table(
-                            messages, table_id="order-messages-table", columns=MESSAGE_COLUMNS,
-                            numeric_formats={"delivery_latency_ms": ",.0f"}, page_size=10)
-                            if not messages.empty else empty_state("No integration messages for this order.")),
+                        section(
+                            "Exceptions",
+                            data_table(
+                                exceptions,
+                                table_id="order-exceptions-table",
+                                columns=EXCEPTION_COLUMNS,
+                                query=query,
+                                numeric_formats={"total_cost": ",.2f"},
+                            )
+                            if not exceptions.empty
+                            else empty_state("This order had no exceptions."),
+                        ),
+                        section(
+                            "Integration messages",
+                            data_table(
+                                messages,
+                                table_id="order-messages-table",
+                                columns=MESSAGE_COLUMNS,
+                                numeric_formats={"delivery_latency_ms": ",.0f"},
+                                page_size=10,
+                            )
+                            if not messages.empty
+                            else empty_state("No integration messages for this order."),
+                        ),
                     ],
                     lg=7,
                 ),
             ]
-        ),  # fmt: skip
+        ),
     ]

@@ -8,9 +8,7 @@ from dash import html
 from dashboard.components.cards import empty_state
 from dashboard.components.order_search import order_search_box
 
-dash.register_page(
-    __name__, path="/orders", name="Orders", title="orderlens · Orders", order=6
-)
+dash.register_page(__name__, path="/orders", name="Orders", title="orderlens · Orders", order=6)
 
 
 def layout(**_query: str) -> html.Div:

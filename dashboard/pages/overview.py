@@ -111,15 +111,21 @@ def update_backlog_trend(filters_data):
     figure = go.Figure(
         [
             go.Scatter(
-                x=series["date_day"], y=series["open_count"], name="Open",
-                mode="lines+markers", line={"color": BLUE, "width": 2},
+                x=series["date_day"],
+                y=series["open_count"],
+                name="Open",
+                mode="lines+markers",
+                line={"color": BLUE, "width": 2},
             ),
             go.Scatter(
-                x=series["date_day"], y=series["past_sla_count"], name="Open past SLA",
-                mode="lines+markers", line={"color": VERMILLION, "width": 2, "dash": "dot"},
+                x=series["date_day"],
+                y=series["past_sla_count"],
+                name="Open past SLA",
+                mode="lines+markers",
+                line={"color": VERMILLION, "width": 2, "dash": "dot"},
             ),
         ]
-    )  # fmt: skip
+    )
     style_figure(figure, x_title="Day (UTC)", y_title="Open exceptions (count)", height=320)
     return dcc.Graph(id="overview-backlog-chart", figure=figure, config={"displaylogo": False})
 
@@ -139,11 +145,15 @@ def update_root_causes(filters_data):
     ordered = pareto.iloc[::-1]
     figure = go.Figure(
         go.Bar(
-            x=ordered["exception_count"], y=ordered["value"], orientation="h",
-            marker_color=BLUE, text=ordered["exception_count"], textposition="auto",
+            x=ordered["exception_count"],
+            y=ordered["value"],
+            orientation="h",
+            marker_color=BLUE,
+            text=ordered["exception_count"],
+            textposition="auto",
             customdata=ordered["exception_cost"],
             hovertemplate="%{y}<br>%{x:,} exceptions<br>cost $%{customdata:,.0f}<extra></extra>",
         )
-    )  # fmt: skip
+    )
     style_figure(figure, x_title="Exceptions detected (count)", y_title="", height=320)
     return dcc.Graph(id="overview-root-cause-chart", figure=figure, config={"displaylogo": False})

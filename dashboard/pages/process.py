@@ -44,7 +44,9 @@ DEVIATION_COLUMNS = {
     "case_share_percent": "Share (%)",
     "extra_hours": "Extra time (h)",
 }
-ALL_TIME_NOTE = "All orders in the published data (variants and conformance are not split by the filters)."
+ALL_TIME_NOTE = (
+    "All orders in the published data (variants and conformance are not split by the filters)."
+)
 
 
 def layout(**_query: str) -> html.Div:
@@ -57,13 +59,22 @@ def layout(**_query: str) -> html.Div:
                 [
                     html.Div(
                         [
-                            html.Label("Edges shown (most frequent first)", htmlFor="process-edge-count",
-                                       className="form-label small mb-0"),
-                            dcc.Slider(id="process-edge-count", min=5, max=80, step=5, value=30,
-                                       marks={5: "5", 20: "20", 40: "40", 60: "60", 80: "80"}),
+                            html.Label(
+                                "Edges shown (most frequent first)",
+                                htmlFor="process-edge-count",
+                                className="form-label small mb-0",
+                            ),
+                            dcc.Slider(
+                                id="process-edge-count",
+                                min=5,
+                                max=80,
+                                step=5,
+                                value=30,
+                                marks={5: "5", 20: "20", 40: "40", 60: "60", 80: "80"},
+                            ),
                         ],
                         style={"maxWidth": "420px"},
-                    ),  # fmt: skip
+                    ),
                     dcc.Loading(html.Div(id="process-map")),
                 ],
                 note="Edge width: number of transitions in the period; edge colour: mean wait "
@@ -71,13 +82,27 @@ def layout(**_query: str) -> html.Div:
             ),
             dbc.Row(
                 [
-                    dbc.Col(section("Bottleneck edges", dcc.Loading(html.Div(id="process-bottlenecks")),
-                                    note="Edges ranked by total waiting time in the period."), lg=6),
-                    dbc.Col(section("Conformance deviations", dcc.Loading(html.Div(id="process-deviations")),
-                                    note=ALL_TIME_NOTE), lg=6),
+                    dbc.Col(
+                        section(
+                            "Bottleneck edges",
+                            dcc.Loading(html.Div(id="process-bottlenecks")),
+                            note="Edges ranked by total waiting time in the period.",
+                        ),
+                        lg=6,
+                    ),
+                    dbc.Col(
+                        section(
+                            "Conformance deviations",
+                            dcc.Loading(html.Div(id="process-deviations")),
+                            note=ALL_TIME_NOTE,
+                        ),
+                        lg=6,
+                    ),
                 ]
-            ),  # fmt: skip
-            section("Variant explorer", dcc.Loading(html.Div(id="process-variants")), note=ALL_TIME_NOTE),
+            ),
+            section(
+                "Variant explorer", dcc.Loading(html.Div(id="process-variants")), note=ALL_TIME_NOTE
+            ),
         ]
     )
 
@@ -101,15 +126,21 @@ def update_map(filters_data, edge_count):
         message = "No transitions were completed in this period for these filters."
         return empty_state(message), empty_state(message)
     figure = build_process_map(edges, max_edges=int(edge_count or 30))
-    bottlenecks = edges.assign(
-        mean_wait_hours=edges["mean_wait_seconds"] / 3600,
-        total_wait_hours=edges["total_wait_seconds"] / 3600,
-    ).sort_values(["total_wait_hours", "source_activity"], ascending=[False, True]).head(15)
+    bottlenecks = (
+        edges.assign(
+            mean_wait_hours=edges["mean_wait_seconds"] / 3600,
+            total_wait_hours=edges["total_wait_seconds"] / 3600,
+        )
+        .sort_values(["total_wait_hours", "source_activity"], ascending=[False, True])
+        .head(15)
+    )
     table = data_table(
-        bottlenecks, table_id="process-bottleneck-table", columns=BOTTLENECK_COLUMNS,
+        bottlenecks,
+        table_id="process-bottleneck-table",
+        columns=BOTTLENECK_COLUMNS,
         numeric_formats={"frequency": ",d", "mean_wait_hours": ",.1f", "total_wait_hours": ",.0f"},
         page_size=10,
-    )  # fmt: skip
+    )
     return dcc.Graph(id="process-map-chart", figure=figure, config={"displaylogo": False}), table
 
 
@@ -132,11 +163,17 @@ def update_variants(filters_data):
             if variants.empty
             else data_table(
                 variants.assign(case_share_percent=variants["case_share"] * 100),
-                table_id="process-variant-table", columns=VARIANT_COLUMNS, page_size=10,
-                numeric_formats={"case_count": ",d", "case_share_percent": ".1f",
-                                 "median_throughput_hours": ",.1f", "p95_throughput_hours": ",.1f"},
+                table_id="process-variant-table",
+                columns=VARIANT_COLUMNS,
+                page_size=10,
+                numeric_formats={
+                    "case_count": ",d",
+                    "case_share_percent": ".1f",
+                    "median_throughput_hours": ",.1f",
+                    "p95_throughput_hours": ",.1f",
+                },
             )
-        )  # fmt: skip
+        )
     try:
         deviations = get_deviations()
         summary = get_conformance_summary()
@@ -159,10 +196,19 @@ def update_variants(filters_data):
         deviations_body = (
             [header, empty_state("No deviations from the reference model.")]
             if deviations.empty
-            else [header, data_table(
-                deviations.assign(case_share_percent=deviations["case_share"] * 100),
-                table_id="process-deviation-table", columns=DEVIATION_COLUMNS, page_size=10,
-                numeric_formats={"case_count": ",d", "case_share_percent": ".1f", "extra_hours": ",.1f"},
-            )]
-        )  # fmt: skip
+            else [
+                header,
+                data_table(
+                    deviations.assign(case_share_percent=deviations["case_share"] * 100),
+                    table_id="process-deviation-table",
+                    columns=DEVIATION_COLUMNS,
+                    page_size=10,
+                    numeric_formats={
+                        "case_count": ",d",
+                        "case_share_percent": ".1f",
+                        "extra_hours": ",.1f",
+                    },
+                ),
+            ]
+        )
     return variants_body, deviations_body

@@ -43,32 +43,50 @@ def _controls(classes: list[str], levels, labor_rate: float) -> list:
         dbc.Button(
             f"{row.automation_level} ({row.touch_automation_share:.0%})",
             id={"type": "roi-preset", "share": float(row.touch_automation_share)},
-            size="sm", color="secondary", outline=True, className="me-1 mb-1", title=row.description,
+            size="sm",
+            color="secondary",
+            outline=True,
+            className="me-1 mb-1",
+            title=row.description,
         )
         for row in levels.itertuples()
-    ]  # fmt: skip
+    ]
     sliders = [
         html.Div(
             [
                 html.Label(f"{name}: share of manual touches automated", className="small mb-0"),
-                dcc.Slider(id={"type": "roi-class-share", "class": name}, min=0, max=100, step=5,
-                           value=_starting_share(levels), marks={0: "0%", 50: "50%", 100: "100%"},
-                           tooltip={"placement": "bottom", "template": "{value}%"}),
+                dcc.Slider(
+                    id={"type": "roi-class-share", "class": name},
+                    min=0,
+                    max=100,
+                    step=5,
+                    value=_starting_share(levels),
+                    marks={0: "0%", 50: "50%", 100: "100%"},
+                    tooltip={"placement": "bottom", "template": "{value}%"},
+                ),
             ],
             className="mb-1",
         )
         for name in classes
-    ]  # fmt: skip
+    ]
     return [
         html.Div([html.Span("Stated automation levels: ", className="small text-muted"), *presets]),
         html.Div(
             [
-                html.Label("Labor rate (USD per hour)", htmlFor="roi-labor-rate", className="small mb-0"),
-                dbc.Input(id="roi-labor-rate", type="number", min=0, step=1, value=labor_rate,
-                          style={"maxWidth": "160px"}),
+                html.Label(
+                    "Labor rate (USD per hour)", htmlFor="roi-labor-rate", className="small mb-0"
+                ),
+                dbc.Input(
+                    id="roi-labor-rate",
+                    type="number",
+                    min=0,
+                    step=1,
+                    value=labor_rate,
+                    style={"maxWidth": "160px"},
+                ),
             ],
             className="my-2",
-        ),  # fmt: skip
+        ),
         *sliders,
     ]
 
@@ -93,7 +111,8 @@ def layout(**_query: str) -> html.Div:
             section(
                 "Cost of exceptions by type and component",
                 dcc.Loading(html.Div(id="roi-cost-breakdown")),
-                note="Exceptions detected in the period, priced by the cost model (reference data).",
+                note="Exceptions detected in the period, priced by the cost model "
+                "(reference data).",
             ),
             dbc.Row(
                 [
@@ -106,8 +125,12 @@ def layout(**_query: str) -> html.Div:
                         ),
                         lg=5,
                     ),
-                    dbc.Col(section("Savings against the baseline",
-                                    dcc.Loading(html.Div(id="roi-outcome"))), lg=7),  # fmt: skip
+                    dbc.Col(
+                        section(
+                            "Savings against the baseline", dcc.Loading(html.Div(id="roi-outcome"))
+                        ),
+                        lg=7,
+                    ),
                 ]
             ),
         ]
@@ -129,20 +152,34 @@ def update_breakdown(filters_data):
     ordered = costs.iloc[::-1]
     figure = go.Figure(
         [
-            go.Bar(y=ordered["exception_type"], x=ordered[component], orientation="h",
-                   name=COMPONENT_LABELS[component], marker_color=COST_COLOURS[component],
-                   hovertemplate="%{y}<br>" + COMPONENT_LABELS[component] + ": $%{x:,.0f}<extra></extra>")
+            go.Bar(
+                y=ordered["exception_type"],
+                x=ordered[component],
+                orientation="h",
+                name=COMPONENT_LABELS[component],
+                marker_color=COST_COLOURS[component],
+                hovertemplate="%{y}<br>"
+                + COMPONENT_LABELS[component]
+                + ": $%{x:,.0f}<extra></extra>",
+            )
             for component in COST_COMPONENTS
         ]
-    )  # fmt: skip
+    )
     figure.update_layout(barmode="stack")
     style_figure(figure, x_title="Cost (USD)", y_title="", height=420)
     total = html.Div(
-        [html.Span("Total in the period: "),
-         html.Span(f"${costs['total_cost'].sum():,.0f}", id="roi-total-cost", className="fw-semibold")],
+        [
+            html.Span("Total in the period: "),
+            html.Span(
+                f"${costs['total_cost'].sum():,.0f}", id="roi-total-cost", className="fw-semibold"
+            ),
+        ],
         className="small",
-    )  # fmt: skip
-    return [total, dcc.Graph(id="roi-breakdown-chart", figure=figure, config={"displaylogo": False})]
+    )
+    return [
+        total,
+        dcc.Graph(id="roi-breakdown-chart", figure=figure, config={"displaylogo": False}),
+    ]
 
 
 @callback(
@@ -178,32 +215,69 @@ def update_outcome(filters_data, shares, labor_rate, slider_ids, base_rate):
         return empty_state(str(error))
     if costs.empty:
         return empty_state("No exceptions in this period for these filters: nothing to save.")
-    rate = float(labor_rate) if labor_rate not in (None, "") and float(labor_rate) >= 0 else base_rate
+    rate = (
+        float(labor_rate) if labor_rate not in (None, "") and float(labor_rate) >= 0 else base_rate
+    )
     plan = {
         identity["class"]: float(value or 0) / 100
         for identity, value in zip(slider_ids, shares, strict=True)
     }
-    outcome = project_savings(costs, automation_by_class=plan, labor_rate=rate, base_labor_rate=base_rate)
+    outcome = project_savings(
+        costs, automation_by_class=plan, labor_rate=rate, base_labor_rate=base_rate
+    )
     cards = dbc.Row(
         [
-            dbc.Col(kpi_card("Baseline cost", f"${outcome.baseline_cost:,.0f}", value_id="roi-baseline"), md=3),
-            dbc.Col(kpi_card("Projected cost", f"${outcome.projected_cost:,.0f}", value_id="roi-projected"), md=3),
-            dbc.Col(kpi_card("Savings", f"${outcome.savings:,.0f}", value_id="roi-savings",
-                             note=f"{outcome.savings / outcome.baseline_cost:.1%} of baseline"
-                             if outcome.baseline_cost else ""), md=3),
-            dbc.Col(kpi_card("Touches avoided", f"{outcome.touches_avoided:,.0f}", value_id="roi-touches"), md=3),
+            dbc.Col(
+                kpi_card(
+                    "Baseline cost", f"${outcome.baseline_cost:,.0f}", value_id="roi-baseline"
+                ),
+                md=3,
+            ),
+            dbc.Col(
+                kpi_card(
+                    "Projected cost", f"${outcome.projected_cost:,.0f}", value_id="roi-projected"
+                ),
+                md=3,
+            ),
+            dbc.Col(
+                kpi_card(
+                    "Savings",
+                    f"${outcome.savings:,.0f}",
+                    value_id="roi-savings",
+                    note=f"{outcome.savings / outcome.baseline_cost:.1%} of baseline"
+                    if outcome.baseline_cost
+                    else "",
+                ),
+                md=3,
+            ),
+            dbc.Col(
+                kpi_card(
+                    "Touches avoided", f"{outcome.touches_avoided:,.0f}", value_id="roi-touches"
+                ),
+                md=3,
+            ),
         ],
         className="g-2 mb-2",
-    )  # fmt: skip
+    )
     per_type = outcome.per_type.sort_values("baseline_cost").tail(12)
     figure = go.Figure(
         [
-            go.Bar(y=per_type["exception_type"], x=per_type["baseline_cost"], name="Baseline",
-                   orientation="h", marker_color=BLUE),
-            go.Bar(y=per_type["exception_type"], x=per_type["projected_cost"], name="With automation",
-                   orientation="h", marker_color=GREEN),
+            go.Bar(
+                y=per_type["exception_type"],
+                x=per_type["baseline_cost"],
+                name="Baseline",
+                orientation="h",
+                marker_color=BLUE,
+            ),
+            go.Bar(
+                y=per_type["exception_type"],
+                x=per_type["projected_cost"],
+                name="With automation",
+                orientation="h",
+                marker_color=GREEN,
+            ),
         ]
-    )  # fmt: skip
+    )
     figure.update_layout(barmode="group")
     style_figure(figure, x_title="Cost in the period (USD)", y_title="", height=380)
     return [cards, dcc.Graph(id="roi-outcome-chart", figure=figure, config={"displaylogo": False})]

@@ -49,19 +49,24 @@ def layout(**_query: str) -> html.Div:
     """Two Pareto charts on top, six lift charts below, and the current focus."""
     pareto = [
         dbc.Col(
-            section(f"Pareto of {PARETO_TITLES[dimension].lower()}",
-                    dcc.Loading(dcc.Graph(id=f"pareto-{dimension}", config={"displaylogo": False})),
-                    note="Bars: exceptions detected in the period; line: cumulative share."),
+            section(
+                f"Pareto of {PARETO_TITLES[dimension].lower()}",
+                dcc.Loading(dcc.Graph(id=f"pareto-{dimension}", config={"displaylogo": False})),
+                note="Bars: exceptions detected in the period; line: cumulative share.",
+            ),
             lg=6,
-        )  # fmt: skip
+        )
         for dimension in PARETO_DIMENSIONS
     ]
     lifts = [
         dbc.Col(
-            section(f"Lift by {LIFT_TITLES[dimension].lower()}",
-                    dcc.Loading(html.Div(id=f"lift-{dimension}-body"))),
-            lg=4, md=6,
-        )  # fmt: skip
+            section(
+                f"Lift by {LIFT_TITLES[dimension].lower()}",
+                dcc.Loading(html.Div(id=f"lift-{dimension}-body")),
+            ),
+            lg=4,
+            md=6,
+        )
         for dimension in LIFT_DIMENSIONS
     ]
     return html.Div(
@@ -71,7 +76,9 @@ def layout(**_query: str) -> html.Div:
             html.Div(
                 [
                     html.Span("Focus: ", className="text-muted"),
-                    html.Span("all exceptions", id="root-cause-focus-text", className="fw-semibold"),
+                    html.Span(
+                        "all exceptions", id="root-cause-focus-text", className="fw-semibold"
+                    ),
                     dbc.Button("Clear focus", id="root-cause-clear", size="sm", color="link"),
                 ],
                 className="mb-2",
@@ -113,11 +120,20 @@ def _focus(data) -> Focus | None:
 
 def _empty_figure(message: str) -> go.Figure:
     figure = go.Figure()
-    figure.add_annotation(text=message, showarrow=False, font={"size": 14, "color": GREY},
-                          xref="paper", yref="paper", x=0.5, y=0.5)  # fmt: skip
+    figure.add_annotation(
+        text=message,
+        showarrow=False,
+        font={"size": 14, "color": GREY},
+        xref="paper",
+        yref="paper",
+        x=0.5,
+        y=0.5,
+    )
     figure.update_xaxes(visible=False)
     figure.update_yaxes(visible=False)
-    figure.update_layout(template="plotly_white", height=340, margin={"l": 10, "r": 10, "t": 10, "b": 10})
+    figure.update_layout(
+        template="plotly_white", height=340, margin={"l": 10, "r": 10, "t": 10, "b": 10}
+    )
     return figure
 
 
@@ -133,23 +149,37 @@ def _pareto_figure(filters: Filters, dimension: str, focus: Focus | None) -> go.
     figure = go.Figure(
         [
             go.Bar(
-                x=pareto["value"], y=pareto["exception_count"], name="Exceptions",
-                marker_color=colours, customdata=pareto["exception_cost"],
-                hovertemplate="%{x}<br>%{y:,} exceptions<br>cost $%{customdata:,.0f}<extra></extra>",
+                x=pareto["value"],
+                y=pareto["exception_count"],
+                name="Exceptions",
+                marker_color=colours,
+                customdata=pareto["exception_cost"],
+                hovertemplate="%{x}<br>%{y:,} exceptions<br>"
+                "cost $%{customdata:,.0f}<extra></extra>",
             ),
             go.Scatter(
-                x=pareto["value"], y=pareto["cumulative_share"] * 100, name="Cumulative share",
-                mode="lines+markers", yaxis="y2", line={"color": VERMILLION},
+                x=pareto["value"],
+                y=pareto["cumulative_share"] * 100,
+                name="Cumulative share",
+                mode="lines+markers",
+                yaxis="y2",
+                line={"color": VERMILLION},
                 hovertemplate="%{x}<br>cumulative %{y:.1f}%<extra></extra>",
             ),
         ]
-    )  # fmt: skip
+    )
     style_figure(figure, x_title="", y_title="Exceptions detected (count)", height=360)
     figure.update_layout(
-        yaxis2={"title": {"text": "Cumulative share (%)"}, "overlaying": "y", "side": "right",
-                "range": [0, 105], "showgrid": False, "tickvals": [0, 25, 50, 75, 100]},
+        yaxis2={
+            "title": {"text": "Cumulative share (%)"},
+            "overlaying": "y",
+            "side": "right",
+            "range": [0, 105],
+            "showgrid": False,
+            "tickvals": [0, 25, 50, 75, 100],
+        },
         clickmode="event",
-    )  # fmt: skip
+    )
     figure.update_xaxes(tickangle=-35)
     return figure
 
@@ -168,7 +198,9 @@ def update_pareto(filters_data, focus_data):
     filters = Filters.from_store(filters_data)
     focus = _focus(focus_data)
     text = (
-        f"{PARETO_TITLES[focus.dimension][:-1].lower()} = {focus.value}" if focus else "all exceptions"
+        f"{PARETO_TITLES[focus.dimension][:-1].lower()} = {focus.value}"
+        if focus
+        else "all exceptions"
     )
     return (
         _pareto_figure(filters, "reason_code", focus),
@@ -191,16 +223,22 @@ def _lift_body(filters: Filters, dimension: str, focus: Focus | None):
     colours = [VERMILLION if value > 1 else BLUE for value in ordered["lift"].fillna(0)]
     figure = go.Figure(
         go.Bar(
-            x=ordered["lift"], y=ordered["value"].astype(str), orientation="h", marker_color=colours,
+            x=ordered["lift"],
+            y=ordered["value"].astype(str),
+            orientation="h",
+            marker_color=colours,
             customdata=ordered[["order_count", "hit_order_count", "rate"]].to_numpy(),
             hovertemplate="%{y}<br>lift %{x:.2f}<br>%{customdata[1]:,} of %{customdata[0]:,} "
             "orders hit (%{customdata[2]:.1%})<extra></extra>",
         )
-    )  # fmt: skip
+    )
     figure.add_vline(x=1, line_dash="dot", line_color=GREY)
     style_figure(figure, x_title="Lift (1 = average)", y_title="", height=300)
-    return dcc.Graph(id={"type": "lift-chart", "dimension": dimension}, figure=figure,
-                     config={"displaylogo": False})  # fmt: skip
+    return dcc.Graph(
+        id={"type": "lift-chart", "dimension": dimension},
+        figure=figure,
+        config={"displaylogo": False},
+    )
 
 
 @callback(
@@ -218,8 +256,10 @@ def update_lift(filters_data, focus_data):
 
 
 @callback(
-    *[Output(FILTER_IDS[dimension], "value", allow_duplicate=True)
-      for dimension in GLOBAL_FILTER_DIMENSIONS],  # fmt: skip
+    *[
+        Output(FILTER_IDS[dimension], "value", allow_duplicate=True)
+        for dimension in GLOBAL_FILTER_DIMENSIONS
+    ],
     Input({"type": "lift-chart", "dimension": dash.ALL}, "clickData"),
     State("filters", "data"),
     prevent_initial_call=True,
