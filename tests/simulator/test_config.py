@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pandas as pd
 import pytest
 import yaml
 
@@ -41,3 +42,20 @@ def test_config_user_parameters_change_the_simulation(tmp_path: Path) -> None:
     summary = result.ground_truth_path.read_text()
     assert '"Return Received"' not in summary
     assert '"Order Created": 400' in summary
+
+
+def test_config_zero_rates_give_a_log_without_exceptions(tmp_path: Path) -> None:
+    document = yaml.safe_load(
+        (Path(__file__).resolve().parents[2] / "src/orderlens/simulator/defaults.yaml").read_text()
+    )
+    for profile in document["exceptions"].values():
+        profile["rate"] = 0.0
+        profile.pop("store_rate", None)
+    path = tmp_path / "calm.yaml"
+    path.write_text(yaml.safe_dump(document))
+    result = simulate(SimulationConfig(orders=50, out_dir=tmp_path / "out", parameters_file=path))
+    assert result.exceptions == 0
+    workflow = pd.read_parquet(result.out_dir / "workflow_events.parquet")
+    assert workflow["exception_id"].isna().all()
+    assert workflow["case_id"].nunique() == 50
+    assert len(pd.read_parquet(result.exceptions_truth_path)) == 0

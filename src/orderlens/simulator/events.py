@@ -114,9 +114,6 @@ class WorkflowBuffer:
             block[name] = self.strings.code(value) if isinstance(value, str) else value
         self._blocks.append(_Block(size, block))
 
-    def __len__(self) -> int:
-        return sum(block.size for block in self._blocks)
-
     def column(self, name: str, default: float, dtype: type) -> np.ndarray:
         """One column over all blocks, scalars broadcast and missing ones ``default``."""
         parts = []

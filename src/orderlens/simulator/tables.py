@@ -247,7 +247,7 @@ def build_tables(context: ChunkContext, first_order: int, order_count: int) -> C
     exc_rank = np.arange(len(ranking)) - np.repeat(
         exc_starts, np.diff(np.r_[exc_starts, len(ranking)])
     )
-    number_of = np.full(context.next_exception, NONE, dtype=np.int64)
+    number_of = np.full(max(context.next_exception, 1), NONE, dtype=np.int64)
     number_of[exc_index[ranking]] = exc_rank + 1
     event_exception = numbers("exception")
     exception_number = np.where(
