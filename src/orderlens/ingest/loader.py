@@ -35,6 +35,7 @@ from orderlens.ingest.manifest import (
 )
 from orderlens.ingest.mapping import MappingFile, SourceMapping, Target, load_mapping
 from orderlens.ingest.ocel_reader import (
+    OCEL_TABLE,
     OcelLog,
     create_ocel_tables,
     insert_ocel_relations,
@@ -64,7 +65,7 @@ from orderlens.ingest.validation import (
     content_hash_sql,
     plan_validation,
 )
-from orderlens.ingest.xes_reader import register_xes
+from orderlens.ingest.xes_reader import XES_TABLE, register_xes
 from orderlens.settings import Settings
 from orderlens.warehouse import connect, initialize_warehouse
 
@@ -106,7 +107,10 @@ def ingest_paths(
         create_ingest_tables(con)
         rewrite_ledger(con, ledger)
         for path in expand_paths(list(paths)):
-            result = ingest_file(con, path, mapping_file)
+            try:
+                result = ingest_file(con, path, mapping_file)
+            finally:
+                _drop_temporaries(con)
             if result.checksum is not None and result.status is not FileStatus.ALREADY_LOADED:
                 append_ledger(ledger, stat_entry(path, result.checksum))
             results.append(result)
@@ -220,6 +224,19 @@ def _register(
     return register_ocel(con, log, case_object_type=mapping.case_object_type), log
 
 
+def _drop_temporaries(con: duckdb.DuckDBPyConnection) -> None:
+    """Free what reading one file left behind (a large CSV's text copy, side tables)."""
+    for registered in (XES_TABLE, OCEL_TABLE):
+        con.unregister(registered)
+    for name, kind in con.execute(
+        "SELECT view_name, 'VIEW' FROM duckdb_views() WHERE temporary "
+        "AND view_name LIKE '\\_ingest%' ESCAPE '\\' "
+        "UNION ALL SELECT table_name, 'TABLE' FROM duckdb_tables() WHERE temporary "
+        "AND table_name LIKE '\\_ingest%' ESCAPE '\\'"
+    ).fetchall():
+        con.execute(f"DROP {kind} IF EXISTS {name}")
+
+
 def _count(con: duckdb.DuckDBPyConnection, sql: str) -> int:
     row = con.execute(sql).fetchone()
     return int(row[0]) if row else 0
@@ -263,14 +280,17 @@ def _load(
     names = field_names(model)
     selected = _valid_records(names, invalid=invalid, hashed=hashed, duplicates=duplicates)
     base = _max_event_seq(con)
+    # event_seq carries the order, so the append need not keep it (less memory, parallel)
     con.execute("SET preserve_insertion_order = false")
-    inserted = con.execute(
-        f"INSERT INTO {raw_table} "
-        f"({', '.join(names)}, event_seq, source_file, source_row, load_id) "
-        f"SELECT {', '.join(names)}, {base} + {ROW}, ?, {ROW}, ? FROM ({selected})",
-        [source_file, load_id],
-    ).fetchone()
-    con.execute("RESET preserve_insertion_order")
+    try:
+        inserted = con.execute(
+            f"INSERT INTO {raw_table} "
+            f"({', '.join(names)}, event_seq, source_file, source_row, load_id) "
+            f"SELECT {', '.join(names)}, {base} + {ROW}, ?, {ROW}, ? FROM ({selected})",
+            [source_file, load_id],
+        ).fetchone()
+    finally:
+        con.execute("RESET preserve_insertion_order")
     loaded = int(inserted[0]) if inserted else 0
     con.execute(
         f"INSERT INTO {QUARANTINE_TABLE} "

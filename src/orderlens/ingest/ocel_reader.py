@@ -302,7 +302,7 @@ def flatten(log: OcelLog, case_type: str | None) -> list[dict[str, object]]:
     return rows
 
 
-_FLAT = "_ingest_ocel"
+OCEL_TABLE = "_ingest_ocel"
 
 
 def register_ocel(
@@ -324,11 +324,11 @@ def register_ocel(
             ]
         ),
     )
-    con.register(_FLAT, table)
+    con.register(OCEL_TABLE, table)
     con.execute(
         f"CREATE OR REPLACE TEMP VIEW {SOURCE_VIEW} AS "
         f"SELECT {ROW_COLUMN}, NULL::VARCHAR AS {ERROR_COLUMN}, "
-        f"NULL::VARCHAR AS {TEXT_COLUMN}, * EXCLUDE ({ROW_COLUMN}) FROM {_FLAT}"
+        f"NULL::VARCHAR AS {TEXT_COLUMN}, * EXCLUDE ({ROW_COLUMN}) FROM {OCEL_TABLE}"
     )
     return describe_source(con)
 

@@ -39,7 +39,7 @@ XES_COLUMNS: dict[str, str] = {
 }
 """XES standard-extension keys -> contract columns."""
 
-_TABLE = "_ingest_xes"
+XES_TABLE = "_ingest_xes"
 
 
 def check_complete(path: Path) -> None:
@@ -93,7 +93,7 @@ def register_xes(con: duckdb.DuckDBPyConnection, path: Path) -> SourceColumns:
     """Register the log's events as the source view with contract column names."""
     table = read_xes_events(path)
     table = table.append_column(ROW_COLUMN, pa.array(range(1, table.num_rows + 1), pa.int64()))
-    con.register(_TABLE, table)
+    con.register(XES_TABLE, table)
     selected = []
     kept = []
     for name in table.column_names:
@@ -111,6 +111,6 @@ def register_xes(con: duckdb.DuckDBPyConnection, path: Path) -> SourceColumns:
     con.execute(
         f"CREATE OR REPLACE TEMP VIEW {SOURCE_VIEW} AS SELECT "
         f"{ROW_COLUMN}, NULL::VARCHAR AS {ERROR_COLUMN}, "
-        f"NULL::VARCHAR AS {TEXT_COLUMN}, {', '.join(selected)} FROM {_TABLE}"
+        f"NULL::VARCHAR AS {TEXT_COLUMN}, {', '.join(selected)} FROM {XES_TABLE}"
     )
     return describe_source(con)
