@@ -67,6 +67,7 @@ def command(
     settings = Settings.from_env()
 
     def show(result: FileResult) -> None:
+        """Print a file's line as soon as it is done (progress on long runs)."""
         if not as_json:
             click.echo(result.summary())
 
