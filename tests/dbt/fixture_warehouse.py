@@ -22,8 +22,9 @@ FIXTURES_DIR = Path(__file__).resolve().parent / "fixtures"
 
 workflow_events.csv: o1 (web) has a pick failure resolved, reopened and resolved again,
 then is delivered on time; o2 (store) has a fraud review escalated, never resolved, that
-cancels the order; o3 (app) has a touchless payment hold whose first two events share a
-timestamp. integration_events.csv: k1 is a 5xx, an ok and a duplicate ok; k2 one ok; k3 a
+cancels the order (a person's cancellation carrying x2 without a stage: an effect); o3
+(app) has a touchless payment hold whose first two events share a timestamp.
+integration_events.csv: k1 is a 5xx, an ok and a duplicate ok; k2 one ok; k3 a
 dead-lettered time-out replayed to ok.
 """
 

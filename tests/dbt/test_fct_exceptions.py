@@ -65,7 +65,11 @@ def test_fct_exceptions_open_exception_ages_against_last_event_and_breaches(
     assert x2["is_first_response_sla_breached"] is True
     assert x2["escalation_count"] == 1
     assert x2["has_cancellation"] is True
-    assert x2["total_cost"] == pytest.approx(2 * 12 / 60 * 38 + 15 + 25)
+    # The cancellation (w14) is done by a person but is an effect, not a touch: only the
+    # escalation (w13) is a touch.
+    assert x2["touch_count"] == 1
+    assert x2["event_count"] == 2
+    assert x2["total_cost"] == pytest.approx(1 * 12 / 60 * 38 + 15 + 25)
 
 
 def test_fct_exceptions_tie_at_detection_counts_as_immediate_touchless_response(

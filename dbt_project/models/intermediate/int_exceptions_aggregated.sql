@@ -1,8 +1,10 @@
 {#
-    One row per exception: its lifecycle read from the stages of its events.
-    detected = first `detected` event (the first event if none is marked); first response =
-    the next event after it in case order; resolved = the last resolving event, unless an
-    opening (`reopened`) comes after it, in which case the exception is open.
+    One row per exception: its lifecycle read from the stages of its lifecycle events
+    (effects such as an expedite only add to the attributed counts and amounts).
+    detected = first `detected` event (the first lifecycle event if none is marked); first
+    response = the next lifecycle event after it in case order; resolved = the last
+    resolving event, unless an opening (`reopened`) comes after it, in which case the
+    exception is open.
 #}
 with
 
@@ -16,13 +18,14 @@ markers as (
 
     select
         exception_id,
-        count(*) as event_count,
+        count(lifecycle_index) as event_count,
+        count(*) - count(lifecycle_index) as effect_event_count,
         coalesce(
-            min(case when is_detection then exception_event_index end),
-            min(exception_event_index)
+            min(case when is_detection then lifecycle_index end),
+            min(lifecycle_index)
         ) as detection_index,
-        max(case when is_opening then exception_event_index end) as last_opening_index,
-        max(case when is_resolution then exception_event_index end) as last_resolution_index,
+        max(case when is_opening then lifecycle_index end) as last_opening_index,
+        max(case when is_resolution then lifecycle_index end) as last_resolution_index,
         count(case when is_manual_touch then 1 end) as touch_count,
         count(case when exception_stage = 'escalated' then 1 end) as escalation_count,
         count(case when exception_stage = 'reopened' then 1 end) as reopen_count,
@@ -58,49 +61,51 @@ anchored as (
 
     select
         closing.exception_id,
-        max(case when events.exception_event_index = closing.detection_index
+        max(case when events.lifecycle_index = closing.detection_index
                 then events.case_id
         end) as case_id,
-        max(case when events.exception_event_index = closing.detection_index
+        max(case when events.lifecycle_index = closing.detection_index
                 then events.exception_type
         end) as detected_exception_type,
-        max(case when events.exception_event_index = closing.detection_index
+        max(case when events.lifecycle_index = closing.detection_index
                 then events.reason_code
         end) as detected_reason_code,
-        max(case when events.exception_event_index = closing.detection_index
+        max(case when events.lifecycle_index = closing.detection_index
                 then events.source_system
         end) as source_system,
-        max(case when events.exception_event_index = closing.detection_index
+        max(case when events.lifecycle_index = closing.detection_index
                 then events.channel
         end) as channel,
-        max(case when events.exception_event_index = closing.detection_index
+        max(case when events.lifecycle_index = closing.detection_index
                 then events.node_id
         end) as node_id,
-        max(case when events.exception_event_index = closing.detection_index
+        max(case when events.lifecycle_index = closing.detection_index
                 then events.region
         end) as region,
-        max(case when events.exception_event_index = closing.detection_index
+        max(case when events.lifecycle_index = closing.detection_index
                 then events.carrier
         end) as carrier,
-        max(case when events.exception_event_index = closing.detection_index
+        max(case when events.lifecycle_index = closing.detection_index
                 then events.supplier
         end) as supplier,
-        max(case when events.exception_event_index = closing.detection_index
+        max(case when events.lifecycle_index = closing.detection_index
                 then events.event_at
         end) as detected_at,
-        max(case when events.exception_event_index = closing.detection_index + 1
+        max(case when events.lifecycle_index = closing.detection_index + 1
                 then events.event_at
         end) as first_response_at,
-        max(case when events.exception_event_index = closing.resolution_index
+        max(case when events.lifecycle_index = closing.resolution_index
                 then events.event_at
         end) as resolved_at,
-        max(case when events.exception_event_index = closing.resolution_index
+        max(case when events.lifecycle_index = closing.resolution_index
                 then events.exception_stage
         end) as resolving_stage
 
     from closing
     inner join exception_events as events
-        on closing.exception_id = events.exception_id
+        on
+            closing.exception_id = events.exception_id
+            and events.is_lifecycle
     group by closing.exception_id
 
 ),
@@ -123,6 +128,7 @@ final as (
         anchored.resolved_at,
         anchored.resolving_stage,
         closing.event_count,
+        closing.effect_event_count,
         closing.touch_count,
         closing.escalation_count,
         closing.reopen_count,

@@ -48,6 +48,7 @@ timed as (
         exceptions.resolved_at,
         exceptions.resolving_stage,
         exceptions.event_count,
+        exceptions.effect_event_count,
         exceptions.touch_count,
         exceptions.escalation_count,
         exceptions.reopen_count,
@@ -150,6 +151,7 @@ final as (
             not judged.is_open and judged.resolving_stage = 'resolved_auto', false
         ) as is_auto_resolved,
         judged.event_count,
+        judged.effect_event_count,
         judged.touch_count,
         judged.touch_count = 0 as is_touchless,
         judged.escalation_count,
