@@ -59,3 +59,14 @@ def test_config_zero_rates_give_a_log_without_exceptions(tmp_path: Path) -> None
     assert workflow["exception_id"].isna().all()
     assert workflow["case_id"].nunique() == 50
     assert len(pd.read_parquet(result.exceptions_truth_path)) == 0
+
+
+def test_config_unknown_local_carrier_is_rejected(tmp_path: Path) -> None:
+    document = yaml.safe_load(
+        (Path(__file__).resolve().parents[2] / "src/orderlens/simulator/defaults.yaml").read_text()
+    )
+    document["ship_from_store_carrier"] = "Pony Express"
+    path = tmp_path / "pony.yaml"
+    path.write_text(yaml.safe_dump(document))
+    with pytest.raises(ValueError, match="'Pony Express' is not in carriers"):
+        load_parameters(path)

@@ -15,7 +15,7 @@ from importlib import resources
 from pathlib import Path
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 DEFAULT_START = date(2026, 3, 2)
 """First simulated day when none is given (a Monday)."""
@@ -207,6 +207,8 @@ class SimulationParameters(_Strict):
     order_lines: OrderLineProfile
     suppliers: list[str] = Field(min_length=1)
     carriers: dict[str, CarrierProfile]
+    ship_from_store_carrier: str
+    ship_from_store_carrier_share: float = Field(ge=0, le=1)
     split_shipment_rate: float = Field(ge=0, le=1)
     return_rate: float = Field(ge=0, le=1)
     working_hours: dict[str, tuple[int, int]]
@@ -215,6 +217,14 @@ class SimulationParameters(_Strict):
     integration: IntegrationProfile
     exceptions: dict[str, ExceptionProfile]
     lifecycle: LifecycleProfile
+
+    @model_validator(mode="after")
+    def _known_names(self) -> SimulationParameters:
+        if self.ship_from_store_carrier not in self.carriers:
+            raise ValueError(
+                f"ship_from_store_carrier {self.ship_from_store_carrier!r} is not in carriers"
+            )
+        return self
 
     def hours_of(self, team: str) -> tuple[int, int]:
         """Working hours (UTC start and end hour) of ``team``."""
@@ -242,4 +252,5 @@ def load_parameters(path: Path | None = None) -> SimulationParameters:
     except ValidationError as error:
         problem = error.errors()[0]
         where = ".".join(str(part) for part in problem["loc"])
-        raise ValueError(f"{origin}: {where}: {problem['msg']}") from error
+        location = f"{origin}: {where}" if where else origin
+        raise ValueError(f"{location}: {problem['msg']}") from error

@@ -130,6 +130,8 @@ class OrderProcess:
         value = np.round(np.add.reduceat(line_value, line_start) if n else np.zeros(0), 2)
         shares = np.array([params.carriers[name].share for name in self.carrier_names])
         carrier = rng.choice(len(self.carrier_names), n, p=shares / shares.sum()).astype(np.int32)
+        local = (method == _SHIP_FROM_STORE) & c.chance(params.ship_from_store_carrier_share, n)
+        carrier[local] = self.carrier_names.index(params.ship_from_store_carrier)
         return Orders(
             created_at=created_at,
             method=method,
