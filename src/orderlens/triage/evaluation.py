@@ -126,7 +126,7 @@ def precision_at_top(labels: np.ndarray, scores: np.ndarray, *, share: float = T
     Ties at the cut are broken by row order after a stable sort on the score, so the
     figure does not depend on the sort algorithm.
     """
-    count = max(1, int(round(share * len(scores))))
+    count = max(1, round(share * len(scores)))
     order = np.argsort(-scores, kind="stable")[:count]
     return float(labels[order].mean())
 

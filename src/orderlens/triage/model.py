@@ -41,10 +41,10 @@ class ModelParameters:
     hundred exceptions from memorising them.
     """
 
-    max_iter: int = 150
+    max_iter: int = 80
     learning_rate: float = 0.05
-    max_leaf_nodes: int = 15
-    min_samples_leaf: int = 40
+    max_leaf_nodes: int = 8
+    min_samples_leaf: int = 80
     l2_regularization: float = 1.0
     random_state: int = 0
 
@@ -110,7 +110,7 @@ def model_version(training: pd.DataFrame, parameters: ModelParameters) -> str:
     document = {
         "window_start": training["snapshot_at"].min().isoformat(),
         "window_end": training["snapshot_at"].max().isoformat(),
-        "rows": int(len(training)),
+        "rows": len(training),
         "content": int(content.sum() % (2**63)),
         "parameters": parameters.__dict__,
         "features": list(FEATURE_COLUMNS),
