@@ -3,7 +3,10 @@
 A thin adapter: it locates the repository's ``dbt_project`` and runs the venv's ``dbt``
 with the project and profiles directories and the settings' environment, so dbt's
 profile finds the same warehouse (``ORDERLENS_DATA_DIR``) as everything else. Dagster
-uses :data:`DBT_PROJECT_DIR` with dagster-dbt; the CLI and the tests use :func:`run_dbt`.
+uses :data:`DBT_PROJECT_DIR` with dagster-dbt; the CLI and the tests use :func:`run_dbt`,
+which keeps dbt's artifacts (``target``, logs) beside the warehouse it builds, so builds of
+different warehouses running at the same time never overwrite each other's manifest,
+compiled SQL or run results.
 """
 
 from __future__ import annotations
@@ -28,6 +31,11 @@ def dbt_executable() -> Path:
     return Path(sys.executable).with_name("dbt")
 
 
+def dbt_artifacts_dir(settings: Settings) -> Path:
+    """Where :func:`run_dbt` keeps dbt's ``target`` and ``logs`` for the settings' warehouse."""
+    return settings.data_dir / "dbt"
+
+
 def run_dbt(settings: Settings, args: Sequence[str]) -> subprocess.CompletedProcess[str]:
     """Run one dbt command (for example ``["build"]``) on the settings' warehouse.
 
@@ -36,7 +44,9 @@ def run_dbt(settings: Settings, args: Sequence[str]) -> subprocess.CompletedProc
         args: The dbt subcommand and its arguments.
 
     Returns:
-        The finished process, with dbt's output in ``stdout``.
+        The finished process, with dbt's output in ``stdout``; the artifacts
+        (``run_results.json``, ``manifest.json``, docs) are under
+        ``dbt_artifacts_dir(settings) / "target"``.
 
     Raises:
         DbtRunError: dbt exited with a non-zero status; the message ends with its output.
@@ -48,6 +58,10 @@ def run_dbt(settings: Settings, args: Sequence[str]) -> subprocess.CompletedProc
         str(DBT_PROJECT_DIR),
         "--profiles-dir",
         str(DBT_PROJECT_DIR),
+        "--target-path",
+        str(dbt_artifacts_dir(settings) / "target"),
+        "--log-path",
+        str(dbt_artifacts_dir(settings) / "logs"),
     ]
     completed = subprocess.run(
         command,
