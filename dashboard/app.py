@@ -23,6 +23,7 @@ from dashboard.components.filter_bar import FILTER_IDS, filter_bar
 from dashboard.data import (
     SETTINGS_KEY,
     ServingCopyUnavailableError,
+    derived_tables_ready,
     get_data_period,
     get_filter_options,
     get_publication,
@@ -168,7 +169,11 @@ def create_app(settings: Settings) -> Dash:
             publication = get_publication()
         except ServingCopyUnavailableError as error:
             return jsonify(status="unavailable", reason=str(error)), 503
-        return jsonify(status="ok", published_at=publication.published_at.isoformat())
+        return jsonify(
+            status="ok",
+            published_at=publication.published_at.isoformat(),
+            derived_tables="ready" if derived_tables_ready() else "building",
+        )
 
     return app
 

@@ -168,7 +168,9 @@ class _ServingConnection:
                 # one of its cursors finishes on the old copy, then it is collected.
                 self._publication = _Publication(identity)
                 self._results.clear()
-            return self._publication
+            publication = self._publication
+        self.start_derived(publication)
+        return publication
 
     def start_derived(self, publication: _Publication) -> None:
         with self._lock:
@@ -214,7 +216,8 @@ def _run(publication: _Publication, sql: str, parameters: list[object]) -> pd.Da
 def query(sql: str, parameters: list[object] | tuple[object, ...] | None = None) -> pd.DataFrame:
     """Run one read-only query on the serving copy and return its rows (cached per publication).
 
-    The returned frame is a copy; callers may change it.
+    The returned frame is a copy; callers may change it. Opening a new publication also
+    starts building its derived tables in the background.
 
     Raises:
         ServingCopyUnavailableError: nothing has been published yet, or the file is damaged.
@@ -238,14 +241,17 @@ def query_derived(
 ) -> pd.DataFrame:
     """Answer from the in-memory derived tables when built, else from the marts.
 
-    Both statements must return the same rows; the derived one is only faster. The first
-    call for a publication starts building the derived tables in the background.
+    Both statements must return the same rows; the derived one is only faster.
     """
     publication = _SERVING.publication(_serving_path())
     if not publication.derived_ready:
-        _SERVING.start_derived(publication)
         return query(fallback_sql, fallback_parameters)
     return query(sql, parameters)
+
+
+def derived_tables_ready() -> bool:
+    """Whether the current publication's derived tables are built (reported by /health)."""
+    return _SERVING.publication(_serving_path()).derived_ready
 
 
 def prepare_derived_tables() -> bool:

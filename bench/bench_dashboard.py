@@ -1,0 +1,359 @@
+"""The dashboard on a large warehouse: callback latency and first-page render time.
+
+Builds (once, then reuses) a warehouse from the simulator — 800,000 orders over 60 days,
+about ten million workflow events and eight million integration events — starts the real
+app (``orderlens serve``) on 127.0.0.1, loads every page once in headless Chromium to
+record the callback requests the browser really sends, then replays each callback with
+randomly varied filters (period, channel, region, node, carrier, and each page's own
+controls) as HTTP POSTs to ``/_dash-update-component``, one at a time. Reports p50 and
+p95 per callback against the 150 ms target, and the overview's time to fully rendered in
+a fresh browser tab against the 2 s target.
+
+Settings (environment): ``ORDERLENS_BENCH_DASHBOARD_ORDERS`` (default 800000),
+``ORDERLENS_BENCH_DASHBOARD_DIR`` (where the data directory is kept between runs; default
+``orderlens-bench-dashboard-<orders>`` under the system temporary folder),
+``ORDERLENS_BENCH_DASHBOARD_SAMPLES`` (requests per callback, default 40).
+
+The warehouse is built by ingestion and dbt only (``build`` below): process mining is a
+separate benchmark and the pages that show its small all-time tables read them the same
+way whatever their size.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from datetime import date, timedelta
+from pathlib import Path
+
+from bench.measure import run_measured
+
+DEFAULT_ORDERS = 800_000
+SIMULATED_DAYS = 60
+CALLBACK_TARGET_MS = 150.0
+FIRST_RENDER_TARGET_S = 2.0
+PAGES = ("/", "/backlog", "/root-causes", "/process", "/integration", "/roi")
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run"]
+ORDERLENS = str(Path(sys.executable).with_name("orderlens"))
+OPTION_QUERIES = {
+    "channel": "SELECT channel FROM marts.dim_channels",
+    "node_id": "SELECT node_id FROM marts.dim_nodes",
+    "region": "SELECT DISTINCT region FROM marts.dim_nodes WHERE region IS NOT NULL",
+    "carrier": "SELECT carrier FROM marts.dim_carriers",
+}
+
+
+def _settings() -> tuple[int, Path, int]:
+    orders = int(os.environ.get("ORDERLENS_BENCH_DASHBOARD_ORDERS", DEFAULT_ORDERS))
+    folder = os.environ.get("ORDERLENS_BENCH_DASHBOARD_DIR") or str(
+        Path(tempfile.gettempdir()) / f"orderlens-bench-dashboard-{orders}"
+    )
+    samples = int(os.environ.get("ORDERLENS_BENCH_DASHBOARD_SAMPLES", 40))
+    return orders, Path(folder), samples
+
+
+def build(data_dir: Path) -> None:
+    """Ingest the inbox, build the dbt models and publish the serving copy (no mining)."""
+    import dagster as dg
+
+    from orderlens.settings import Settings
+    from orderlens.warehouse import publish_serving_copy
+
+    settings = Settings(data_dir=data_dir)
+    settings.ensure_dirs()
+    os.environ.update(settings.subprocess_env())
+    os.environ["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"
+    from orchestration.definitions import build_definitions
+
+    job = build_definitions().resolve_implicit_global_asset_job_def()
+    keys = [
+        key
+        for key in job.asset_layer.asset_graph.get_all_asset_keys()
+        if key.path[0] not in ("mining", "serving")
+    ]
+    with dg.DagsterInstance.from_config(str(settings.dagster_home)) as instance:
+        result = job.execute_in_process(
+            instance=instance, raise_on_error=False, asset_selection=keys
+        )
+    if not result.success:
+        raise SystemExit("ingestion or dbt failed; see the Dagster run in the data directory")
+    publish_serving_copy(settings)
+
+
+def _prepare_data(orders: int, data_dir: Path) -> dict:
+    """Simulate and build unless the data directory already holds a serving copy."""
+    serving = data_dir / "serving.duckdb"
+    if serving.exists():
+        return {"reused_warehouse": True}
+    env = {**os.environ, "ORDERLENS_DATA_DIR": str(data_dir)}
+    simulate = run_measured(
+        [ORDERLENS, "simulate", "--orders", str(orders), "--scenario", "holiday-peak",
+         "--seed", "7", "--days", str(SIMULATED_DAYS), "--out", str(data_dir / "inbox" / "sim")],
+        env=env, timeout=3600,
+    )  # fmt: skip
+    built = run_measured(
+        [sys.executable, "-m", "bench.bench_dashboard", "build", str(data_dir)],
+        env=env,
+        timeout=7200,
+    )
+    return {
+        "reused_warehouse": False,
+        "simulate_seconds": round(simulate.wall_seconds, 1),
+        "ingest_dbt_publish_seconds": round(built.wall_seconds, 1),
+    }
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def _health(url: str) -> dict | None:
+    try:
+        with urllib.request.urlopen(f"{url}/health", timeout=5) as response:
+            return json.loads(response.read())
+    except OSError:
+        return None
+
+
+def _warehouse_facts(data_dir: Path) -> dict:
+    import duckdb
+
+    with duckdb.connect(str(data_dir / "serving.duckdb"), read_only=True) as con:
+        facts = con.execute(
+            """
+            SELECT (SELECT count(*) FROM marts.fct_orders),
+                   (SELECT sum(event_count) FROM marts.fct_orders),
+                   (SELECT sum(attempt_count) FROM marts.fct_integration_messages),
+                   (SELECT count(*) FROM marts.fct_exceptions),
+                   (SELECT min(date_day) FROM marts.dim_dates),
+                   (SELECT max(date_day) FROM marts.dim_dates)
+            """
+        ).fetchone()
+        options = {
+            dimension: [row[0] for row in con.execute(sql).fetchall()]
+            for dimension, sql in OPTION_QUERIES.items()
+        }
+        case_ids = [
+            row[0]
+            for row in con.execute(
+                "SELECT case_id FROM marts.fct_orders USING SAMPLE 200 ROWS"
+            ).fetchall()
+        ]
+    return {
+        "orders": int(facts[0]),
+        "workflow_events": int(facts[1]),
+        "integration_events": int(facts[2]),
+        "exceptions": int(facts[3]),
+        "first_day": facts[4] if isinstance(facts[4], date) else facts[4].date(),
+        "last_day": facts[5] if isinstance(facts[5], date) else facts[5].date(),
+        "options": options,
+        "case_ids": case_ids,
+    }
+
+
+def _random_filters(rng: random.Random, facts: dict) -> dict:
+    """A realistic view: a week, two weeks or a month, sometimes narrowed by attributes."""
+    from dashboard.filters import Filters, filters_to_query
+
+    length = rng.choice([7, 14, 14, 30])
+    last = facts["last_day"] - timedelta(days=rng.randrange(0, 20))
+    start = max(facts["first_day"], last - timedelta(days=length - 1))
+    kept = {}
+    for dimension, values in facts["options"].items():
+        if values and rng.random() < 0.3:
+            kept[dimension] = tuple(
+                sorted(rng.sample(values, k=min(len(values), rng.choice([1, 2]))))
+            )
+    filters = Filters(start=start, end=last, **kept)
+    return {**filters.to_store(), "query": filters_to_query(filters)}
+
+
+def _vary(payload: dict, rng: random.Random, facts: dict) -> dict:
+    """The recorded request with the filters and the page's own controls changed."""
+    varied = json.loads(json.dumps(payload))
+    filters = _random_filters(rng, facts)
+    for group in ("inputs", "state"):
+        for item in varied.get(group, []):
+            if not isinstance(item, dict):
+                continue
+            if item.get("id") == "filters" and item.get("property") == "data":
+                item["value"] = filters
+            elif item.get("id") == "backlog-as-of" and item.get("property") == "date":
+                span = (
+                    date.fromisoformat(filters["end"]) - date.fromisoformat(filters["start"])
+                ).days
+                item["value"] = (
+                    date.fromisoformat(filters["start"]) + timedelta(days=rng.randint(0, span))
+                ).isoformat()
+            elif item.get("id") == "order-case-id":
+                item["value"] = rng.choice(facts["case_ids"])
+            elif item.get("id") == "process-edge-count":
+                item["value"] = rng.choice([10, 20, 30, 50, 80])
+            elif item.get("id") == "integration-metric":
+                item["value"] = rng.choice(
+                    ["failure_rate", "retry_rate", "duplicate_rate", "dead_letter_rate",
+                     "mean_latency_ms"]
+                )  # fmt: skip
+            elif item.get("id") == "backlog-grouping":
+                item["value"] = rng.choice(["exception_type", "owning_team", "node_id"])
+    return varied
+
+
+def _record_callbacks(url: str, case_id: str) -> tuple[dict[str, dict], list[float]]:
+    """Load every page in Chromium; keep one request per callback output, and time the
+    overview's first render in fresh tabs."""
+    from playwright.sync_api import sync_playwright
+
+    recorded: dict[str, dict] = {}
+    renders: list[float] = []
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        for _ in range(5):
+            context = browser.new_context(viewport={"width": 1366, "height": 768})
+            tab = context.new_page()
+            started = time.perf_counter()
+            tab.goto(url + "/")
+            tab.locator("#overview-backlog-chart .main-svg").wait_for(timeout=60_000)
+            tab.locator("#overview-root-cause-chart .main-svg").wait_for(timeout=60_000)
+            tab.locator("#kpi-open-exceptions").wait_for(timeout=60_000)
+            renders.append(time.perf_counter() - started)
+            context.close()
+        context = browser.new_context(viewport={"width": 1366, "height": 768})
+        tab = context.new_page()
+
+        def keep(request) -> None:
+            if request.method == "POST" and request.url.endswith("/_dash-update-component"):
+                payload = json.loads(request.post_data or "{}")
+                recorded.setdefault(payload.get("output", ""), payload)
+
+        tab.on("request", keep)
+        for path in (*PAGES, f"/orders/{case_id}"):
+            tab.goto(url + path)
+            tab.wait_for_load_state("networkidle", timeout=120_000)
+        context.close()
+        browser.close()
+    return recorded, renders
+
+
+def _post(url: str, payload: dict) -> float:
+    body = json.dumps(payload).encode()
+    request = urllib.request.Request(
+        f"{url}/_dash-update-component",
+        data=body,
+        headers={"Content-Type": "application/json"},
+        method="POST",
+    )
+    started = time.perf_counter()
+    with urllib.request.urlopen(request, timeout=120) as response:
+        response.read()
+        if response.status not in (200, 204):
+            raise RuntimeError(f"callback {payload.get('output')} answered {response.status}")
+    return (time.perf_counter() - started) * 1000
+
+
+def _percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, max(0, round(share * (len(ordered) - 1))))]
+
+
+def _rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def _short_name(output: str) -> str:
+    return output.strip(".").split("...")[0].split(".")[0][:60] or "callback"
+
+
+def run() -> list[dict]:
+    """Measure callbacks and first render on the large warehouse."""
+    orders, data_dir, samples = _settings()
+    preparation = _prepare_data(orders, data_dir)
+    facts = _warehouse_facts(data_dir)
+    port = _free_port()
+    env = {**os.environ, "ORDERLENS_DATA_DIR": str(data_dir), "ORDERLENS_PORT": str(port)}
+    server = subprocess.Popen(
+        [ORDERLENS, "serve"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )  # fmt: skip
+    url = f"http://127.0.0.1:{port}"
+    try:
+        started = time.perf_counter()
+        while (_health(url) or {}).get("status") != "ok":
+            if server.poll() is not None or time.perf_counter() - started > 180:
+                raise RuntimeError("the dashboard did not become healthy")
+            time.sleep(0.3)
+        healthy_s = time.perf_counter() - started
+        while (_health(url) or {}).get("derived_tables") != "ready":
+            if time.perf_counter() - started > 1200:
+                raise RuntimeError("the derived tables were not built in 20 minutes")
+            time.sleep(0.5)
+        derived_s = time.perf_counter() - started - healthy_s
+        recorded, renders = _record_callbacks(url, facts["case_ids"][0])
+        rng = random.Random(7)
+        rows: list[dict] = []
+        everything: list[float] = []
+        for output, payload in sorted(recorded.items()):
+            timings = [_post(url, _vary(payload, rng, facts)) for _ in range(samples)]
+            everything.extend(timings)
+            p95 = _percentile(timings, 0.95)
+            rows.append(
+                {
+                    "benchmark": f"dashboard_callback:{_short_name(output)}",
+                    "requests": samples,
+                    "p50_ms": round(statistics.median(timings), 1),
+                    "p95_ms": round(p95, 1),
+                    "max_ms": round(max(timings), 1),
+                    "p95_over_target": round(p95 / CALLBACK_TARGET_MS, 2),
+                    "meets_target": p95 <= CALLBACK_TARGET_MS,
+                }
+            )
+        summary = {
+            "benchmark": "dashboard_summary",
+            "orders": facts["orders"],
+            "workflow_events": facts["workflow_events"],
+            "integration_events": facts["integration_events"],
+            "exceptions": facts["exceptions"],
+            **preparation,
+            "server_healthy_seconds": round(healthy_s, 1),
+            "derived_tables_seconds": round(derived_s, 1),
+            "callbacks": len(rows),
+            "callbacks_meeting_target": sum(row["meets_target"] for row in rows),
+            "all_callbacks_p50_ms": round(statistics.median(everything), 1),
+            "all_callbacks_p95_ms": round(_percentile(everything, 0.95), 1),
+            "first_render_cold_seconds": round(renders[0], 2),
+            "first_render_median_seconds": round(statistics.median(renders), 2),
+            "first_render_max_seconds": round(max(renders), 2),
+            "first_render_over_target": round(max(renders) / FIRST_RENDER_TARGET_S, 2),
+            "server_rss_mb": round(_rss_mb(server.pid), 0),
+        }
+        return [summary, *rows]
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        try:
+            server.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            os.killpg(server.pid, signal.SIGKILL)
+            server.wait()
+
+
+if __name__ == "__main__":
+    if len(sys.argv) == 3 and sys.argv[1] == "build":
+        build(Path(sys.argv[2]))
+    else:
+        for row in run():
+            print(json.dumps(row, default=str))
