@@ -21,6 +21,33 @@ NONE = -1
 TIMESTAMP = pa.timestamp("us", tz="UTC")
 
 
+_ARROW_TYPES = {
+    np.dtype(np.int32): pa.int32(),
+    np.dtype(np.int64): pa.int64(),
+    np.dtype(np.float64): pa.float64(),
+}
+
+
+def with_nulls(values: np.ndarray, valid: np.ndarray) -> pa.Array:
+    """An Arrow array of ``values`` that is null where ``valid`` is false.
+
+    Builds the validity bitmap with numpy: ``pa.array(values, mask=...)`` is about thirty
+    times slower on the millions of rows a chunk has.
+    """
+    values = np.ascontiguousarray(values)
+    arrow_type = _ARROW_TYPES[values.dtype]
+    missing = len(values) - int(np.count_nonzero(valid))
+    if missing == 0:
+        return pa.array(values, type=arrow_type)
+    bitmap = np.packbits(np.asarray(valid, dtype=bool), bitorder="little")
+    return pa.Array.from_buffers(
+        arrow_type,
+        len(values),
+        [pa.py_buffer(bitmap), pa.py_buffer(values)],
+        null_count=missing,
+    )
+
+
 class StringTable:
     """Interns strings as integer codes, shared by all columns of one run."""
 
@@ -55,14 +82,14 @@ class StringTable:
         used = np.flatnonzero(counts)
         position = np.full(len(self._values) + 1, NONE, dtype=np.int32)
         position[used] = np.arange(len(used), dtype=np.int32)
-        indices = pa.array(position[codes], mask=~present)
+        indices = with_nulls(position[codes], present)
         dictionary = pa.array([self._values[code] for code in used], type=pa.string())
         return pa.DictionaryArray.from_arrays(indices, dictionary)
 
     def decode(self, codes: np.ndarray) -> pa.Array:
         """Strings for ``codes``; ``NONE`` becomes null."""
         codes = np.asarray(codes, dtype=np.int32)
-        indices = pa.array(codes, mask=codes < 0)
+        indices = with_nulls(codes, codes >= 0)
         if self._dictionary is None:
             self._dictionary = pa.array(self._values, type=pa.string())
         return pc.take(self._dictionary, indices)
@@ -176,7 +203,7 @@ def join_ids(*parts: pa.Array | str) -> pa.Array:
 def numbered(numbers: np.ndarray, *, width: int = 0) -> pa.Array:
     """Numbers as strings, zero-padded to ``width``; negative numbers become null."""
     numbers = np.asarray(numbers, dtype=np.int64)
-    text = pa.array(numbers, mask=numbers < 0).cast(pa.string())
+    text = with_nulls(numbers, numbers >= 0).cast(pa.string())
     return pc.utf8_lpad(text, width=width, padding="0") if width else text
 
 

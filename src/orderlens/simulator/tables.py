@@ -23,6 +23,7 @@ from orderlens.simulator.events import (
     numbered,
     seconds_to_timestamps,
     whole_milliseconds,
+    with_nulls,
 )
 
 WORKFLOW_SCHEMA = pa.schema(
@@ -198,13 +199,13 @@ def _object_ids(
     )
     indices = np.full(len(numbers), NONE, dtype=np.int32)
     indices[present] = position
-    return pa.DictionaryArray.from_arrays(pa.array(indices, mask=~present), values)
+    return pa.DictionaryArray.from_arrays(with_nulls(indices, present), values)
 
 
 def _timestamps_or_null(seconds: np.ndarray) -> pa.Array:
     missing = np.isnan(seconds)
     micros = whole_milliseconds(np.where(missing, 0.0, seconds))
-    return pa.array(micros, mask=missing, type=pa.int64()).cast(pa.timestamp("us", tz="UTC"))
+    return with_nulls(micros, ~missing).cast(pa.timestamp("us", tz="UTC"))
 
 
 def build_tables(context: ChunkContext, first_order: int, order_count: int) -> ChunkTables:
@@ -279,7 +280,7 @@ def build_tables(context: ChunkContext, first_order: int, order_count: int) -> C
             strings.encode(codes("exception_type")),
             strings.encode(codes("stage")),
             strings.encode(codes("reason")),
-            pa.array(amount, mask=~has_amount),
+            with_nulls(amount, has_amount),
             strings.encode(currency),
             strings.encode(codes("attributes")),
         ],
