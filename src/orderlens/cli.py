@@ -18,6 +18,7 @@ COMMANDS: dict[str, str] = {
     "serve": "serve",
     "ui": "ui",
     "simulate": "simulate",
+    "triage": "triage",
 }
 """Subcommand name -> module under ``orderlens.commands`` holding its click ``command``."""
 

@@ -22,7 +22,7 @@ from orderlens.contract import RAW_MODELS, create_table_sql
 from orderlens.reference import load_reference, write_reference
 from orderlens.settings import Settings
 
-PUBLISHED_SCHEMAS: tuple[str, ...] = ("marts", "mining", "reference")
+PUBLISHED_SCHEMAS: tuple[str, ...] = ("marts", "mining", "reference", "triage")
 """Schemas copied into the serving copy: what the dashboard and analysts read."""
 
 WAREHOUSE_SCHEMAS: tuple[str, ...] = ("raw", "quarantine", "reference", "mining")
