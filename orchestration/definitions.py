@@ -24,6 +24,15 @@ from orchestration.defs.serving.assets import build_serving_copy_asset
 from orchestration.defs.serving.checks import serving_copy_is_fresh
 from orchestration.defs.transform.assets import build_dbt_assets, dbt_cli_resource, dbt_project
 from orchestration.defs.transform.checks import exception_class_spike_alert
+from orchestration.defs.triage.assets import (
+    triage_alerts,
+    triage_exception_risk_scores,
+    triage_risk_model,
+)
+from orchestration.defs.triage.checks import (
+    risk_scores_cover_open_exceptions,
+    triage_spike_alert,
+)
 from orderlens.settings import DATA_DIR_VARIABLE, Settings
 
 
@@ -43,6 +52,9 @@ def build_definitions() -> dg.Definitions:
         mining_variants.key,
         *mining_conformance.keys,
         mining_root_causes.key,
+        triage_risk_model.key,
+        triage_exception_risk_scores.key,
+        triage_alerts.key,
     ]
     serving_copy = build_serving_copy_asset(published)
     jobs, schedules = build_jobs_and_schedules(list(mining_report.keys))
@@ -55,6 +67,9 @@ def build_definitions() -> dg.Definitions:
             mining_conformance,
             mining_root_causes,
             mining_report,
+            triage_risk_model,
+            triage_exception_risk_scores,
+            triage_alerts,
             serving_copy,
         ],
         asset_checks=[
@@ -62,6 +77,8 @@ def build_definitions() -> dg.Definitions:
             exception_class_spike_alert,
             variant_cases_add_up,
             conformance_fitness_is_a_share,
+            triage_spike_alert,
+            risk_scores_cover_open_exceptions,
             serving_copy_is_fresh,
         ],
         jobs=jobs,

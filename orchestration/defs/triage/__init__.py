@@ -1,0 +1,1 @@
+"""AI-assisted triage: the risk model, the scored work queue and spike alerts."""
