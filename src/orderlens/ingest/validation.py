@@ -157,6 +157,10 @@ def _timestamp(raw: str, kind: str, mapping: SourceMapping) -> str:
         if "%z" in fmt or "%Z" in fmt:
             return f"CAST({parsed} AS TIMESTAMPTZ)"
         return f"timezone({zone}, {parsed})"
+    if mapping.timezone == "UTC":
+        # DuckDB reads an offset when there is one and takes UTC (the session zone) when
+        # there is none, which is the declared zone here: no pattern test needed.
+        return f"try_cast({text} AS TIMESTAMPTZ)"
     return (
         f"(CASE WHEN regexp_matches({text}, {quote_literal(_OFFSET_PATTERN)}) "
         f"THEN try_cast({text} AS TIMESTAMPTZ) "
