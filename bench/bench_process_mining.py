@@ -62,7 +62,7 @@ def generate_log(path: Path, *, cases: int = CASES) -> int:
             FROM steps ORDER BY event_seq
             """
         )
-        (count,) = con.execute("SELECT count(*) FROM staging.stg_raw__workflow_events").fetchone()
+        ((count,),) = con.execute("SELECT count(*) FROM staging.stg_raw__workflow_events").fetchall()
     return int(count)
 
 

@@ -57,7 +57,7 @@ def get_period_kpis(con: duckdb.DuckDBPyConnection, log: EventLog) -> dict[str, 
         f" median(throughput_seconds) / 3600, quantile_cont(throughput_seconds, 0.9) / 3600,"
         f" count(DISTINCT trace) FROM ({traces})",
         parameters,
-    ).fetchone()
+    ).fetchall()[0]
     names = [
         "cases",
         "events per case",

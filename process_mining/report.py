@@ -256,7 +256,7 @@ def build_report(
         f" GROUP BY case_id, activity HAVING count(*) > 1)), min(event_at), max(event_at)"
         f" FROM ({events})",
         [*parameters, *parameters],
-    ).fetchone()
+    ).fetchall()[0]
 
     sections = [
         _section(

@@ -129,10 +129,10 @@ def _attributes_query(
     ]
     if integration_relation:
         parts.append(
-            f"SELECT DISTINCT correlation_id AS case_id, 'interface' AS dimension,"
+            f"SELECT DISTINCT case_id::VARCHAR AS case_id, 'interface' AS dimension,"
             f" interface AS value FROM {quoted(integration_relation)}"
-            f" WHERE (status <> 'ok' OR dead_lettered)"
-            f" AND correlation_id IN (SELECT case_id FROM cases)"
+            f" WHERE (status <> 'ok' OR is_dead_lettered)"
+            f" AND case_id::VARCHAR IN (SELECT case_id FROM cases)"
         )
     return " UNION ALL ".join(parts)
 
@@ -153,8 +153,9 @@ def get_root_causes(
         log: The (filtered) event log; needs the ``dimensions`` and ``exception_type``.
         outcome: Which cases count as affected.
         dimensions: Event columns analysed.
-        integration_relation: Middleware attempts (``correlation_id``, ``interface``,
-            ``status``, ``dead_lettered``); ``None`` to leave interfaces out.
+        integration_relation: Staged middleware attempts (``case_id``, the order they
+            carry, ``interface``, ``status``, ``is_dead_lettered``), as dbt's staging
+            model names them; ``None`` to leave interfaces out.
         min_cases: Values carried by fewer cases are left out (too little support).
 
     Returns:

@@ -41,7 +41,7 @@ def get_throughput_distribution(
         f" quantile_cont(throughput_seconds, [{quantile_list}]),"
         f" min(throughput_seconds), max(throughput_seconds) FROM ({traces})",
         parameters,
-    ).fetchone()
+    ).fetchall()[0]
     if not count:
         empty = pd.DataFrame(columns=["lower_seconds", "upper_seconds", "case_count"])
         return ThroughputDistribution(0, float("nan"), {}, empty)

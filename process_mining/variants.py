@@ -1,8 +1,10 @@
 """Variants of an event log: the distinct activity sequences and how many cases follow each.
 
-Computed in SQL (one ordered list of activities per case, then grouped), so the counts
-equal pm4py's ``get_variants`` on the same log: pm4py sorts events by timestamp with a
-stable sort, which is exactly the contract's order (time, then arrival ``event_seq``).
+Computed from one read of the log as integer-coded arrays (:mod:`process_mining.coded_log`),
+so the counts equal pm4py's ``get_variants`` on the same log: pm4py sorts events by
+timestamp with a stable sort, which is exactly the contract's order (time, then arrival
+``event_seq``). :func:`case_traces_query` keeps the per-case traces in SQL for the
+analyses that filter or join on them there.
 """
 
 from __future__ import annotations
@@ -10,19 +12,20 @@ from __future__ import annotations
 import duckdb
 import pandas as pd
 
+from process_mining.coded_log import (
+    VARIANT_COLUMNS,
+    VARIANT_SEPARATOR,
+    compute_variants,
+    load_coded_log,
+)
 from process_mining.event_log import EVENT_ORDER, EventLog, events_query
 
-VARIANT_SEPARATOR = " > "
-"""Separator of activities in a variant's one-line label."""
-
-VARIANT_COLUMNS = [
-    "variant",
-    "activities",
-    "case_count",
-    "case_share",
-    "cumulative_share",
-    "mean_throughput_seconds",
-    "median_throughput_seconds",
+__all__ = [
+    "VARIANT_COLUMNS",
+    "VARIANT_SEPARATOR",
+    "case_traces_query",
+    "discover_variants",
+    "get_variant_coverage",
 ]
 
 
@@ -55,25 +58,7 @@ def discover_variants(
         ordered list, ``variant`` its label joined by " > ", ``cumulative_share`` the
         share of cases covered by this and all more frequent variants.
     """
-    traces, parameters = case_traces_query(log)
-    limit = "" if top_k is None else f" LIMIT {int(top_k)}"
-    query = (
-        f"WITH grouped AS (SELECT trace AS activities, count(*) AS case_count,"
-        f" avg(throughput_seconds) AS mean_throughput_seconds,"
-        f" median(throughput_seconds) AS median_throughput_seconds"
-        f" FROM ({traces}) GROUP BY trace),"
-        f" labelled AS (SELECT array_to_string(activities, '{VARIANT_SEPARATOR}') AS variant, *"
-        f" FROM grouped)"
-        f" SELECT variant, activities, case_count,"
-        f" case_count / sum(case_count) OVER () AS case_share,"
-        f" sum(case_count) OVER (ORDER BY case_count DESC, variant"
-        f" ROWS UNBOUNDED PRECEDING) / sum(case_count) OVER () AS cumulative_share,"
-        f" mean_throughput_seconds, median_throughput_seconds"
-        f" FROM labelled ORDER BY case_count DESC, variant{limit}"
-    )
-    frame = con.execute(query, parameters).df()
-    frame["activities"] = frame["activities"].map(list)
-    return frame[VARIANT_COLUMNS]
+    return compute_variants(load_coded_log(con, log), top_k=top_k)
 
 
 def get_variant_coverage(variants: pd.DataFrame, *, coverage: float) -> pd.DataFrame:

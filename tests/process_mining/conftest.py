@@ -55,14 +55,22 @@ def receipt_log() -> Iterator[LoadedLog]:
 
 @pytest.fixture(scope="session")
 def holiday_peak_log(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LoadedLog]:
-    """A simulated holiday-peak retailer (6,000 orders), staged as ingestion would."""
+    """A simulated holiday-peak retailer (6,000 orders), staged as ingestion and dbt's
+    staging models would (integration ``correlation_id`` becomes ``case_id``, flags get
+    ``is_``)."""
     from orderlens.simulator import SimulationConfig, simulate
 
     directory = tmp_path_factory.mktemp("holiday_peak")
     simulate(SimulationConfig(orders=6000, out_dir=directory, scenario="holiday-peak", seed=3))
     workflow = pd.read_parquet(directory / "workflow_events.parquet")
     workflow["event_seq"] = range(len(workflow))
-    integration = pd.read_parquet(directory / "integration_events.parquet")
+    integration = pd.read_parquet(directory / "integration_events.parquet").rename(
+        columns={
+            "correlation_id": "case_id",
+            "dead_lettered": "is_dead_lettered",
+            "replayed": "is_replayed",
+        }
+    )
     con = duckdb.connect()
     load_frame(con, workflow, "staging.stg_raw__workflow_events")
     load_frame(con, integration, "staging.stg_raw__integration_events")

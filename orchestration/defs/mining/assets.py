@@ -29,8 +29,6 @@ MINING_DEVIATIONS = dg.AssetKey(["mining", "deviations"])
 MINING_ROOT_CAUSES = dg.AssetKey(["mining", "root_causes"])
 MINING_REPORT = dg.AssetKey(["mining", "report"])
 REPORT_FILE_NAME = "process_mining_report.html"
-REPORT_SCHEDULE = "0 6 * * *"
-"""The report is rebuilt every morning at 06:00 UTC, before the improvement forum."""
 
 
 def _store(con: duckdb.DuckDBPyConnection, table: str, frame: pd.DataFrame) -> None:
@@ -56,9 +54,12 @@ def mining_variants(orderlens: OrderlensResource) -> dg.MaterializeResult:
     settings = orderlens.settings()
     with connect(settings.warehouse_path) as con:
         variants = discover_variants(con, EventLog())
-        cases, events = con.execute(
-            "SELECT count(DISTINCT case_id), count(*) FROM staging.stg_raw__workflow_events"
-        ).fetchone()
+        # Fetch every row before the next statement: DuckDB 2.0 refuses new work on a
+        # connection whose previous result is still open.
+        ((events,),) = con.execute(
+            "SELECT count(*) FROM staging.stg_raw__workflow_events"
+        ).fetchall()
+        cases = int(variants["case_count"].sum())
         con.register("variants_frame", variants)
         con.execute(
             "CREATE OR REPLACE TABLE mining.variants AS "
@@ -156,9 +157,8 @@ def find_ground_truth(settings: Settings) -> Path | None:
     deps=[STAGED_EVENTS, STAGED_INTEGRATION, MINING_VARIANTS],
     group_name=MINING_GROUP,
     owners=[OWNER],
-    description="The self-contained HTML process-mining report for improvement forums, "
-    "rebuilt every morning.",
-    automation_condition=dg.AutomationCondition.on_cron(REPORT_SCHEDULE),
+    description="The self-contained HTML process-mining report for improvement forums; "
+    "the nightly_report job and schedule (orchestration/defs/schedules.py) rebuild it.",
 )
 def mining_report(orderlens: OrderlensResource) -> dg.MaterializeResult:
     """Write the report of the whole log into the reports folder."""

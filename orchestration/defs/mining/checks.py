@@ -15,7 +15,7 @@ def variant_cases_add_up(orderlens: OrderlensResource) -> dg.AssetCheckResult:
         in_variants, in_log = con.execute(
             "SELECT (SELECT coalesce(sum(case_count), 0) FROM mining.variants),"
             " (SELECT count(DISTINCT case_id) FROM staging.stg_raw__workflow_events)"
-        ).fetchone()
+        ).fetchall()[0]
     return dg.AssetCheckResult(
         passed=int(in_variants) == int(in_log),
         metadata={"cases_in_variants": int(in_variants), "cases_in_log": int(in_log)},
@@ -31,7 +31,7 @@ def conformance_fitness_is_a_share(orderlens: OrderlensResource) -> dg.AssetChec
             "SELECT count(*) FILTER (WHERE fitness < 0 OR fitness > 1),"
             " count(*) FILTER (WHERE is_conforming <> (fitness = 1))"
             " FROM mining.conformance_variants"
-        ).fetchone()
+        ).fetchall()[0]
     return dg.AssetCheckResult(
         passed=out_of_range == 0 and inconsistent == 0,
         metadata={"out_of_range": int(out_of_range), "inconsistent": int(inconsistent)},
