@@ -364,56 +364,84 @@ def get_period_kpis(filters: Filters) -> dict[str, float | None]:
     (resolution time, touchless rate), as in ``mart_kpi_daily``; orders in the period they
     were created. Backlog and past-SLA share are measured at the end of the period.
     """
-    start, end = day_start(filters.start), day_end(filters.end)
-    dims = _dimension_condition(filters)
+    return _kpis_for_periods([filters])[0]
+
+
+def get_kpi_comparison(
+    filters: Filters,
+) -> tuple[dict[str, float | None], dict[str, float | None]]:
+    """:func:`get_period_kpis` for the period and the one before it, in one scan per table."""
+    current, previous = _kpis_for_periods([filters, filters.previous_period()])
+    return current, previous
+
+
+def _kpis_for_periods(periods: list[Filters]) -> list[dict[str, float | None]]:
+    bounds = [(day_start(period.start), day_end(period.end)) for period in periods]
+    dims = _dimension_condition(periods[0])
+    columns: list[str] = []
+    parameters: list[object] = []
+    for index, (start, end) in enumerate(bounds):
+        detected = "detected_at >= ? AND detected_at < ?"
+        resolved = "resolved_at >= ? AND resolved_at < ?"
+        columns += [
+            f"count(*) FILTER (WHERE {detected}) AS detected_{index}",
+            f"median(first_response_minutes) FILTER (WHERE {detected}) AS first_response_{index}",
+            f"median(resolution_minutes) FILTER (WHERE {resolved}) / 60.0 AS resolution_{index}",
+            f"avg(CASE WHEN is_touchless THEN 1.0 ELSE 0.0 END) FILTER (WHERE {resolved})"
+            f" AS touchless_{index}",
+            f"coalesce(sum(total_cost) FILTER (WHERE {detected}), 0) AS cost_{index}",
+        ]
+        parameters += [start, end] * 5
+    scan_start, scan_end = min(b[0] for b in bounds), max(b[1] for b in bounds)
     exceptions = query(
         f"""
-        SELECT
-            count(*) FILTER (WHERE detected_at >= ? AND detected_at < ?) AS exceptions_detected,
-            median(first_response_minutes)
-                FILTER (WHERE detected_at >= ? AND detected_at < ?)
-                AS median_first_response_minutes,
-            median(resolution_minutes)
-                FILTER (WHERE resolved_at >= ? AND resolved_at < ?) / 60.0
-                AS median_resolution_hours,
-            avg(CASE WHEN is_touchless THEN 1.0 ELSE 0.0 END)
-                FILTER (WHERE resolved_at >= ? AND resolved_at < ?) AS touchless_rate,
-            coalesce(sum(total_cost) FILTER (WHERE detected_at >= ? AND detected_at < ?), 0)
-                AS exception_cost
+        SELECT {", ".join(columns)}
         FROM marts.fct_exceptions
         WHERE ({dims.sql})
           AND ((detected_at >= ? AND detected_at < ?) OR (resolved_at >= ? AND resolved_at < ?))
         """,
-        [start, end] * 5 + list(dims.parameters) + [start, end, start, end],
+        [*parameters, *dims.parameters, scan_start, scan_end, scan_start, scan_end],
     ).iloc[0]
+    order_columns: list[str] = []
+    order_parameters: list[object] = []
+    for index, (start, end) in enumerate(bounds):
+        inside = "ordered_at >= ? AND ordered_at < ?"
+        order_columns += [
+            f"count(*) FILTER (WHERE {inside}) AS orders_{index}",
+            f"avg(CASE WHEN is_on_time THEN 1.0 WHEN NOT is_on_time THEN 0.0 END)"
+            f" FILTER (WHERE {inside}) AS on_time_{index}",
+        ]
+        order_parameters += [start, end] * 2
     orders = query(
         f"""
-        SELECT
-            count(*) AS orders_created,
-            avg(CASE WHEN is_on_time THEN 1.0 WHEN NOT is_on_time THEN 0.0 END)
-                AS on_time_delivery_rate
+        SELECT {", ".join(order_columns)}
         FROM marts.fct_orders
-        WHERE {where_clause(filters, time_column="ordered_at").sql}
+        WHERE ({dims.sql}) AND ordered_at >= ? AND ordered_at < ?
         """,
-        where_clause(filters, time_column="ordered_at").parameters,
+        [*order_parameters, *dims.parameters, scan_start, scan_end],
     ).iloc[0]
-    backlog = get_backlog_at(filters, filters.end)
-    open_backlog = float(backlog["open_count"].sum()) if not backlog.empty else 0.0
-    past_sla = float(backlog["past_sla_count"].sum()) if not backlog.empty else 0.0
-    orders_created = float(orders["orders_created"])
-    detected = float(exceptions["exceptions_detected"])
-    return {
-        "open_backlog": open_backlog,
-        "past_sla_share": past_sla / open_backlog if open_backlog else None,
-        "exceptions_per_1000_orders": 1000.0 * detected / orders_created
-        if orders_created
-        else None,
-        "median_first_response_minutes": _number(exceptions["median_first_response_minutes"]),
-        "median_resolution_hours": _number(exceptions["median_resolution_hours"]),
-        "touchless_rate": _number(exceptions["touchless_rate"]),
-        "on_time_delivery_rate": _number(orders["on_time_delivery_rate"]),
-        "exception_cost": float(exceptions["exception_cost"]),
-    }
+    results = []
+    for index, period in enumerate(periods):
+        backlog = get_backlog_at(period, period.end)
+        open_backlog = float(backlog["open_count"].sum()) if not backlog.empty else 0.0
+        past_sla = float(backlog["past_sla_count"].sum()) if not backlog.empty else 0.0
+        orders_created = float(orders[f"orders_{index}"])
+        detected = float(exceptions[f"detected_{index}"])
+        results.append(
+            {
+                "open_backlog": open_backlog,
+                "past_sla_share": past_sla / open_backlog if open_backlog else None,
+                "exceptions_per_1000_orders": 1000.0 * detected / orders_created
+                if orders_created
+                else None,
+                "median_first_response_minutes": _number(exceptions[f"first_response_{index}"]),
+                "median_resolution_hours": _number(exceptions[f"resolution_{index}"]),
+                "touchless_rate": _number(exceptions[f"touchless_{index}"]),
+                "on_time_delivery_rate": _number(orders[f"on_time_{index}"]),
+                "exception_cost": float(exceptions[f"cost_{index}"]),
+            }
+        )
+    return results
 
 
 def _number(value: object) -> float | None:
@@ -689,6 +717,25 @@ def get_lift(filters: Filters, dimension: str, focus: Focus | None = None) -> pd
     """
     if dimension not in LIFT_DIMENSIONS:
         raise ValueError(f"lift dimension must be one of {LIFT_DIMENSIONS}")
+    if dimension == "interface":
+        return _get_interface_lift(filters, focus)
+    return get_order_attribute_lifts(filters, focus)[dimension]
+
+
+ORDER_ATTRIBUTE_LIFT_DIMENSIONS: tuple[str, ...] = tuple(
+    dimension for dimension in LIFT_DIMENSIONS if dimension != "interface"
+)
+
+
+def get_order_attribute_lifts(
+    filters: Filters, focus: Focus | None = None
+) -> dict[str, pd.DataFrame]:
+    """:func:`get_lift` for every order attribute at once, in one scan of the orders.
+
+    Returns:
+        One frame per dimension of :data:`ORDER_ATTRIBUTE_LIFT_DIMENSIONS`, with the
+        columns and order of :func:`get_lift`.
+    """
     orders = where_clause(filters, time_column="ordered_at", alias="o")
     focus_condition = _focus_condition(focus, alias="x")
     hit = (
@@ -697,35 +744,46 @@ def get_lift(filters: Filters, dimension: str, focus: Focus | None = None) -> pd
         else f"o.case_id IN (SELECT x.case_id FROM marts.fct_exceptions AS x "
         f"WHERE {focus_condition.sql})"
     )
-    if dimension == "interface":
-        return _get_interface_lift(filters, focus)
-    return query(
+    columns = ", ".join(f"o.{dimension}" for dimension in ORDER_ATTRIBUTE_LIFT_DIMENSIONS)
+    which = " ".join(
+        f"WHEN grouping({dimension}) = 0 THEN '{dimension}'"
+        for dimension in ORDER_ATTRIBUTE_LIFT_DIMENSIONS
+    )
+    sets = ", ".join(f"({dimension})" for dimension in ORDER_ATTRIBUTE_LIFT_DIMENSIONS)
+    counted = query(
         f"""
         WITH scoped AS (
-            SELECT o.case_id, {hit} AS is_hit, o.{dimension} AS value
+            SELECT {hit} AS is_hit, {columns}
             FROM marts.fct_orders AS o
             WHERE {orders.sql}
-        ),
-        overall AS (SELECT avg(CASE WHEN is_hit THEN 1.0 ELSE 0.0 END) AS rate FROM scoped),
-        per_value AS (
-            SELECT value,
-                   count(*) AS order_count,
-                   count(*) FILTER (WHERE is_hit) AS hit_order_count
-            FROM scoped
-            WHERE value IS NOT NULL
-            GROUP BY 1
         )
-        SELECT per_value.value, order_count, hit_order_count,
-               hit_order_count / order_count AS rate,
-               overall.rate AS overall_rate,
-               CASE WHEN overall.rate > 0 THEN (hit_order_count / order_count) / overall.rate
-               END AS lift
-        FROM per_value, overall
-        WHERE order_count >= ?
-        ORDER BY lift DESC NULLS LAST, order_count DESC, per_value.value
+        SELECT CASE {which} END AS dimension,
+               coalesce({", ".join(ORDER_ATTRIBUTE_LIFT_DIMENSIONS)}) AS value,
+               count(*) AS order_count,
+               count(*) FILTER (WHERE is_hit) AS hit_order_count,
+               (SELECT avg(CASE WHEN is_hit THEN 1.0 ELSE 0.0 END) FROM scoped) AS overall_rate
+        FROM scoped
+        GROUP BY GROUPING SETS ({sets})
         """,
-        [*focus_condition.parameters, *orders.parameters, LIFT_MIN_ORDERS],
+        [*focus_condition.parameters, *orders.parameters],
     )
+    counted = counted[counted["value"].notna() & (counted["order_count"] >= LIFT_MIN_ORDERS)]
+    counted = counted.assign(rate=counted["hit_order_count"] / counted["order_count"])
+    overall = counted["overall_rate"]
+    counted = counted.assign(lift=(counted["rate"] / overall).where(overall > 0))
+    result = {}
+    for dimension in ORDER_ATTRIBUTE_LIFT_DIMENSIONS:
+        frame = counted[counted["dimension"] == dimension]
+        result[dimension] = (
+            frame[["value", "order_count", "hit_order_count", "rate", "overall_rate", "lift"]]
+            .sort_values(
+                ["lift", "order_count", "value"],
+                ascending=[False, False, True],
+                na_position="last",
+            )
+            .reset_index(drop=True)
+        )
+    return result
 
 
 def _get_interface_lift(filters: Filters, focus: Focus | None) -> pd.DataFrame:

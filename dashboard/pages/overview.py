@@ -14,8 +14,8 @@ from dashboard.data import (
     ServingCopyUnavailableError,
     backlog_is_exact,
     get_backlog_series,
+    get_kpi_comparison,
     get_pareto,
-    get_period_kpis,
     get_publication,
 )
 from dashboard.filters import Filters
@@ -80,7 +80,7 @@ def update_kpis(filters_data):
     filters = Filters.from_store(filters_data)
     previous = filters.previous_period()
     try:
-        comparisons = compare_all(get_period_kpis(filters), get_period_kpis(previous))
+        comparisons = compare_all(*get_kpi_comparison(filters))
     except ServingCopyUnavailableError as error:
         return empty_state(str(error)), ""
     cards = [

@@ -15,7 +15,14 @@ from dash.exceptions import PreventUpdate
 
 from dashboard.components.cards import empty_state, section
 from dashboard.components.filter_bar import FILTER_IDS
-from dashboard.components.palette import BLUE, GREY, ORANGE, VERMILLION, style_figure
+from dashboard.components.palette import (
+    BLUE,
+    GREY,
+    ORANGE,
+    VERMILLION,
+    figure_layout,
+    style_figure,
+)
 from dashboard.data import (
     LIFT_DIMENSIONS,
     LIFT_MIN_ORDERS,
@@ -221,19 +228,29 @@ def _lift_body(filters: Filters, dimension: str, focus: Focus | None):
         )
     ordered = lift.iloc[::-1]
     colours = [VERMILLION if value > 1 else BLUE for value in ordered["lift"].fillna(0)]
-    figure = go.Figure(
-        go.Bar(
-            x=ordered["lift"],
-            y=ordered["value"].astype(str),
-            orientation="h",
-            marker_color=colours,
-            customdata=ordered[["order_count", "hit_order_count", "rate"]].to_numpy(),
-            hovertemplate="%{y}<br>lift %{x:.2f}<br>%{customdata[1]:,} of %{customdata[0]:,} "
-            "orders hit (%{customdata[2]:.1%})<extra></extra>",
-        )
-    )
-    figure.add_vline(x=1, line_dash="dot", line_color=GREY)
-    style_figure(figure, x_title="Lift (1 = average)", y_title="", height=300)
+    layout = figure_layout(x_title="Lift (1 = average)", y_title="", height=300)
+    layout["shapes"] = [
+        {"type": "line", "x0": 1, "x1": 1, "xref": "x", "y0": 0, "y1": 1, "yref": "paper",
+         "line": {"dash": "dot", "color": GREY}}
+    ]  # fmt: skip
+    figure = {
+        "data": [
+            {
+                "type": "bar",
+                "orientation": "h",
+                "x": ordered["lift"].tolist(),
+                "y": ordered["value"].astype(str).tolist(),
+                "marker": {"color": colours},
+                "customdata": ordered[["order_count", "hit_order_count", "rate"]]
+                .astype(float)
+                .to_numpy()
+                .tolist(),
+                "hovertemplate": "%{y}<br>lift %{x:.2f}<br>%{customdata[1]:,} of "
+                "%{customdata[0]:,} orders hit (%{customdata[2]:.1%})<extra></extra>",
+            }
+        ],
+        "layout": layout,
+    }
     return dcc.Graph(
         id={"type": "lift-chart", "dimension": dimension},
         figure=figure,

@@ -20,6 +20,7 @@ from dashboard.data import (
     get_data_period,
     get_exception_costs,
     get_interface_impact,
+    get_kpi_comparison,
     get_lift,
     get_period_kpis,
     get_process_edges,
@@ -158,6 +159,14 @@ def test_data_period_kpis_with_a_channel_filter_match_the_marts_rows(app_context
         (web["detected_at"] < end) & (web["resolved_at"].isna() | (web["resolved_at"] >= end))
     ]
     assert kpis["open_backlog"] == len(still_open)
+
+
+def test_data_kpi_comparison_equals_each_period_computed_alone(app_context):
+    filters = resolve_filters(Filters(region=("east",)))
+    current, previous = get_kpi_comparison(filters)
+    assert current == pytest.approx(get_period_kpis(filters))
+    assert previous == pytest.approx(get_period_kpis(filters.previous_period()))
+    assert current["exception_cost"] > 0
 
 
 def test_data_backlog_at_a_past_day_by_node_adds_up_to_the_days_backlog(app_context, raw_events):
