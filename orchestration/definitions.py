@@ -9,7 +9,7 @@ import os
 import dagster as dg
 
 from orchestration.defs.ingestion.assets import raw_events, reference_tables
-from orchestration.defs.ingestion.checks import quarantine_checks
+from orchestration.defs.ingestion.checks import expectation_checks, quarantine_checks
 from orchestration.defs.ingestion.sensors import inbox_sensor
 from orchestration.defs.mining.assets import (
     mining_conformance,
@@ -74,6 +74,7 @@ def build_definitions() -> dg.Definitions:
         ],
         asset_checks=[
             *quarantine_checks,
+            *expectation_checks,
             exception_class_spike_alert,
             variant_cases_add_up,
             conformance_fitness_is_a_share,
