@@ -5,16 +5,22 @@ ten events each, a tenth of them with a four-event exception lifecycle in place 
 ordinary steps, and one integration message with one or two attempts per order. Then
 ``dbt build`` runs as a child process (full build), more events are appended and it runs
 again (incremental transitions and traces). Target: the full build in at most 60 s.
+The machine's load average before each build and dbt's five slowest nodes (from
+``run_results.json``) are reported with the figures, since other work on a shared
+machine changes them.
 """
 
 from __future__ import annotations
 
+import json
+import os
 import tempfile
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from bench.measure import run_measured
 from orderlens.settings import Settings
-from orderlens.transform import DBT_PROJECT_DIR, dbt_executable
+from orderlens.transform import DBT_PROJECT_DIR, dbt_artifacts_dir, dbt_executable
 from orderlens.warehouse import connect, initialize_warehouse
 
 ORDERS = 1_000_000
@@ -98,7 +104,29 @@ def _integration_sql(orders: int) -> str:
     """
 
 
-def _dbt_build(settings: Settings) -> tuple[float, float]:
+def _slowest_nodes(settings: Settings, count: int = 5) -> dict[str, float]:
+    """dbt's own execution time of the ``count`` slowest nodes of the last build."""
+    results = json.loads((dbt_artifacts_dir(settings) / "target" / "run_results.json").read_text())[
+        "results"
+    ]
+    slowest = sorted(results, key=lambda result: -result["execution_time"])[:count]
+    return {
+        result["unique_id"].split(".")[-1]: round(result["execution_time"], 2) for result in slowest
+    }
+
+
+@dataclass(frozen=True)
+class BuildFigures:
+    """One measured ``dbt build``."""
+
+    wall_seconds: float
+    peak_rss_mb: float
+    load_average_before: float
+    slowest_nodes_seconds: dict[str, float]
+
+
+def _dbt_build(settings: Settings) -> BuildFigures:
+    load_before = os.getloadavg()[0]
     measurement = run_measured(
         [
             str(dbt_executable()),
@@ -107,11 +135,20 @@ def _dbt_build(settings: Settings) -> tuple[float, float]:
             str(DBT_PROJECT_DIR),
             "--profiles-dir",
             str(DBT_PROJECT_DIR),
+            "--target-path",
+            str(dbt_artifacts_dir(settings) / "target"),
+            "--log-path",
+            str(dbt_artifacts_dir(settings) / "logs"),
         ],
         env=settings.subprocess_env(),
         timeout=900,
     )
-    return measurement.wall_seconds, measurement.peak_rss_mb
+    return BuildFigures(
+        wall_seconds=measurement.wall_seconds,
+        peak_rss_mb=measurement.peak_rss_mb,
+        load_average_before=load_before,
+        slowest_nodes_seconds=_slowest_nodes(settings),
+    )
 
 
 def run() -> list[dict[str, object]]:
@@ -123,24 +160,23 @@ def run() -> list[dict[str, object]]:
             con.execute(_workflow_sql(0, ORDERS, 1))
             con.execute(_integration_sql(ORDERS))
             events = con.execute("SELECT count(*) FROM raw.workflow_events").fetchone()[0]
-        full_seconds, full_peak = _dbt_build(settings)
+        full = _dbt_build(settings)
         with connect(settings.warehouse_path) as con:
             con.execute(_workflow_sql(ORDERS, APPENDED_ORDERS, ORDERS * EVENTS_PER_ORDER + 1))
-        incremental_seconds, incremental_peak = _dbt_build(settings)
+        incremental = _dbt_build(settings)
     return [
         {
             "benchmark": "dbt_build_full",
             "workflow_events": int(events),
-            "wall_seconds": full_seconds,
-            "peak_rss_mb": full_peak,
-            "events_per_second": events / full_seconds,
+            **asdict(full),
+            "events_per_second": events / full.wall_seconds,
             "target_seconds": 60.0,
+            "cpu_count": os.cpu_count(),
         },
         {
             "benchmark": "dbt_build_incremental",
             "appended_events": APPENDED_ORDERS * EVENTS_PER_ORDER,
-            "wall_seconds": incremental_seconds,
-            "peak_rss_mb": incremental_peak,
-            "ratio_to_full_build": incremental_seconds / full_seconds,
+            **asdict(incremental),
+            "ratio_to_full_build": incremental.wall_seconds / full.wall_seconds,
         },
     ]

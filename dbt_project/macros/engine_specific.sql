@@ -81,3 +81,22 @@
 {% macro duckdb__iso_day_of_week(date_expression) -%}
     isodow({{ date_expression }})
 {%- endmacro %}
+
+{#
+    A 64-bit hash of one event's position in its case and its activity, as a number that
+    can be summed: the sum over a case's events fingerprints its ordered activities (its
+    variant) with a hash aggregate instead of a per-case sort. DuckDB's hash() is fast but
+    may change between engine versions: after an engine upgrade, rebuild the incremental
+    fct_case_traces with --full-refresh.
+#}
+{% macro position_fingerprint(position, value) -%}
+    {{ return(adapter.dispatch('position_fingerprint', 'orderlens')(position, value)) }}
+{%- endmacro %}
+
+{% macro default__position_fingerprint(position, value) -%}
+    cast(xxhash64(cast({{ position }} as {{ dbt.type_string() }}), {{ value }}) as decimal(38, 0))
+{%- endmacro %}
+
+{% macro duckdb__position_fingerprint(position, value) -%}
+    cast(hash({{ position }}, {{ value }}) as hugeint)
+{%- endmacro %}

@@ -1,7 +1,7 @@
 {#
     One row per delivery attempt, placed inside its logical message (idempotency key):
     which attempt is last, and whether an ok attempt is a duplicate delivery (an ok for a
-    key that had already been delivered ok).
+    key that had already been delivered ok). Both come from one window (one sort).
 #}
 with
 
@@ -17,15 +17,12 @@ ranked as (
         *,
         status <> 'ok' as is_failure,
         count(case when status = 'ok' then 1 end) over (
-            partition by idempotency_key
-            order by attempt, sent_at, event_seq
-            rows between unbounded preceding and current row
+            message_order rows between unbounded preceding and current row
         ) as ok_deliveries_so_far,
-        row_number() over (
-            partition by idempotency_key order by attempt desc, sent_at desc, event_seq desc
-        ) as attempt_rank_from_last
+        lead(event_seq) over message_order is null as is_last_in_message
 
     from attempts
+    window message_order as (partition by idempotency_key order by attempt, sent_at, event_seq)
 
 ),
 
@@ -51,7 +48,7 @@ final as (
         attempt > 1 as is_retry,
         status = 'ok' and ok_deliveries_so_far > 1 as is_duplicate_delivery,
         status = 'ok' and ok_deliveries_so_far = 1 as is_first_delivery,
-        attempt_rank_from_last = 1 as is_final_attempt
+        is_last_in_message as is_final_attempt
 
     from ranked
 

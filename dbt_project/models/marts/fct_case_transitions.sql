@@ -1,13 +1,15 @@
 {#
     Incremental: a case that received events since the last build (event_seq above the
     highest one already processed) is rebuilt whole, so a late event that lands between
-    two earlier ones replaces the old pair instead of adding a wrong one.
+    two earlier ones replaces the old pair instead of adding a wrong one. Every column
+    comes from one window (one sort of the events by case and case order).
 #}
 {{
     config(
         materialized='incremental',
         unique_key='case_id',
         incremental_strategy='delete+insert',
+        on_schema_change='fail',
     )
 }}
 
@@ -28,7 +30,11 @@ workflow_events as (
                 select changed.case_id
                 from {{ ref('stg_raw__workflow_events') }} as changed
                 where changed.event_seq > (
-                        select coalesce(max(built.case_max_event_seq), -1)
+                        select
+                            coalesce(
+                                max(greatest(built.source_event_seq, built.target_event_seq)),
+                                -1
+                            )
                         from {{ this }} as built
                     )
             )
@@ -48,8 +54,8 @@ followed as (
         lead(activity) over case_order as target_activity,
         lead(event_at) over case_order as target_at,
         lead(event_seq) over case_order as target_event_seq,
-        row_number() over case_order as transition_index,
-        max(event_seq) over (partition by case_id) as case_max_event_seq
+        lead(event_seq, 2) over case_order is null as is_case_end,
+        row_number() over case_order as transition_index
 
     from workflow_events
     window case_order as (partition by case_id order by event_at, event_seq)
@@ -71,10 +77,10 @@ final as (
         cast(target_at as date) as transition_date,
         source_event_seq,
         target_event_seq,
-        case_max_event_seq
+        is_case_end
 
     from followed
-    where target_event_id is not null
+    where target_event_seq is not null
 
 )
 

@@ -7,9 +7,20 @@
 #}
 with
 
-workflow_events as (
+case_attributes as (
 
-    select * from {{ ref('stg_raw__workflow_events') }}
+    -- One scan of the events: the distinct attribute combinations of each case, which
+    -- every dimension below reads instead of scanning all events again.
+    select distinct
+        case_id,
+        channel,
+        node_id,
+        carrier,
+        supplier,
+        region,
+        source_system
+
+    from {{ ref('stg_raw__workflow_events') }}
 
 ),
 
@@ -26,7 +37,7 @@ memberships as (
             '{{ column }}' as dimension,
             {{ column }} as dimension_value,
             case_id
-        from workflow_events
+        from case_attributes
         where {{ column }} is not null
         union all
     {% endfor %}
