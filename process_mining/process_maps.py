@@ -21,7 +21,13 @@ from process_mining.coded_log import (
 )
 from process_mining.event_log import EventLog
 
-__all__ = ["EDGE_COLUMNS", "discover_process_edges", "get_bottlenecks", "get_endpoint_activities"]
+__all__ = [
+    "EDGE_COLUMNS",
+    "discover_process_edges",
+    "get_bottlenecks",
+    "get_endpoint_activities",
+    "rank_bottlenecks",
+]
 
 
 def discover_process_edges(con: duckdb.DuckDBPyConnection, log: EventLog) -> pd.DataFrame:
@@ -67,7 +73,11 @@ def get_bottlenecks(
         The :data:`EDGE_COLUMNS` of the ``top`` edges plus ``share_of_waiting`` (of the
         total waiting time of all edges).
     """
-    edges = discover_process_edges(con, log)
+    return rank_bottlenecks(discover_process_edges(con, log), top=top)
+
+
+def rank_bottlenecks(edges: pd.DataFrame, *, top: int = 10) -> pd.DataFrame:
+    """:func:`get_bottlenecks` on an already computed process map (``edges``)."""
     total = edges["total_wait_seconds"].sum()
     ranked = edges.sort_values(
         ["total_wait_seconds", "source_activity", "target_activity"],

@@ -28,6 +28,7 @@ from process_mining.charts import (
     render_process_map,
     render_trend,
 )
+from process_mining.coded_log import discover_process_summary
 from process_mining.comparison import Period, PeriodComparison, compare_periods, get_period_kpis
 from process_mining.conformance import check_conformance
 from process_mining.event_log import EventLog, TimeFrameMode, events_query, filter_time_frame
@@ -36,12 +37,8 @@ from process_mining.object_centric import (
     get_objects_per_case,
     object_events_query,
 )
-from process_mining.process_maps import (
-    discover_process_edges,
-    get_bottlenecks,
-    get_endpoint_activities,
-)
-from process_mining.rework import get_ping_pong, get_rework
+from process_mining.process_maps import rank_bottlenecks
+from process_mining.rework import get_ping_pong, get_rework, get_team_ping_pong
 from process_mining.root_causes import (
     STAGED_INTEGRATION_EVENTS,
     get_root_causes,
@@ -50,7 +47,6 @@ from process_mining.root_causes import (
     slow_cases,
 )
 from process_mining.throughput import get_throughput_distribution, get_throughput_trend
-from process_mining.variants import discover_variants
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_FLAGS = (
@@ -231,13 +227,13 @@ def build_report(
     kpis = get_period_kpis(con, analysed)
     if not kpis["cases"]:
         raise ValueError("no case in the analysed period: nothing to report")
-    edges = discover_process_edges(con, analysed)
-    endpoints = get_endpoint_activities(con, analysed)
-    variants = discover_variants(con, analysed)
-    bottlenecks = get_bottlenecks(con, analysed, top=10)
+    summary = discover_process_summary(con, analysed)
+    edges, endpoints, variants = summary.edges, summary.endpoints, summary.variants
+    bottlenecks = rank_bottlenecks(edges, top=10)
     conformance = check_conformance(con, analysed)
     rework = get_rework(con, analysed)
     ping_pong = get_ping_pong(con, analysed)
+    team_ping_pong = get_team_ping_pong(con, analysed)
     distribution = get_throughput_distribution(con, analysed)
     trend = get_throughput_trend(con, analysed)
     slow = get_root_causes(
@@ -361,6 +357,20 @@ def build_report(
                     "occurrences": "Times",
                 },
                 numeric={"case_count", "occurrences"},
+            )
+            + "<h3>Ping-pong between teams (systems), counted on handovers</h3>"
+            + _table(
+                team_ping_pong.head(8).assign(
+                    away=lambda frame: frame["mean_away_seconds"].map(format_duration)
+                ),
+                {
+                    "first_team": "Back to",
+                    "second_team": "After",
+                    "case_count": "Orders",
+                    "occurrences": "Times",
+                    "away": "Mean time away",
+                },
+                numeric={"case_count", "occurrences", "away"},
             ),
         ),
         _root_cause_section(con, log, slow, request),
@@ -454,8 +464,10 @@ def _root_cause_section(
     body += "<p class='note'>Slow = the slowest 10 % of orders. Lift 2 means twice as "
     body += "likely to be slow as the average order. Values carried by fewer than 20 orders "
     body += "are left out.</p>"
-    if request.ground_truth is not None:
-        causes = read_ground_truth(request.ground_truth)
+    causes = read_ground_truth(request.ground_truth) if request.ground_truth else []
+    if request.ground_truth is not None and not causes:
+        body += "<p class='note'>The simulator's ground truth lists no injected cause.</p>"
+    if causes:
         scores = score_root_causes(
             con, log, causes, integration_relation=request.integration_relation
         )

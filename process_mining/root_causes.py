@@ -320,6 +320,20 @@ def _activity_causes(
     return frame[ROOT_CAUSE_COLUMNS]
 
 
+SCORE_COLUMNS = [
+    "cause",
+    "dimension",
+    "values",
+    "effect",
+    "rank",
+    "in_top_three",
+    "top_rule",
+    "expected_effect",
+]
+"""Columns of :func:`score_root_causes`: one row per injected cause (none for a
+simulation without injected causes)."""
+
+
 def score_root_causes(
     con: duckdb.DuckDBPyConnection,
     log: EventLog,
@@ -354,4 +368,4 @@ def score_root_causes(
                 "expected_effect": cause.expected_effect,
             }
         )
-    return pd.DataFrame(rows)
+    return pd.DataFrame(rows, columns=SCORE_COLUMNS)

@@ -14,7 +14,13 @@ from process_mining.discovery import discover_model, discover_model_from_edges
 from process_mining.event_log import EventLog
 from process_mining.process_maps import discover_process_edges, get_bottlenecks
 from process_mining.rework import get_ping_pong, get_rework
-from process_mining.root_causes import cases_with_activity, get_root_causes, slow_cases
+from process_mining.root_causes import (
+    SCORE_COLUMNS,
+    cases_with_activity,
+    get_root_causes,
+    score_root_causes,
+    slow_cases,
+)
 from process_mining.throughput import get_throughput_distribution, get_throughput_trend
 from process_mining.variants import discover_variants, get_variant_coverage
 
@@ -201,3 +207,11 @@ def test_compare_periods_flags_the_slower_period():
     edge = comparison.edges.iloc[0]
     assert (edge["median_wait_before"], edge["median_wait_after"]) == (100.0, 400.0)
     assert edge["is_notable"]
+
+
+def test_score_root_causes_of_a_simulation_without_injected_causes_is_an_empty_table():
+    con = _log({"a": (["A", "B"], 60, "x", 1)})
+    scores = score_root_causes(con, EventLog(relation="ev"), [], integration_relation=None)
+    assert scores.empty
+    assert list(scores.columns) == SCORE_COLUMNS
+    assert "rank" in scores.columns

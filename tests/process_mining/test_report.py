@@ -53,7 +53,15 @@ def test_build_report_escapes_text_taken_from_the_data():
     con = duckdb.connect()
     con.register("frame", frame)
     con.execute("CREATE TABLE ev AS SELECT * FROM frame")
-    for column in ("channel", "node_id", "supplier", "region", "exception_type", "resource"):
+    for column in (
+        "channel",
+        "node_id",
+        "supplier",
+        "region",
+        "exception_type",
+        "resource",
+        "source_system",
+    ):
         con.execute(f"ALTER TABLE ev ADD COLUMN {column} VARCHAR")
     for column in ("order_line_id", "shipment_id", "payment_id", "return_id", "exception_id"):
         con.execute(f"ALTER TABLE ev ADD COLUMN {column} VARCHAR")
