@@ -59,8 +59,9 @@ def _load(con: duckdb.DuckDBPyConnection, table: str, rows: list[dict]) -> None:
 def _warehouse(*, with_future: bool) -> duckdb.DuckDBPyConnection:
     """x1 at DC-1 detected 1 h before T, still open at T (resolved 5 h after T when the
     future is known); x2 at DC-1 detected 3 h before T, resolved 1 h before T; x3 at
-    DC-1 detected 30 min before T, open, first response 30 min after T. With the future: x1's late events and
-    resolution, a new exception x4 at DC-1, and middleware failures after T."""
+    DC-1 detected 30 min before T, open, first response 30 min after T. With the future:
+    x1's late events and resolution, a new exception x4 at DC-1, and middleware failures
+    after T."""
     con = duckdb.connect()
     con.execute("SET TimeZone = 'UTC'")
     x1_resolved = _at(5) if with_future else None

@@ -29,7 +29,8 @@ def _print_backtest(backtest: dict) -> None:
         f"Brier {model['brier']:.4f}"
     )
     click.echo(
-        f"  baseline AUC {baseline['auc']:.3f}  precision@top10% {baseline['precision_at_top']:.1%}  "
+        f"  baseline AUC {baseline['auc']:.3f}  "
+        f"precision@top10% {baseline['precision_at_top']:.1%}  "
         f"Brier {baseline['brier']:.4f}"
     )
     click.echo(

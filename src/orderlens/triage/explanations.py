@@ -66,7 +66,8 @@ FACTORS: tuple[Factor, ...] = (
         ("events_so_far", "touches_so_far", "auto_retries_so_far", "minutes_since_last_event"),
         lambda row: (
             f"{row['touches_so_far']:.0f} manual touches, "
-            f"{row['auto_retries_so_far']:.0f} auto retries, idle {row['minutes_since_last_event']:.0f} min"
+            f"{row['auto_retries_so_far']:.0f} auto retries, "
+            f"idle {row['minutes_since_last_event']:.0f} min"
         ),
     ),
     Factor(
@@ -107,14 +108,16 @@ FACTORS: tuple[Factor, ...] = (
         "carrier",
         ("carrier", "carrier_opened_24h", "carrier_opened_ratio"),
         lambda row: (
-            f"carrier {_text(row['carrier'])} ({row['carrier_opened_24h']:.0f} new exceptions in 24 h)"
+            f"carrier {_text(row['carrier'])} "
+            f"({row['carrier_opened_24h']:.0f} new exceptions in 24 h)"
         ),
     ),
     Factor(
         "supplier",
         ("supplier", "supplier_opened_24h", "supplier_opened_ratio"),
         lambda row: (
-            f"supplier {_text(row['supplier'])} ({row['supplier_opened_24h']:.0f} new exceptions in 24 h)"
+            f"supplier {_text(row['supplier'])} "
+            f"({row['supplier_opened_24h']:.0f} new exceptions in 24 h)"
         ),
     ),
     Factor(

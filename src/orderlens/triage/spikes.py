@@ -362,10 +362,10 @@ def score_against_ground_truth(
     An alert catches a cause when it names the cause's dimension and one of its values
     (or the cause's failing interface) and starts inside the cause's window, ``grace``
     after its end included: exceptions are detected after their cause acts (a carrier
-    delay is noticed when a scan is a day or two late). The alert is counted as soon as it fires, so the delay is
-    from the cause's onset to the alert's first alerting hour. Echoes (alerts explained
-    by a stronger one, see :func:`mark_echoes`) neither detect a cause nor count as
-    false alarms.
+    delay is noticed when a scan is a day or two late). The alert is counted as soon as
+    it fires, so the delay is from the cause's onset to the alert's first alerting hour.
+    Echoes (alerts explained by a stronger one, see :func:`mark_echoes`) neither detect
+    a cause nor count as false alarms.
 
     Returns:
         One row per cause (``cause``, ``dimension``, ``values``, ``detected``,
