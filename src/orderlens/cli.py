@@ -24,7 +24,17 @@ COMMANDS: dict[str, str] = {
 
 
 class _LazyGroup(click.Group):
-    """A click group that imports a subcommand's module only when it is used."""
+    """A click group that imports a subcommand's module only when it is used, and turns
+    environment failures (a full disk, a read-only folder, a damaged database) into one
+    clear line instead of a stack trace."""
+
+    def invoke(self, ctx: click.Context) -> object:
+        import duckdb
+
+        try:
+            return super().invoke(ctx)
+        except (OSError, duckdb.Error) as error:
+            raise click.ClickException(_describe_environment_error(error)) from error
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted(COMMANDS)
@@ -34,6 +44,13 @@ class _LazyGroup(click.Group):
         if module_name is None:
             return None
         return importlib.import_module(f"orderlens.commands.{module_name}").command
+
+
+def _describe_environment_error(error: BaseException) -> str:
+    if isinstance(error, OSError) and error.strerror:
+        where = f" ({error.filename})" if error.filename else ""
+        return f"{error.strerror}{where}"
+    return str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
 
 
 @click.group(cls=_LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})

@@ -89,6 +89,14 @@ def _published_tables(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str]]:
     ).fetchall()
 
 
+def _remove_abandoned_copies(settings: Settings) -> None:
+    """Delete half-built copies left by publishers that were killed (their PID is gone)."""
+    for leftover in settings.data_dir.glob(".serving-*.duckdb*"):
+        pid_text = leftover.name.removeprefix(".serving-").split(".", 1)[0]
+        if pid_text.isdigit() and not Path(f"/proc/{pid_text}").exists():
+            leftover.unlink(missing_ok=True)
+
+
 def publish_serving_copy(settings: Settings) -> PublishResult:
     """Copy the published schemas into a new file and atomically replace the serving copy.
 
@@ -97,6 +105,7 @@ def publish_serving_copy(settings: Settings) -> PublishResult:
     half-written file under the published name.
     """
     settings.ensure_dirs()
+    _remove_abandoned_copies(settings)
     temporary = settings.serving_path.with_name(f".serving-{os.getpid()}.duckdb")
     temporary.unlink(missing_ok=True)
     published_at = datetime.now(UTC)
