@@ -125,8 +125,10 @@ def coded_events_query(log: EventLog) -> tuple[str, list[object]]:
         which the relation holds them) and its parameters.
     """
     events, parameters = events_query(log)
+    # Inlined, not materialized: a materialized CTE would copy every event, strings
+    # included, and raise peak memory by half.
     query = (
-        f"WITH events AS ({events}),"
+        f"WITH events AS NOT MATERIALIZED ({events}),"
         f" activity_codes AS (SELECT activity,"
         f" (row_number() OVER (ORDER BY activity) - 1)::INTEGER AS activity_code"
         f" FROM (SELECT DISTINCT activity FROM events)),"
