@@ -141,6 +141,11 @@ def test_incremental_build_equals_full_build(receipt_builds: ReceiptBuilds) -> N
         "select variant_key, case_count, mean_throughput_seconds from marts.agg_variants order by 1"
     )
     assert receipt_builds.incremental.query(transitions) == receipt_builds.full.query(transitions)
+    traces = (
+        "select case_id, variant_fingerprint, event_count, throughput_seconds"
+        " from marts.fct_case_traces order by case_id"
+    )
+    assert receipt_builds.incremental.query(traces) == receipt_builds.full.query(traces)
     incremental_variants = receipt_builds.incremental.query(variants)
     full_variants = receipt_builds.full.query(variants)
     assert [row[:2] for row in incremental_variants] == [row[:2] for row in full_variants]
