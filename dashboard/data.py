@@ -703,7 +703,13 @@ def get_pareto(filters: Filters, dimension: str, focus: Focus | None = None) -> 
     )
 
 
-def get_lift(filters: Filters, dimension: str, focus: Focus | None = None) -> pd.DataFrame:
+def get_lift(
+    filters: Filters,
+    dimension: str,
+    focus: Focus | None = None,
+    *,
+    min_orders: int = LIFT_MIN_ORDERS,
+) -> pd.DataFrame:
     """Exception rate of the period's orders per value of ``dimension`` against all of them.
 
     An order counts as hit when it has an exception (of the focused type or reason, if
@@ -713,13 +719,13 @@ def get_lift(filters: Filters, dimension: str, focus: Focus | None = None) -> pd
     Returns:
         Columns ``value``, ``order_count``, ``hit_order_count``, ``rate``,
         ``overall_rate`` and ``lift``, highest lift first, values with at least
-        :data:`LIFT_MIN_ORDERS` orders.
+        ``min_orders`` orders.
     """
     if dimension not in LIFT_DIMENSIONS:
         raise ValueError(f"lift dimension must be one of {LIFT_DIMENSIONS}")
     if dimension == "interface":
-        return _get_interface_lift(filters, focus)
-    return get_order_attribute_lifts(filters, focus)[dimension]
+        return _get_interface_lift(filters, focus, min_orders)
+    return get_order_attribute_lifts(filters, focus, min_orders=min_orders)[dimension]
 
 
 ORDER_ATTRIBUTE_LIFT_DIMENSIONS: tuple[str, ...] = tuple(
@@ -728,7 +734,7 @@ ORDER_ATTRIBUTE_LIFT_DIMENSIONS: tuple[str, ...] = tuple(
 
 
 def get_order_attribute_lifts(
-    filters: Filters, focus: Focus | None = None
+    filters: Filters, focus: Focus | None = None, *, min_orders: int = LIFT_MIN_ORDERS
 ) -> dict[str, pd.DataFrame]:
     """:func:`get_lift` for every order attribute at once, in one scan of the orders.
 
@@ -767,7 +773,7 @@ def get_order_attribute_lifts(
         """,
         [*focus_condition.parameters, *orders.parameters],
     )
-    counted = counted[counted["value"].notna() & (counted["order_count"] >= LIFT_MIN_ORDERS)]
+    counted = counted[counted["value"].notna() & (counted["order_count"] >= min_orders)]
     counted = counted.assign(rate=counted["hit_order_count"] / counted["order_count"])
     overall = counted["overall_rate"]
     counted = counted.assign(lift=(counted["rate"] / overall).where(overall > 0))
@@ -786,7 +792,7 @@ def get_order_attribute_lifts(
     return result
 
 
-def _get_interface_lift(filters: Filters, focus: Focus | None) -> pd.DataFrame:
+def _get_interface_lift(filters: Filters, focus: Focus | None, min_orders: int) -> pd.DataFrame:
     """Lift for failing interfaces: hit rate of the orders with a failed attempt on each."""
     orders = where_clause(filters, time_column="ordered_at", alias="o")
     focus_condition = _focus_condition(focus, alias="x")
@@ -834,7 +840,7 @@ def _get_interface_lift(filters: Filters, focus: Focus | None) -> pd.DataFrame:
         """,
         fallback_parameters=[*focus_condition.parameters, *orders.parameters],
     )
-    per_value = per_value[per_value["order_count"] >= LIFT_MIN_ORDERS].copy()
+    per_value = per_value[per_value["order_count"] >= min_orders].copy()
     per_value["rate"] = per_value["hit_order_count"] / per_value["order_count"]
     per_value["overall_rate"] = overall
     per_value["lift"] = per_value["rate"] / overall if overall and overall > 0 else float("nan")

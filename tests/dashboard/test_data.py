@@ -265,24 +265,27 @@ def test_data_interface_impact_counts_hurt_orders_and_their_exceptions(answered_
 def test_data_lift_by_failing_interface_with_a_reason_focus_matches_a_pandas_recount(
     answered_from, mart
 ):
-    filters = resolve_filters(Filters(region=("east", "west")))
+    period = get_data_period()
+    orders = mart("marts.fct_orders")
+    regions = tuple(sorted(orders["region"].value_counts().index[:3]))
+    filters = resolve_filters(Filters(start=period.first_day, end=period.last_day, region=regions))
     start, end = day_start(filters.start), day_end(filters.end)
     exceptions = mart("marts.fct_exceptions")
     reason = exceptions["reason_code"].value_counts().index[0]
     hit_orders = set(exceptions.loc[exceptions["reason_code"] == reason, "case_id"])
-    orders = mart("marts.fct_orders")
     scoped = orders[
         (orders["ordered_at"] >= start)
         & (orders["ordered_at"] < end)
-        & orders["region"].isin(["east", "west"])
+        & orders["region"].isin(regions)
     ]
     overall = scoped["case_id"].isin(hit_orders).mean()
     messages = mart("marts.fct_integration_messages")
     failed = messages[messages["failed_attempt_count"] > 0][["interface", "case_id"]]
     carried = failed.drop_duplicates().merge(scoped[["case_id"]], on="case_id")
     carried["hit"] = carried["case_id"].isin(hit_orders)
-    expected = carried.groupby("interface")["hit"].agg(["count", "sum"]).query("count >= 20")
-    lift = get_lift(filters, "interface", Focus("reason_code", reason)).set_index("value")
+    expected = carried.groupby("interface")["hit"].agg(["count", "sum"]).query("count >= 3")
+    lift = get_lift(filters, "interface", Focus("reason_code", reason), min_orders=3)
+    lift = lift.set_index("value")
     assert len(expected) > 0
     assert sorted(lift.index) == sorted(expected.index)
     for interface, row in expected.iterrows():
