@@ -41,6 +41,7 @@ ALERT_COLUMNS: tuple[str, ...] = (
     "window_hours",
     "started_at",
     "last_alert_at",
+    "peak_at",
     "observed",
     "expected",
     "ratio",
@@ -238,7 +239,7 @@ def detect_spikes(
                             "p_value": p_value,
                         }
                     )
-    return mark_echoes(_merge_into_alerts(hits, start), events)
+    return mark_echoes(_merge_into_alerts(hits, start), events, settings=settings)
 
 
 def _merge_into_alerts(hits: list[dict[str, object]], start: pd.Timestamp) -> pd.DataFrame:
@@ -277,6 +278,7 @@ def _merge_into_alerts(hits: list[dict[str, object]], start: pd.Timestamp) -> pd
                     "window_hours": int(strongest["window_hours"]),
                     "started_at": started_at,
                     "last_alert_at": start + pd.Timedelta(hours=last + 1),
+                    "peak_at": start + pd.Timedelta(hours=int(strongest["hour"]) + 1),
                     "observed": strongest["observed"],
                     "expected": round(float(strongest["expected"]), 3),
                     "ratio": round(float(strongest["observed"]) / float(strongest["expected"]), 2),
@@ -297,20 +299,26 @@ def _merge_into_alerts(hits: list[dict[str, object]], start: pd.Timestamp) -> pd
     return result.sort_values(["started_at", "dimension", "value"]).reset_index(drop=True)
 
 
-ECHO_SHARE = 0.5
-"""An exception alert is an echo when at least this share of its exceptions belong to a
-stronger alert's dimension value."""
+ECHO_REMAINDER_P = 0.01
+"""An alert is an echo only when its remainder looks ordinary: at least this probable."""
 
 
-def mark_echoes(alerts: pd.DataFrame, events: pd.DataFrame) -> pd.DataFrame:
+def mark_echoes(
+    alerts: pd.DataFrame, events: pd.DataFrame, *, settings: DetectorSettings | None = None
+) -> pd.DataFrame:
     """Name, for each exception alert explained by a stronger one, the alert it echoes.
 
     One late supplier raises backorders at every node and carrier its orders pass
-    through. Alerts are visited from the strongest (smallest p-value) down; an exception
-    alert whose window overlaps an accepted alert of another dimension, and at least
-    :data:`ECHO_SHARE` of whose exceptions carry that alert's value, gets ``echo_of`` set
-    to it: the likely cause is the stronger alert, not a second problem.
+    through. Alerts are visited from the strongest (smallest p-value) down. An exception
+    alert overlapping an accepted exception alert of another dimension is recounted, at
+    its peak, without the exceptions that carry that alert's value; if what remains is no
+    longer a spike against the peak's expectation scaled by the share those other
+    exceptions had in the week before, the alert gets ``echo_of`` set to the stronger
+    one: the likely cause is that alert, not a second problem. "No longer a spike" means
+    ordinary, a remainder at least :data:`ECHO_REMAINDER_P` probable, not merely below
+    the alerting threshold: a real second problem keeps a clearly raised remainder.
     """
+    settings = settings or DetectorSettings()
     if alerts.empty:
         return alerts
     opened = events[events["metric"] == "exceptions_opened"]
@@ -321,32 +329,41 @@ def mark_echoes(alerts: pd.DataFrame, events: pd.DataFrame) -> pd.DataFrame:
     accepted: list[int] = []
     for position in alerts.sort_values(["p_value", "started_at"], kind="stable").index:
         alert = alerts.loc[position]
-        begins = alert["started_at"] - pd.Timedelta(hours=int(alert["window_hours"]))
         if alert["metric"] == "exceptions_opened":
-            inside = opened[
-                (opened["dimension"] == alert["dimension"])
-                & (opened["value"] == alert["value"])
-                & (opened["at"] > begins)
-                & (opened["at"] <= alert["last_alert_at"])
+            peak_begins = alert["peak_at"] - pd.Timedelta(hours=int(alert["window_hours"]))
+            series = opened[
+                (opened["dimension"] == alert["dimension"]) & (opened["value"] == alert["value"])
             ]
             if isinstance(alert["exception_type"], str):
-                inside = inside[inside["exception_type"] == alert["exception_type"]]
+                series = series[series["exception_type"] == alert["exception_type"]]
+            inside = series[(series["at"] > peak_begins) & (series["at"] <= alert["peak_at"])]
+            week = series[
+                (series["at"] > peak_begins - pd.Timedelta(days=settings.baseline_days))
+                & (series["at"] <= peak_begins)
+            ]
             for stronger in accepted:
                 other = alerts.loc[stronger]
                 other_begins = other["started_at"] - pd.Timedelta(hours=int(other["window_hours"]))
                 overlaps = (
-                    begins <= other["last_alert_at"] and other_begins <= alert["last_alert_at"]
+                    peak_begins <= other["last_alert_at"] and other_begins <= alert["peak_at"]
                 )
                 if (
                     not overlaps
                     or other["metric"] != "exceptions_opened"
                     or other["dimension"] == alert["dimension"]
-                    or other["dimension"] not in attributes.columns
                     or inside.empty
                 ):
                     continue
-                values = attributes[other["dimension"]].reindex(inside["item_id"])
-                if (values == other["value"]).mean() >= ECHO_SHARE:
+                column = attributes[other["dimension"]]
+                outside_now = int((column.reindex(inside["item_id"]) != other["value"]).sum())
+                usual_share = (
+                    float((column.reindex(week["item_id"]) != other["value"]).mean())
+                    if len(week)
+                    else 1.0
+                )
+                floor = settings.expected_floor_per_day * int(alert["window_hours"]) / 24.0
+                expected_outside = max(float(alert["expected"]) * usual_share, floor)
+                if poisson.sf(outside_now - 1, expected_outside) >= ECHO_REMAINDER_P:
                     alerts.at[position, "echo_of"] = other["alert_id"]
                     break
         if alerts.at[position, "echo_of"] is None:
