@@ -78,3 +78,17 @@ def test_connect_reports_a_corrupt_file_instead_of_serving_it(tmp_path):
         connect(damaged, read_only=True),
     ):
         pass
+
+
+def test_publish_stores_tables_with_a_case_id_sorted_by_it(settings):
+    initialize_warehouse(settings)
+    with connect(settings.warehouse_path) as con:
+        con.execute("CREATE SCHEMA marts")
+        con.execute(
+            "CREATE TABLE marts.fct_orders AS SELECT * FROM (VALUES ('o-3', 3), ('o-1', 1),"
+            " ('o-2', 2)) AS t (case_id, amount)"
+        )
+    publish_serving_copy(settings)
+    with connect(settings.serving_path, read_only=True) as con:
+        stored = con.execute("SELECT case_id FROM marts.fct_orders ORDER BY rowid").fetchall()
+    assert stored == [("o-1",), ("o-2",), ("o-3",)]

@@ -3,27 +3,68 @@
     warehouse (today when it is empty), with weekends and the holidays of the
     business_holidays seed marked as non-working days.
 #}
-{% set first_day_sql %}
-    coalesce(
-        (select cast(min(event_at) as date) from {{ ref('stg_raw__workflow_events') }}),
-        current_date
-    )
-{% endset %}
-{% set last_day_sql %}
-    coalesce(
-        (select cast(max(as_of_at) as date) from {{ ref('int_warehouse_as_of') }}),
-        current_date
-    )
-{% endset %}
-{% set day_after_last_sql %}
-    {{ dbt.dateadd('day', 1, last_day_sql) }}
-{% endset %}
-
 with
+
+first_events as (
+
+    select cast(min(event_at) as date) as first_day
+    from {{ ref('stg_raw__workflow_events') }}
+
+),
+
+as_of as (
+
+    select cast(max(as_of_at) as date) as last_day
+    from {{ ref('int_warehouse_as_of') }}
+
+),
+
+bounds as (
+
+    select
+        coalesce(first_events.first_day, current_date) as first_day,
+        coalesce(as_of.last_day, current_date) as last_day
+    from first_events
+    cross join as_of
+
+),
+
+digits as (
+
+    select digit_values.digit
+    from (values (0), (1), (2), (3), (4), (5), (6), (7), (8), (9)) as digit_values (digit)
+
+),
+
+{# Day offsets 0..99,999 (273 years) from plain cross joins: no query at compile time,
+   and no engine-specific series function. #}
+offsets as (
+
+    select
+        ones.digit
+        + 10 * tens.digit
+        + 100 * hundreds.digit
+        + 1000 * thousands.digit
+        + 10000 * ten_thousands.digit as day_offset
+    from digits as ones
+    cross join digits as tens
+    cross join digits as hundreds
+    cross join digits as thousands
+    cross join digits as ten_thousands
+
+),
 
 spine as (
 
-    {{ dbt.date_spine('day', first_day_sql, day_after_last_sql) }}
+    select
+        cast(
+            {{ dbt.dateadd('day', 'offsets.day_offset', 'bounds.first_day') }} as date
+        ) as date_day
+    from offsets
+    cross join bounds
+    where
+        offsets.day_offset
+        <= {{ dbt.datediff('bounds.first_day', 'bounds.last_day', 'day') }}
 
 ),
 
@@ -35,7 +76,7 @@ holidays as (
 
 days as (
 
-    select cast(date_day as date) as date_day from spine
+    select date_day from spine
 
 ),
 
