@@ -30,9 +30,7 @@ def command(port: int) -> None:
         "--host", "127.0.0.1", "--port", str(port),
     ]  # fmt: skip
     click.echo(f"Dagster UI: http://127.0.0.1:{port}/ (DAGSTER_HOME={settings.dagster_home})")
-    process = subprocess.Popen(
-        command_line, env=settings.subprocess_env(), start_new_session=True
-    )
+    process = subprocess.Popen(command_line, env=settings.subprocess_env(), start_new_session=True)
     # dagster dev ignores SIGTERM when it does not lead its own process group, so it gets
     # one (start_new_session), and on the way out the whole group gets the Ctrl-C it
     # shuts down cleanly on, then SIGKILL if it is still there.
