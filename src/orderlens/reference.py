@@ -12,7 +12,6 @@ from importlib import resources
 from pathlib import Path
 
 import duckdb
-import pandas as pd
 import yaml
 from pydantic import ValidationError
 from sqlmodel import SQLModel
@@ -82,20 +81,24 @@ def load_reference(path: Path | None = None) -> ReferenceData:
 
 
 def write_reference(con: duckdb.DuckDBPyConnection, reference: ReferenceData) -> None:
-    """Replace the warehouse's reference tables with ``reference`` in one transaction."""
+    """Replace the warehouse's reference tables with ``reference`` in one transaction.
+
+    The rows are bound as plain parameters (the tables are a few dozen rows), so writing
+    them needs no DataFrame library and ``orderlens ingest`` starts without importing one.
+    """
     con.execute("CREATE SCHEMA IF NOT EXISTS reference")
     con.execute("BEGIN TRANSACTION")
     for section, model in _SECTIONS.items():
         columns = field_names(model)
-        frame = pd.DataFrame(
-            [row.model_dump(mode="json") for row in getattr(reference, section)], columns=columns
-        )
+        rows = [
+            [dumped[column] for column in columns]
+            for dumped in (row.model_dump(mode="json") for row in getattr(reference, section))
+        ]
         con.execute(f"DROP TABLE IF EXISTS {qualified_name(model)}")
         con.execute(create_table_sql(model))
-        con.register("reference_rows", frame)
-        con.execute(
+        con.executemany(
             f"INSERT INTO {qualified_name(model)} ({', '.join(columns)}) "
-            f"SELECT {', '.join(columns)} FROM reference_rows"
+            f"VALUES ({', '.join('?' for _ in columns)})",
+            rows,
         )
-        con.unregister("reference_rows")
     con.execute("COMMIT")

@@ -18,6 +18,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
+from sqlmodel import SQLModel
 
 from orderlens.contract import field_names, qualified_name
 from orderlens.ingest.csv_reader import register_csv
@@ -61,6 +62,7 @@ from orderlens.ingest.validation import (
     REASON_COLUMN,
     RECORD_COLUMN,
     REJECTED_TABLE,
+    VALID_COLUMN,
     MissingColumnsError,
     content_hash_sql,
     plan_validation,
@@ -250,63 +252,30 @@ def _load(
     load_id: str,
     source_file: str,
 ) -> FileResult:
-    """Validate, deduplicate and append one registered source, in passes over a view.
+    """Validate, deduplicate and append one registered source, in as few passes as possible.
 
-    The typed-and-checked records are a view, never a materialised copy: one pass keeps
-    the failing records, one (workflow events without ids only) hashes the id-less ones,
-    one collects identities to find duplicates, and the final pass appends the rest.
-    Joins against empty side tables are left out, so a clean file is a single
-    ``INSERT ... SELECT`` from its reader.
+    The typed-and-checked records are a view, never a materialised copy. A first pass
+    reads only the identity columns: when every identity in the file is distinct, no
+    event lacks an id, and none is already loaded, nothing can be a duplicate, and one
+    ``INSERT ... SELECT ... WHERE valid`` pass validates and appends the whole file; the
+    failing records are collected afterwards, and only when the append left some out.
+    Otherwise the careful path runs: failing records first, then ids for id-less
+    events, then duplicates among the valid records, then the append.
     """
     plan = plan_validation(columns, mapping)
     target = plan.target
     model = MODELS[target]
     raw_table = qualified_name(model)
-    con.execute(f"CREATE OR REPLACE TEMP VIEW {CHECKED_VIEW} AS {plan.select_sql}")
-    con.execute(
-        f"CREATE OR REPLACE TEMP TABLE {REJECTED_TABLE} AS "
-        f"SELECT {ROW}, {REASON_COLUMN}, {FAILED_COLUMN}, {RECORD_COLUMN} "
-        f"FROM {CHECKED_VIEW} WHERE {REASON_COLUMN} IS NOT NULL"
-    )
-    rows_read = _count(con, f"SELECT count(*) FROM {SOURCE_VIEW}")
-    invalid = _count(con, f"SELECT count(*) FROM {REJECTED_TABLE}")
-    hashed = 0
-    if target is Target.WORKFLOW:
-        con.execute(content_hash_sql(skip_rejected=invalid > 0))
-        hashed = _count(con, f"SELECT count(*) FROM {HASHED_TABLE}")
     keys = IDENTITY_COLUMNS[target]
-    valid = _valid_records(keys, invalid=invalid, hashed=hashed)
-    duplicates = _find_duplicates(con, raw_table, keys, valid)
-    names = field_names(model)
-    selected = _valid_records(names, invalid=invalid, hashed=hashed, duplicates=duplicates)
-    base = _max_event_seq(con)
-    # event_seq carries the order, so the append need not keep it (less memory, parallel)
-    con.execute("SET preserve_insertion_order = false")
-    try:
-        inserted = con.execute(
-            f"INSERT INTO {raw_table} "
-            f"({', '.join(names)}, event_seq, source_file, source_row, load_id) "
-            f"SELECT {', '.join(names)}, {base} + {ROW}, ?, {ROW}, ? FROM ({selected})",
-            [source_file, load_id],
-        ).fetchone()
-    finally:
-        con.execute("RESET preserve_insertion_order")
-    loaded = int(inserted[0]) if inserted else 0
-    con.execute(
-        f"INSERT INTO {QUARANTINE_TABLE} "
-        f"SELECT ?, ?, {ROW}, {FAILED_COLUMN}, {REASON_COLUMN}, {RECORD_COLUMN}, "
-        f"CASE WHEN {FAILED_COLUMN} IS NULL THEN 'unreadable' ELSE 'invalid' END "
-        f"FROM {REJECTED_TABLE} ORDER BY {ROW}",
-        [load_id, source_file],
-    )
-    if duplicates:
-        record = "to_json(struct_pack(" + ", ".join(f"{name} := v.{name}" for name in names) + "))"
-        every = _valid_records(names, invalid=invalid, hashed=hashed)
-        con.execute(
-            f"INSERT INTO {QUARANTINE_TABLE} "
-            f"SELECT ?, ?, v.{ROW}, {quote_literal(keys[-1])}, d.reason, {record}, 'duplicate' "
-            f"FROM ({every}) AS v JOIN {_DUPLICATES} AS d ON v.{ROW} = d.{ROW} ORDER BY v.{ROW}",
-            [load_id, source_file],
+    con.execute(f"CREATE OR REPLACE TEMP VIEW {CHECKED_VIEW} AS {plan.select_sql}")
+    rows_read = _count(con, f"SELECT count(*) FROM {SOURCE_VIEW}")
+    if _identities_are_new(con, raw_table, keys):
+        loaded, invalid, duplicates = _append_directly(
+            con, raw_table, model, rows_read, load_id, source_file
+        )
+    else:
+        loaded, invalid, duplicates = _append_carefully(
+            con, raw_table, model, target, load_id, source_file
         )
     if loaded != rows_read - invalid - duplicates:
         raise RuntimeError(
@@ -323,6 +292,139 @@ def _load(
         target_table=raw_table,
         repeated_idempotency_keys=repeated,
     )
+
+
+def _identities_are_new(
+    con: duckdb.DuckDBPyConnection, raw_table: str, keys: tuple[str, ...]
+) -> bool:
+    """Whether no record of the file can be a duplicate, judged on identity columns alone.
+
+    True when every record (valid or not) carries an id, the ids are pairwise distinct
+    (as many distinct 64-bit hashes as records proves it; distinct ids make distinct
+    identities whatever the source system), and none of the identities is in the raw
+    table already. Reading only the id column keeps this pass cheap.
+    """
+    key_list = ", ".join(keys)
+    id_column = keys[-1]
+    counted = con.execute(
+        f"SELECT count(*), count(DISTINCT hash({id_column})), "
+        f"count(*) FILTER (WHERE {id_column} IS NULL) FROM {CHECKED_VIEW}"
+    ).fetchone()
+    if not counted or counted[0] != counted[1] or counted[2]:
+        return False
+    has_rows = con.execute(f"SELECT EXISTS (SELECT 1 FROM {raw_table})").fetchone()
+    if not has_rows or not has_rows[0]:
+        return True
+    overlap = con.execute(
+        f"SELECT EXISTS (SELECT 1 FROM (SELECT {key_list} FROM {CHECKED_VIEW}) AS c "
+        f"SEMI JOIN (SELECT {key_list} FROM {raw_table}) AS r USING ({key_list}))"
+    ).fetchone()
+    return not (overlap and overlap[0])
+
+
+def _append(
+    con: duckdb.DuckDBPyConnection,
+    raw_table: str,
+    names: list[str],
+    select: str,
+    load_id: str,
+    source_file: str,
+) -> int:
+    """Append ``select`` (``__row`` and the contract columns) with its lineage; rows appended."""
+    base = _max_event_seq(con)
+    # event_seq carries the order, so the append need not keep it (less memory, parallel)
+    con.execute("SET preserve_insertion_order = false")
+    try:
+        inserted = con.execute(
+            f"INSERT INTO {raw_table} "
+            f"({', '.join(names)}, event_seq, source_file, source_row, load_id) "
+            f"SELECT {', '.join(names)}, {base} + {ROW}, ?, {ROW}, ? FROM ({select})",
+            [source_file, load_id],
+        ).fetchone()
+    finally:
+        con.execute("RESET preserve_insertion_order")
+    return int(inserted[0]) if inserted else 0
+
+
+def _quarantine_invalid(con: duckdb.DuckDBPyConnection, load_id: str, source_file: str) -> None:
+    """Move the collected failing records into the quarantine table."""
+    con.execute(
+        f"INSERT INTO {QUARANTINE_TABLE} "
+        f"SELECT ?, ?, {ROW}, {FAILED_COLUMN}, {REASON_COLUMN}, {RECORD_COLUMN}, "
+        f"CASE WHEN {FAILED_COLUMN} IS NULL THEN 'unreadable' ELSE 'invalid' END "
+        f"FROM {REJECTED_TABLE} ORDER BY {ROW}",
+        [load_id, source_file],
+    )
+
+
+def _collect_invalid(con: duckdb.DuckDBPyConnection) -> int:
+    """Keep the failing records in a temporary table; how many there are."""
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE {REJECTED_TABLE} AS "
+        f"SELECT {ROW}, {REASON_COLUMN}, {FAILED_COLUMN}, {RECORD_COLUMN} "
+        f"FROM {CHECKED_VIEW} WHERE NOT {VALID_COLUMN}"
+    )
+    return _count(con, f"SELECT count(*) FROM {REJECTED_TABLE}")
+
+
+def _append_directly(
+    con: duckdb.DuckDBPyConnection,
+    raw_table: str,
+    model: type[SQLModel],
+    rows_read: int,
+    load_id: str,
+    source_file: str,
+) -> tuple[int, int, int]:
+    """One validating pass appends every valid record; failing ones are collected after.
+
+    Returns:
+        ``(loaded, invalid, duplicates)``; duplicates is always 0 on this path.
+    """
+    names = field_names(model)
+    select = f"SELECT {ROW}, {', '.join(names)} FROM {CHECKED_VIEW} WHERE {VALID_COLUMN}"
+    loaded = _append(con, raw_table, names, select, load_id, source_file)
+    if loaded == rows_read:
+        return loaded, 0, 0
+    invalid = _collect_invalid(con)
+    _quarantine_invalid(con, load_id, source_file)
+    return loaded, invalid, 0
+
+
+def _append_carefully(
+    con: duckdb.DuckDBPyConnection,
+    raw_table: str,
+    model: type[SQLModel],
+    target: Target,
+    load_id: str,
+    source_file: str,
+) -> tuple[int, int, int]:
+    """Failing records, then ids for id-less events, then duplicates, then the append.
+
+    Returns:
+        ``(loaded, invalid, duplicates)``.
+    """
+    keys = IDENTITY_COLUMNS[target]
+    invalid = _collect_invalid(con)
+    hashed = 0
+    if target is Target.WORKFLOW:
+        con.execute(content_hash_sql(skip_rejected=invalid > 0))
+        hashed = _count(con, f"SELECT count(*) FROM {HASHED_TABLE}")
+    valid = _valid_records(keys, invalid=invalid, hashed=hashed)
+    duplicates = _find_duplicates(con, raw_table, keys, valid)
+    names = field_names(model)
+    selected = _valid_records(names, invalid=invalid, hashed=hashed, duplicates=duplicates)
+    loaded = _append(con, raw_table, names, selected, load_id, source_file)
+    _quarantine_invalid(con, load_id, source_file)
+    if duplicates:
+        record = "to_json(struct_pack(" + ", ".join(f"{name} := v.{name}" for name in names) + "))"
+        every = _valid_records(names, invalid=invalid, hashed=hashed)
+        con.execute(
+            f"INSERT INTO {QUARANTINE_TABLE} "
+            f"SELECT ?, ?, v.{ROW}, {quote_literal(keys[-1])}, d.reason, {record}, 'duplicate' "
+            f"FROM ({every}) AS v JOIN {_DUPLICATES} AS d ON v.{ROW} = d.{ROW} ORDER BY v.{ROW}",
+            [load_id, source_file],
+        )
+    return loaded, invalid, duplicates
 
 
 def _valid_records(names: Sequence[str], *, invalid: int, hashed: int, duplicates: int = 0) -> str:

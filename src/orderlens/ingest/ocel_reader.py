@@ -30,7 +30,6 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import duckdb
-import pyarrow as pa
 from lxml import etree
 
 from orderlens.ingest.formats import SourceFormat
@@ -309,6 +308,8 @@ def register_ocel(
     con: duckdb.DuckDBPyConnection, log: OcelLog, *, case_object_type: str | None = None
 ) -> SourceColumns:
     """Register the flattened events as the source view."""
+    import pyarrow as pa  # only OCEL and XES loads pay for importing Arrow
+
     rows = flatten(log, choose_case_type(log, case_object_type))
     table = pa.Table.from_pylist(
         [{ROW_COLUMN: index, **row} for index, row in enumerate(rows, start=1)],
@@ -356,6 +357,8 @@ def insert_ocel_relations(
     con: duckdb.DuckDBPyConnection, log: OcelLog, *, load_id: str, source_file: str
 ) -> None:
     """Store events, objects and relations not yet in the warehouse (same ids, same facts)."""
+    import pyarrow as pa  # only OCEL and XES loads pay for importing Arrow
+
     lineage = {"source_file": source_file, "load_id": load_id}
     batches = {
         "raw.ocel_events": (

@@ -49,6 +49,7 @@ MAX_ATTRIBUTES_CHARACTERS = 1_048_576
 """Longest attributes JSON object."""
 
 REASON_COLUMN = "__reason"
+VALID_COLUMN = "__valid"
 FAILED_COLUMN = "__column"
 RECORD_COLUMN = "__record"
 CHECKED_VIEW = "_ingest_checked"
@@ -88,6 +89,7 @@ class ValidationPlan:
     Attributes:
         target: The raw table fed.
         select_sql: SELECT producing ``__row``, the contract columns (typed),
+            ``__valid`` (the record passes every check: cheaper to test than the reason),
             ``__reason`` (NULL when the record is valid), ``__column`` (first failing
             column) and ``__record`` (the source record as JSON, for failing records).
         attribute_columns: Source columns kept inside ``attributes``.
@@ -245,9 +247,10 @@ def _checks(
         )
     if sql_type == "VARCHAR" and allowed is None:
         limit = MAX_ATTRIBUTES_CHARACTERS if name == "attributes" else MAX_TEXT_CHARACTERS
+        # strlen (bytes, known without reading the text) bounds length (characters)
         whens.append(
-            f"WHEN length({typed}) > {limit} THEN 'value of ' || length({typed}) "
-            f"|| ' characters exceeds the limit of {limit}'"
+            f"WHEN strlen({typed}) > {limit} AND length({typed}) > {limit} "
+            f"THEN 'value of ' || length({typed}) || ' characters exceeds the limit of {limit}'"
         )
         whens.append(f"WHEN contains({typed}, chr(0)) THEN 'contains a NUL byte'")
     if name == "attributes":
@@ -345,12 +348,13 @@ def plan_validation(
                 f"ELSE json_merge_patch(t__attributes, {attributes}) END"
             )
         outputs.append(f"{value} AS {quote_identifier(name)}")
+    valid = " AND ".join([f"{ERROR_COLUMN} IS NULL"] + [f"c__{name} IS NULL" for name in names])
     select_sql = (
         f"WITH checked AS (SELECT {ROW_COLUMN}, {ERROR_COLUMN}, {TEXT_COLUMN}, "
         f"{', '.join(typed_parts)}, {', '.join(check_parts)}, "
         f"{', '.join(quote_identifier(column) for column in source.names) or 'NULL AS __none'} "
         f"FROM {SOURCE_VIEW}) "
-        f"SELECT {ROW_COLUMN}, {', '.join(outputs)}, "
+        f"SELECT {ROW_COLUMN}, {', '.join(outputs)}, {valid} AS {VALID_COLUMN}, "
         f"CASE WHEN {ERROR_COLUMN} IS NOT NULL THEN {ERROR_COLUMN} "
         f"ELSE nullif({reason}, '') END AS {REASON_COLUMN}, "
         f"CASE WHEN {ERROR_COLUMN} IS NULL THEN {first_failed} END AS {FAILED_COLUMN}, "

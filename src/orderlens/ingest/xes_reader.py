@@ -13,9 +13,9 @@ from __future__ import annotations
 import gzip
 import zlib
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import duckdb
-import pyarrow as pa
 
 from orderlens.ingest.source import (
     ERROR_COLUMN,
@@ -29,6 +29,9 @@ from orderlens.ingest.source import (
     quote_identifier,
     quote_literal,
 )
+
+if TYPE_CHECKING:
+    import pyarrow as pa
 
 XES_COLUMNS: dict[str, str] = {
     "case:concept:name": "case_id",
@@ -91,6 +94,8 @@ def read_xes_events(path: Path) -> pa.Table:
 
 def register_xes(con: duckdb.DuckDBPyConnection, path: Path) -> SourceColumns:
     """Register the log's events as the source view with contract column names."""
+    import pyarrow as pa  # only XES and OCEL loads pay for importing Arrow
+
     table = read_xes_events(path)
     table = table.append_column(ROW_COLUMN, pa.array(range(1, table.num_rows + 1), pa.int64()))
     con.register(XES_TABLE, table)
