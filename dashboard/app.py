@@ -4,6 +4,9 @@ Pages live in ``dashboard/pages`` (Dash Pages); every page reads the published s
 copy through ``dashboard.data``. CSS and JavaScript are served from ``dashboard/assets``
 and Dash's own bundles, so the dashboard works with no network.
 
+Every route but ``/health`` and the login page needs a logged-in user
+(``dashboard.auth``); the navigation offers only the pages the user's role may open.
+
 The global filters sit above every page. Their single source of truth is the ``filters``
 store: it is filled from the URL when a page opens, and from the controls when the user
 changes them; the URL is then rewritten in place (no reload) so the view can be shared as
@@ -19,6 +22,7 @@ import dash_bootstrap_components as dbc
 from dash import ALL, Dash, Input, Output, State, ctx, dcc, html, no_update
 from flask import jsonify
 
+from dashboard.auth import COST_PAGES, LOGOUT_PATH, install_access_control, may_see_costs
 from dashboard.components.filter_bar import FILTER_IDS, filter_bar
 from dashboard.data import (
     SETTINGS_KEY,
@@ -31,6 +35,7 @@ from dashboard.data import (
 )
 from dashboard.filters import DIMENSIONS, Filters, filters_from_query, filters_to_query
 from orderlens.settings import Settings
+from orderlens.users import MissingSecretKeyError
 
 DASHBOARD_DIR = Path(__file__).resolve().parent
 ASSETS_DIR = DASHBOARD_DIR / "assets"
@@ -40,6 +45,7 @@ PAGES_LOCATION = "_pages_location"
 
 
 def _navigation() -> dbc.Navbar:
+    shows_costs = may_see_costs()
     links = [
         dbc.NavItem(
             dbc.NavLink(
@@ -51,6 +57,7 @@ def _navigation() -> dbc.Navbar:
         )
         for page in dash.page_registry.values()
         if page.get("path_template") is None
+        and (shows_costs or page["relative_path"] not in COST_PAGES)
     ]
     return dbc.Navbar(
         dbc.Container(
@@ -58,6 +65,7 @@ def _navigation() -> dbc.Navbar:
                 dbc.NavbarBrand("orderlens", href="/"),
                 dbc.Nav(links, navbar=True, className="flex-wrap"),
                 html.Span(id="data-as-of-nav", className="navbar-text small text-light ms-auto"),
+                dbc.NavLink("Log out", href=LOGOUT_PATH, external_link=True, id="logout-link"),
             ],
             fluid=True,
         ),
@@ -148,7 +156,11 @@ def _register_filter_callbacks(app: Dash) -> None:
 
 
 def create_app(settings: Settings) -> Dash:
-    """Build the dashboard for the data directory in ``settings``."""
+    """Build the dashboard for the data directory in ``settings``, behind a login.
+
+    Raises:
+        orderlens.users.MissingSecretKeyError: When no session-signing key is configured.
+    """
     app = Dash(
         __name__,
         use_pages=True,
@@ -160,6 +172,7 @@ def create_app(settings: Settings) -> Dash:
         serve_locally=True,
     )
     app.server.config[SETTINGS_KEY] = settings
+    install_access_control(app.server, settings)
     app.layout = _layout
     _register_filter_callbacks(app)
 
@@ -182,6 +195,15 @@ def serve(settings: Settings) -> None:
     """Serve the dashboard with waitress until interrupted (several threads, no reloader)."""
     from waitress import serve as waitress_serve
 
-    app = create_app(settings)
+    try:
+        app = create_app(settings)
+    except MissingSecretKeyError as error:
+        raise SystemExit(f"orderlens serve: {error}") from error
+    if not settings.users_path.exists():
+        print(
+            f"no users in {settings.users_path}: add one with "
+            "`orderlens users add NAME --role executive --password-stdin`",
+            flush=True,
+        )
     print(f"orderlens dashboard: http://{settings.host}:{settings.port}/", flush=True)
     waitress_serve(app.server, host=settings.host, port=settings.port, threads=8, ident=None)

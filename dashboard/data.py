@@ -20,6 +20,7 @@ import duckdb
 import pandas as pd
 from flask import current_app
 
+from dashboard.auth import may_see_costs
 from dashboard.filters import (
     DIMENSIONS,
     Filters,
@@ -55,6 +56,25 @@ class ServingCopyUnavailableError(RuntimeError):
 
 class MissingTableError(ServingCopyUnavailableError):
     """The serving copy lacks a table (the stage that builds it has not run yet)."""
+
+
+class CostAccessDeniedError(PermissionError):
+    """The logged-in user's role may not see cost or ROI figures."""
+
+
+def _require_cost_access() -> None:
+    if not may_see_costs():
+        raise CostAccessDeniedError("cost figures are not available to your role")
+
+
+def _without_costs(frame: pd.DataFrame) -> pd.DataFrame:
+    """The frame without its cost columns when the user's role may not see costs.
+
+    Applied where the query runs, so no page can show (or send) what it never receives.
+    """
+    if may_see_costs():
+        return frame
+    return frame.drop(columns=[column for column in frame.columns if "cost" in column])
 
 
 def _serving_path() -> Path:
@@ -372,6 +392,11 @@ def get_kpi_comparison(
 ) -> tuple[dict[str, float | None], dict[str, float | None]]:
     """:func:`get_period_kpis` for the period and the one before it, in one scan per table."""
     current, previous = _kpis_for_periods([filters, filters.previous_period()])
+    if not may_see_costs():
+        current, previous = (
+            {key: value for key, value in kpis.items() if "cost" not in key}
+            for kpis in (current, previous)
+        )
     return current, previous
 
 
@@ -682,7 +707,7 @@ def get_pareto(filters: Filters, dimension: str, focus: Focus | None = None) -> 
     period = where_clause(filters, time_column="detected_at")
     narrowing = _focus_condition(focus if focus and focus.dimension != dimension else None)
     condition = period.and_(narrowing)
-    return query(
+    counted = query(
         f"""
         WITH counted AS (
             SELECT coalesce({dimension}, 'none given') AS value,
@@ -701,6 +726,7 @@ def get_pareto(filters: Filters, dimension: str, focus: Focus | None = None) -> 
         """,
         condition.parameters,
     )
+    return _without_costs(counted)
 
 
 def get_lift(
@@ -1072,7 +1098,11 @@ def get_exception_costs(filters: Filters) -> pd.DataFrame:
         Columns ``exception_type``, ``exception_class``, ``is_auto_resolvable_type``,
         ``exception_count``, ``touch_count``, ``labor_cost``, ``escalation_cost``,
         ``expedite_cost``, ``cancellation_cost``, ``refund_leakage_cost``, ``total_cost``.
+
+    Raises:
+        CostAccessDeniedError: When the logged-in user's role may not see costs.
     """
+    _require_cost_access()
     period = where_clause(filters, time_column="detected_at")
     return query(
         f"""
@@ -1097,7 +1127,12 @@ def get_exception_costs(filters: Filters) -> pd.DataFrame:
 
 
 def get_cost_model() -> dict[str, float]:
-    """The cost model's parameters by name (``reference.cost_model``)."""
+    """The cost model's parameters by name (``reference.cost_model``).
+
+    Raises:
+        CostAccessDeniedError: When the logged-in user's role may not see costs.
+    """
+    _require_cost_access()
     frame = query("SELECT parameter, value FROM reference.cost_model")
     return {str(row.parameter): float(row.value) for row in frame.itertuples()}
 
@@ -1112,7 +1147,7 @@ def get_automation_levels() -> pd.DataFrame:
 
 def get_order(case_id: str) -> pd.DataFrame:
     """One order's summary row from ``fct_orders`` (empty when unknown)."""
-    return query("SELECT * FROM marts.fct_orders WHERE case_id = ?", [case_id])
+    return _without_costs(query("SELECT * FROM marts.fct_orders WHERE case_id = ?", [case_id]))
 
 
 def get_order_events(case_id: str) -> pd.DataFrame:
@@ -1154,8 +1189,9 @@ def get_order_messages(case_id: str) -> pd.DataFrame:
 
 
 def get_order_exceptions(case_id: str) -> pd.DataFrame:
-    """One order's exceptions, first detected first."""
-    return query(
+    """One order's exceptions, first detected first (without cost for roles that may not
+    see it)."""
+    exceptions = query(
         """
         SELECT exception_id, exception_type, owning_team, reason_code, source_system, status,
                detected_at, first_response_at, resolved_at, touch_count, escalation_count,
@@ -1166,6 +1202,7 @@ def get_order_exceptions(case_id: str) -> pd.DataFrame:
         """,
         [case_id],
     )
+    return _without_costs(exceptions)
 
 
 def get_automatable_classes() -> list[str]:
@@ -1184,6 +1221,7 @@ __all__ = [
     "LIFT_DIMENSIONS",
     "PARETO_DIMENSIONS",
     "SETTINGS_KEY",
+    "CostAccessDeniedError",
     "DataPeriod",
     "FilterOptions",
     "Focus",

@@ -181,6 +181,7 @@ def update_order(case_id, filters_data):
                 className="mb-2",
             )
             for name, label in SUMMARY_FIELDS.items()
+            if name in summary.index
         ]
     )
     query = (filters_data or {}).get("query", "")
@@ -215,7 +216,11 @@ def update_order(case_id, filters_data):
                             data_table(
                                 exceptions,
                                 table_id="order-exceptions-table",
-                                columns=EXCEPTION_COLUMNS,
+                                columns={
+                                    name: label
+                                    for name, label in EXCEPTION_COLUMNS.items()
+                                    if name in exceptions
+                                },
                                 query=query,
                                 numeric_formats={"total_cost": ",.2f"},
                             )

@@ -8,6 +8,7 @@ import plotly.graph_objects as go
 from dash import Input, Output, callback, dcc, html
 from dash.exceptions import PreventUpdate
 
+from dashboard.auth import may_see_costs
 from dashboard.components.cards import comparison_card, empty_state, section
 from dashboard.components.palette import BLUE, VERMILLION, style_figure
 from dashboard.data import (
@@ -83,9 +84,11 @@ def update_kpis(filters_data):
         comparisons = compare_all(*get_kpi_comparison(filters))
     except ServingCopyUnavailableError as error:
         return empty_state(str(error)), ""
+    shows_costs = may_see_costs()
     cards = [
         dbc.Col(comparison_card(comparison, value_id=KPI_ELEMENT_IDS[definition.key]), md=3)
         for definition, comparison in comparisons
+        if shows_costs or definition.unit != "currency"
     ]
     period = (
         f"Period {filters.start} to {filters.end} (UTC), compared with "
@@ -143,6 +146,14 @@ def update_root_causes(filters_data):
     if pareto.empty:
         return empty_state("No exceptions were detected in this period for these filters.")
     ordered = pareto.iloc[::-1]
+    cost_hover = (
+        {
+            "customdata": ordered["exception_cost"],
+            "hovertemplate": "%{y}<br>%{x:,} exceptions<br>cost $%{customdata:,.0f}<extra></extra>",
+        }
+        if "exception_cost" in ordered
+        else {"hovertemplate": "%{y}<br>%{x:,} exceptions<extra></extra>"}
+    )
     figure = go.Figure(
         go.Bar(
             x=ordered["exception_count"],
@@ -151,8 +162,7 @@ def update_root_causes(filters_data):
             marker_color=BLUE,
             text=ordered["exception_count"],
             textposition="auto",
-            customdata=ordered["exception_cost"],
-            hovertemplate="%{y}<br>%{x:,} exceptions<br>cost $%{customdata:,.0f}<extra></extra>",
+            **cost_hover,
         )
     )
     style_figure(figure, x_title="Exceptions detected (count)", y_title="", height=320)

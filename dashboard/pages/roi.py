@@ -8,6 +8,7 @@ import plotly.graph_objects as go
 from dash import ALL, Input, Output, State, callback, ctx, dcc, html, no_update
 from dash.exceptions import PreventUpdate
 
+from dashboard.auth import may_see_costs
 from dashboard.components.cards import empty_state, kpi_card, section
 from dashboard.components.palette import BLUE, COST_COLOURS, GREEN, style_figure
 from dashboard.data import (
@@ -92,7 +93,12 @@ def _controls(classes: list[str], levels, labor_rate: float) -> list:
 
 
 def layout(**_query: str) -> html.Div:
-    """Cost breakdown, the what-if controls and their outcome."""
+    """Cost breakdown, the what-if controls and their outcome (refused to roles that may
+    not see costs, whatever route asks for it)."""
+    if not may_see_costs():
+        return html.Div(
+            [html.H2("ROI"), empty_state("Cost and ROI figures are not available to your role.")]
+        )
     try:
         classes = get_automatable_classes()
         levels = get_automation_levels()

@@ -160,9 +160,15 @@ def _pareto_figure(filters: Filters, dimension: str, focus: Focus | None) -> go.
                 y=pareto["exception_count"],
                 name="Exceptions",
                 marker_color=colours,
-                customdata=pareto["exception_cost"],
-                hovertemplate="%{x}<br>%{y:,} exceptions<br>"
-                "cost $%{customdata:,.0f}<extra></extra>",
+                **(
+                    {
+                        "customdata": pareto["exception_cost"],
+                        "hovertemplate": "%{x}<br>%{y:,} exceptions<br>"
+                        "cost $%{customdata:,.0f}<extra></extra>",
+                    }
+                    if "exception_cost" in pareto
+                    else {"hovertemplate": "%{x}<br>%{y:,} exceptions<extra></extra>"}
+                ),
             ),
             go.Scatter(
                 x=pareto["value"],

@@ -17,6 +17,7 @@ COMMANDS: dict[str, str] = {
     "run": "run",
     "serve": "serve",
     "ui": "ui",
+    "users": "users",
     "simulate": "simulate",
     "triage": "triage",
 }

@@ -10,15 +10,32 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 DATA_DIR_VARIABLE = "ORDERLENS_DATA_DIR"
 PORT_VARIABLE = "ORDERLENS_PORT"
 HOST_VARIABLE = "ORDERLENS_HOST"
 REFERENCE_FILE_VARIABLE = "ORDERLENS_REFERENCE_FILE"
+SECRET_KEY_VARIABLE = "ORDERLENS_SECRET_KEY"
+USERS_FILE_VARIABLE = "ORDERLENS_USERS_FILE"
+SESSION_HOURS_VARIABLE = "ORDERLENS_SESSION_HOURS"
+SESSION_IDLE_MINUTES_VARIABLE = "ORDERLENS_SESSION_IDLE_MINUTES"
 DEFAULT_PORT = 8050
 DEFAULT_HOST = "127.0.0.1"
+DEFAULT_SESSION_HOURS = 8.0
+DEFAULT_SESSION_IDLE_MINUTES = 30.0
+
+
+def _positive_number(env: Mapping[str, str], name: str, default: float) -> float:
+    text = env.get(name) or str(default)
+    try:
+        value = float(text)
+    except ValueError as error:
+        raise ValueError(f"{name} must be a number, got {text!r}") from error
+    if value <= 0:
+        raise ValueError(f"{name} must be positive, got {text!r}")
+    return value
 
 
 @dataclass(frozen=True)
@@ -32,12 +49,22 @@ class Settings:
         port: Port the dashboard listens on.
         reference_file: A user's reference data (taxonomy, SLAs, costs) replacing the
             shipped defaults; ``None`` for the defaults.
+        secret_key: Key signing the dashboard's session cookies; ``None`` means the key
+            file in the data directory (``secret_key_path``). There is no default key.
+        users_file: The dashboard's users and roles; ``None`` for ``users.yaml`` in the
+            data directory.
+        session_hours: A dashboard login lasts at most this long.
+        session_idle_minutes: A dashboard login ends after this long without a request.
     """
 
     data_dir: Path
     host: str = DEFAULT_HOST
     port: int = DEFAULT_PORT
     reference_file: Path | None = None
+    secret_key: str | None = field(default=None, repr=False)
+    users_file: Path | None = None
+    session_hours: float = DEFAULT_SESSION_HOURS
+    session_idle_minutes: float = DEFAULT_SESSION_IDLE_MINUTES
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -54,11 +81,18 @@ class Settings:
         except ValueError as error:
             raise ValueError(f"{PORT_VARIABLE} must be a port number, got {port_text!r}") from error
         reference_text = env.get(REFERENCE_FILE_VARIABLE)
+        users_text = env.get(USERS_FILE_VARIABLE)
         return cls(
             data_dir=data_dir,
             host=env.get(HOST_VARIABLE) or DEFAULT_HOST,
             port=port,
             reference_file=Path(reference_text).resolve() if reference_text else None,
+            secret_key=env.get(SECRET_KEY_VARIABLE) or None,
+            users_file=Path(users_text).expanduser().resolve() if users_text else None,
+            session_hours=_positive_number(env, SESSION_HOURS_VARIABLE, DEFAULT_SESSION_HOURS),
+            session_idle_minutes=_positive_number(
+                env, SESSION_IDLE_MINUTES_VARIABLE, DEFAULT_SESSION_IDLE_MINUTES
+            ),
         )
 
     @property
@@ -80,6 +114,16 @@ class Settings:
     def reports_dir(self) -> Path:
         """Folder for process-mining reports."""
         return self.data_dir / "reports"
+
+    @property
+    def users_path(self) -> Path:
+        """The dashboard's users, roles and salted password hashes (YAML)."""
+        return self.users_file or self.data_dir / "users.yaml"
+
+    @property
+    def secret_key_path(self) -> Path:
+        """File holding the session-signing key when ``ORDERLENS_SECRET_KEY`` is not set."""
+        return self.data_dir / "secret_key"
 
     @property
     def dagster_home(self) -> Path:
@@ -110,4 +154,10 @@ class Settings:
         env["DAGSTER_HOME"] = str(self.dagster_home)
         if self.reference_file is not None:
             env[REFERENCE_FILE_VARIABLE] = str(self.reference_file)
+        if self.secret_key is not None:
+            env[SECRET_KEY_VARIABLE] = self.secret_key
+        if self.users_file is not None:
+            env[USERS_FILE_VARIABLE] = str(self.users_file)
+        env[SESSION_HOURS_VARIABLE] = str(self.session_hours)
+        env[SESSION_IDLE_MINUTES_VARIABLE] = str(self.session_idle_minutes)
         return env

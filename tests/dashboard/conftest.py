@@ -1,4 +1,5 @@
-"""A real dashboard server on 127.0.0.1 and a real headless Chromium to drive it."""
+"""A real dashboard server on 127.0.0.1 and a real headless Chromium, logged in as an
+executive, to drive it."""
 
 from __future__ import annotations
 
@@ -12,6 +13,11 @@ import urllib.request
 from collections.abc import Iterator
 
 import pytest
+
+from orderlens.users import Role, add_user
+
+EXECUTIVE = ("dana", "executive-passphrase")
+TEST_SECRET_KEY = "dashboard-tests-secret-key-0123456789abcdef"
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -46,10 +52,20 @@ def _wait_until_healthy(url: str, process: subprocess.Popen, deadline_seconds: f
 
 
 @pytest.fixture(scope="session")
-def dashboard_url(published_demo) -> Iterator[str]:
+def dashboard_users_file(tmp_path_factory):
+    """A users file with one executive (``EXECUTIVE``)."""
+    path = tmp_path_factory.mktemp("dashboard-users") / "users.yaml"
+    add_user(path, EXECUTIVE[0], Role.EXECUTIVE, EXECUTIVE[1])
+    return path
+
+
+@pytest.fixture(scope="session")
+def dashboard_url(published_demo, dashboard_users_file) -> Iterator[str]:
     """Start ``orderlens serve`` on a free loopback port; stop it (by its PID) afterwards."""
     port = _free_port()
     env = published_demo.settings.subprocess_env()
+    env["ORDERLENS_SECRET_KEY"] = TEST_SECRET_KEY
+    env["ORDERLENS_USERS_FILE"] = str(dashboard_users_file)
     env["ORDERLENS_PORT"] = str(port)
     env["ORDERLENS_HOST"] = "127.0.0.1"
     process = subprocess.Popen(
@@ -72,9 +88,19 @@ def dashboard_url(published_demo) -> Iterator[str]:
             process.wait()
 
 
+def log_in(page, url: str, name: str, password: str) -> None:
+    """Fill in and submit the login form in ``page``; wait until the dashboard shows."""
+    page.goto(f"{url}/login")
+    page.fill("#username", name)
+    page.fill("#password", password)
+    page.click("#login-submit")
+    page.wait_for_url(lambda address: "/login" not in address, timeout=30_000)
+
+
 @pytest.fixture(scope="session")
-def browser(tmp_path_factory):
-    """Headless Debian Chromium through Playwright, with a fresh profile directory."""
+def browser(tmp_path_factory, dashboard_url):
+    """Headless Debian Chromium through Playwright, with a fresh profile directory, logged
+    in to the dashboard as the executive."""
     from playwright.sync_api import sync_playwright
 
     profile = tmp_path_factory.mktemp("chromium-profile")
@@ -86,6 +112,9 @@ def browser(tmp_path_factory):
             args=CHROMIUM_ARGS,
             viewport={"width": 1366, "height": 768},
         )
+        tab = context.new_page()
+        log_in(tab, dashboard_url, *EXECUTIVE)
+        tab.close()
         yield context
         context.close()
 

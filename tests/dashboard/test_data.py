@@ -6,6 +6,8 @@ raw events (or from the mart's rows, in pandas) and compared.
 
 from __future__ import annotations
 
+import dataclasses
+import re
 import shutil
 from datetime import timedelta
 
@@ -30,18 +32,27 @@ from dashboard.data import (
 )
 from dashboard.filters import Filters, day_end, day_start
 from orderlens.settings import Settings
+from orderlens.users import Role, add_user
 from orderlens.warehouse import connect, publish_serving_copy
 
 pytestmark = pytest.mark.slow
 
 OPENING = {"detected", "reopened"}
+TEST_SECRET_KEY = "data-tests-secret-key-0123456789abcdef"
+
+
+def _with_key(settings: Settings) -> Settings:
+    """The settings with a session key: the app refuses to start without one."""
+    return dataclasses.replace(settings, secret_key=TEST_SECRET_KEY)
+
+
 CLOSING = {"resolved_auto", "resolved_manual"}
 
 
 @pytest.fixture(scope="module")
 def app_context(published_demo):
     """The real app's Flask context, so ``dashboard.data`` finds the demo serving copy."""
-    app = create_app(published_demo.settings)
+    app = create_app(_with_key(published_demo.settings))
     with app.server.app_context():
         yield
 
@@ -56,7 +67,7 @@ def answered_from(request, published_demo, tmp_path, monkeypatch):
     settings.ensure_dirs()
     shutil.copy(published_demo.settings.warehouse_path, settings.warehouse_path)
     publish_serving_copy(settings)
-    app = create_app(settings)
+    app = create_app(_with_key(settings))
     with app.server.app_context():
         if request.param == "derived":
             assert prepare_derived_tables()
@@ -309,7 +320,7 @@ def test_data_query_sees_a_new_publication_without_a_restart(published_demo, tmp
     settings.ensure_dirs()
     shutil.copy(published_demo.settings.warehouse_path, settings.warehouse_path)
     first = publish_serving_copy(settings)
-    app = create_app(settings)
+    app = create_app(_with_key(settings))
     with app.server.app_context():
         assert get_publication().published_at == first.published_at
         second = publish_serving_copy(settings)
@@ -318,11 +329,19 @@ def test_data_query_sees_a_new_publication_without_a_restart(published_demo, tmp
 
 
 def test_data_health_is_503_and_pages_explain_when_nothing_is_published(tmp_path):
-    app = create_app(Settings(data_dir=tmp_path / "empty"))
+    settings = Settings(data_dir=tmp_path / "empty", users_file=tmp_path / "users.yaml")
+    add_user(settings.users_path, "dana", Role.EXECUTIVE, "executive-passphrase")
+    app = create_app(_with_key(settings))
     client = app.server.test_client()
     response = client.get("/health")
     assert response.status_code == 503
     assert "orderlens run" in response.get_json()["reason"]
+    form = client.get("/login").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', form).group(1)
+    client.post(
+        "/login",
+        data={"csrf_token": token, "username": "dana", "password": "executive-passphrase"},
+    )
     layout = client.get("/_dash-layout")
     assert layout.status_code == 200
     assert "No published data yet" in layout.get_data(as_text=True)

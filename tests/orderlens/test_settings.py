@@ -55,3 +55,30 @@ def test_settings_ensure_dirs_reports_an_unwritable_data_directory(tmp_path):
     settings = Settings(data_dir=Path(blocker) / "data")
     with pytest.raises(OSError, match="cannot create"):
         settings.ensure_dirs()
+
+
+def test_settings_access_control_comes_from_the_environment_without_a_default_key(tmp_path):
+    default = Settings.from_env({"ORDERLENS_DATA_DIR": str(tmp_path)})
+    assert default.secret_key is None
+    assert default.users_path == tmp_path / "users.yaml"
+    assert default.secret_key_path == tmp_path / "secret_key"
+    assert (default.session_hours, default.session_idle_minutes) == (8.0, 30.0)
+    chosen = Settings.from_env(
+        {
+            "ORDERLENS_DATA_DIR": str(tmp_path),
+            "ORDERLENS_SECRET_KEY": "k" * 40,
+            "ORDERLENS_USERS_FILE": str(tmp_path / "elsewhere.yaml"),
+            "ORDERLENS_SESSION_HOURS": "2",
+            "ORDERLENS_SESSION_IDLE_MINUTES": "5",
+        }
+    )
+    assert chosen.secret_key == "k" * 40
+    assert "k" * 40 not in repr(chosen)
+    assert chosen.users_path == tmp_path / "elsewhere.yaml"
+    assert (chosen.session_hours, chosen.session_idle_minutes) == (2.0, 5.0)
+    assert Settings.from_env(chosen.subprocess_env({})) == chosen
+
+
+def test_settings_rejects_a_session_length_that_is_not_positive():
+    with pytest.raises(ValueError, match="ORDERLENS_SESSION_IDLE_MINUTES must be positive"):
+        Settings.from_env({"ORDERLENS_SESSION_IDLE_MINUTES": "0"})
