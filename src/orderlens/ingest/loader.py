@@ -259,8 +259,8 @@ def _load(
     event lacks an id, and none is already loaded, nothing can be a duplicate, and one
     ``INSERT ... SELECT ... WHERE valid`` pass validates and appends the whole file; the
     failing records are collected afterwards, and only when the append left some out.
-    Otherwise the careful path runs: failing records first, then ids for id-less
-    events, then duplicates among the valid records, then the append.
+    Otherwise the careful path runs: ids for id-less valid events, then duplicates among
+    the valid records, then the append; failing records are collected last.
     """
     plan = plan_validation(columns, mapping)
     target = plan.target
@@ -275,7 +275,7 @@ def _load(
         )
     else:
         loaded, invalid, duplicates = _append_carefully(
-            con, raw_table, model, target, load_id, source_file
+            con, raw_table, model, target, rows_read, load_id, source_file
         )
     if loaded != rows_read - invalid - duplicates:
         raise RuntimeError(
@@ -395,29 +395,33 @@ def _append_carefully(
     raw_table: str,
     model: type[SQLModel],
     target: Target,
+    rows_read: int,
     load_id: str,
     source_file: str,
 ) -> tuple[int, int, int]:
-    """Failing records, then ids for id-less events, then duplicates, then the append.
+    """Ids for id-less valid events, then duplicates among the valid records, then the
+    append; failing records are collected last, and only when some records are missing.
 
     Returns:
         ``(loaded, invalid, duplicates)``.
     """
     keys = IDENTITY_COLUMNS[target]
-    invalid = _collect_invalid(con)
     hashed = 0
     if target is Target.WORKFLOW:
-        con.execute(content_hash_sql(skip_rejected=invalid > 0))
+        con.execute(content_hash_sql())
         hashed = _count(con, f"SELECT count(*) FROM {HASHED_TABLE}")
-    valid = _valid_records(keys, invalid=invalid, hashed=hashed)
+    valid = _valid_records(keys, hashed=hashed)
     duplicates = _find_duplicates(con, raw_table, keys, valid)
     names = field_names(model)
-    selected = _valid_records(names, invalid=invalid, hashed=hashed, duplicates=duplicates)
+    selected = _valid_records(names, hashed=hashed, duplicates=duplicates)
     loaded = _append(con, raw_table, names, selected, load_id, source_file)
-    _quarantine_invalid(con, load_id, source_file)
+    invalid = 0
+    if loaded + duplicates < rows_read:
+        invalid = _collect_invalid(con)
+        _quarantine_invalid(con, load_id, source_file)
     if duplicates:
         record = "to_json(struct_pack(" + ", ".join(f"{name} := v.{name}" for name in names) + "))"
-        every = _valid_records(names, invalid=invalid, hashed=hashed)
+        every = _valid_records(names, hashed=hashed)
         con.execute(
             f"INSERT INTO {QUARANTINE_TABLE} "
             f"SELECT ?, ?, v.{ROW}, {quote_literal(keys[-1])}, d.reason, {record}, 'duplicate' "
@@ -427,7 +431,7 @@ def _append_carefully(
     return loaded, invalid, duplicates
 
 
-def _valid_records(names: Sequence[str], *, invalid: int, hashed: int, duplicates: int = 0) -> str:
+def _valid_records(names: Sequence[str], *, hashed: int, duplicates: int = 0) -> str:
     """SELECT of ``__row`` and ``names`` over the valid records (ids filled in)."""
     outputs = [
         "coalesce(c.event_id, h.hashed_id) AS event_id"
@@ -436,13 +440,11 @@ def _valid_records(names: Sequence[str], *, invalid: int, hashed: int, duplicate
         for name in names
     ]
     sql = f"SELECT c.{ROW}, {', '.join(outputs)} FROM {CHECKED_VIEW} AS c"
-    if invalid:
-        sql += f" ANTI JOIN {REJECTED_TABLE} AS r ON c.{ROW} = r.{ROW}"
     if duplicates:
         sql += f" ANTI JOIN {_DUPLICATES} AS d ON c.{ROW} = d.{ROW}"
     if hashed:
         sql += f" LEFT JOIN {HASHED_TABLE} AS h ON c.{ROW} = h.{ROW}"
-    return sql
+    return sql + f" WHERE c.{VALID_COLUMN}"
 
 
 def _find_duplicates(

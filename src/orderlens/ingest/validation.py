@@ -407,17 +407,14 @@ def _attributes_sql(extras: tuple[str, ...]) -> str | None:
     return f"CAST(json_object({pairs}) AS VARCHAR)"
 
 
-def content_hash_sql(*, skip_rejected: bool) -> str:
+def content_hash_sql() -> str:
     """CREATE the table of deterministic ids for valid workflow events that have none.
 
     The id is ``'h' || md5(source_system | case_id | activity | event_at (UTC ISO with
     microseconds) | resource | n)`` where ``n`` numbers identical valid records in file
     order (1, 2, ...): two identical records of one file stay two events, while the same
     record arriving again in a later file gets the same id and is recognised as a
-    duplicate. Only rows lacking an id are hashed, so files with ids pay nothing.
-
-    Args:
-        skip_rejected: Leave out the records in the rejected table (when it has any).
+    duplicate. Only valid rows lacking an id are hashed, so files with ids pay nothing.
     """
     parts = ", ".join(
         f"coalesce(strftime({name}, '%Y-%m-%dT%H:%M:%S.%fZ'), '')"
@@ -431,11 +428,5 @@ def content_hash_sql(*, skip_rejected: bool) -> str:
         f"SELECT {ROW_COLUMN}, 'h' || md5(concat_ws('|', {parts}, "
         f"  CAST(row_number() OVER (PARTITION BY {partition} ORDER BY {ROW_COLUMN}) "
         "    AS VARCHAR))) AS hashed_id "
-        f"FROM {CHECKED_VIEW} AS c "
-        + (
-            f"ANTI JOIN {REJECTED_TABLE} AS r ON c.{ROW_COLUMN} = r.{ROW_COLUMN} "
-            if skip_rejected
-            else ""
-        )
-        + "WHERE c.event_id IS NULL"
+        f"FROM {CHECKED_VIEW} WHERE {VALID_COLUMN} AND event_id IS NULL"
     )
