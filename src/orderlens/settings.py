@@ -21,6 +21,7 @@ SECRET_KEY_VARIABLE = "ORDERLENS_SECRET_KEY"
 USERS_FILE_VARIABLE = "ORDERLENS_USERS_FILE"
 SESSION_HOURS_VARIABLE = "ORDERLENS_SESSION_HOURS"
 SESSION_IDLE_MINUTES_VARIABLE = "ORDERLENS_SESSION_IDLE_MINUTES"
+PSEUDONYMIZATION_KEY_VARIABLE = "ORDERLENS_PSEUDONYMIZATION_KEY"
 DEFAULT_PORT = 8050
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_SESSION_HOURS = 8.0
@@ -55,6 +56,9 @@ class Settings:
             data directory.
         session_hours: A dashboard login lasts at most this long.
         session_idle_minutes: A dashboard login ends after this long without a request.
+        pseudonymization_key: Key of the HMAC-SHA256 that replaces personal data
+            (customer ids, names, emails, phones, addresses) at ingestion. There is no
+            default: a file with personal-data columns is rejected while it is ``None``.
     """
 
     data_dir: Path
@@ -65,6 +69,7 @@ class Settings:
     users_file: Path | None = None
     session_hours: float = DEFAULT_SESSION_HOURS
     session_idle_minutes: float = DEFAULT_SESSION_IDLE_MINUTES
+    pseudonymization_key: str | None = field(default=None, repr=False)
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -93,6 +98,7 @@ class Settings:
             session_idle_minutes=_positive_number(
                 env, SESSION_IDLE_MINUTES_VARIABLE, DEFAULT_SESSION_IDLE_MINUTES
             ),
+            pseudonymization_key=env.get(PSEUDONYMIZATION_KEY_VARIABLE) or None,
         )
 
     @property
@@ -160,4 +166,6 @@ class Settings:
             env[USERS_FILE_VARIABLE] = str(self.users_file)
         env[SESSION_HOURS_VARIABLE] = str(self.session_hours)
         env[SESSION_IDLE_MINUTES_VARIABLE] = str(self.session_idle_minutes)
+        if self.pseudonymization_key is not None:
+            env[PSEUDONYMIZATION_KEY_VARIABLE] = self.pseudonymization_key
         return env

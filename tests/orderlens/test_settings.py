@@ -82,3 +82,13 @@ def test_settings_access_control_comes_from_the_environment_without_a_default_ke
 def test_settings_rejects_a_session_length_that_is_not_positive():
     with pytest.raises(ValueError, match="ORDERLENS_SESSION_IDLE_MINUTES must be positive"):
         Settings.from_env({"ORDERLENS_SESSION_IDLE_MINUTES": "0"})
+
+
+def test_settings_pseudonymization_key_is_read_from_its_variable_and_has_no_default(tmp_path):
+    assert Settings.from_env({"ORDERLENS_DATA_DIR": str(tmp_path)}).pseudonymization_key is None
+    settings = Settings.from_env(
+        {"ORDERLENS_DATA_DIR": str(tmp_path), "ORDERLENS_PSEUDONYMIZATION_KEY": "s3cret"}
+    )
+    assert settings.pseudonymization_key == "s3cret"
+    assert "s3cret" not in repr(settings)
+    assert settings.subprocess_env({})["ORDERLENS_PSEUDONYMIZATION_KEY"] == "s3cret"
