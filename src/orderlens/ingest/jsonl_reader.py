@@ -22,6 +22,7 @@ from orderlens.ingest.source import (
     UnreadableFileError,
     describe_source,
     first_line,
+    json_key_path,
     quote_identifier,
     quote_literal,
 )
@@ -74,7 +75,8 @@ def register_jsonl(
     if not keys:
         raise UnreadableFileError("no line holds a JSON object")
     extracted = ", ".join(
-        f"CASE WHEN is_object THEN json_extract_string(line, {quote_literal(_key_path(key))}) END "
+        f"CASE WHEN is_object THEN "
+        f"json_extract_string(line, {quote_literal(json_key_path(key))}) END "
         f"AS {quote_identifier(key)}"
         for key in keys
     )
@@ -87,8 +89,3 @@ def register_jsonl(
         f"FROM {_LINES} WHERE line IS NOT NULL AND trim(line) <> ''"
     )
     return describe_source(con)
-
-
-def _key_path(key: str) -> str:
-    """A JSON path selecting the top-level ``key`` whatever characters it holds."""
-    return '$."' + key.replace("\\", "\\\\").replace('"', '\\"') + '"'

@@ -40,10 +40,16 @@ from orderlens.ingest.ocel_reader import (
     OcelLog,
     create_ocel_tables,
     insert_ocel_relations,
+    pseudonymize_log,
     read_ocel,
     register_ocel,
 )
 from orderlens.ingest.parquet_reader import register_parquet
+from orderlens.ingest.pseudonymization import (
+    PersonalDataError,
+    PseudonymizationPolicy,
+    pseudonymize_source,
+)
 from orderlens.ingest.quarantine import QUARANTINE_TABLE, create_quarantine_table
 from orderlens.ingest.report import FileResult, FileStatus, IngestReport
 from orderlens.ingest.source import (
@@ -108,9 +114,12 @@ def ingest_paths(
     with connect(settings.warehouse_path) as con:
         create_ingest_tables(con)
         rewrite_ledger(con, ledger)
+        key = settings.pseudonymization_key
         for path in expand_paths(list(paths)):
             try:
-                result = ingest_file(con, path, mapping_file)
+                result = ingest_file(
+                    con, path, mapping_file, key=None if key is None else key.encode("utf-8")
+                )
             finally:
                 _drop_temporaries(con)
             if result.checksum is not None and result.status is not FileStatus.ALREADY_LOADED:
@@ -122,9 +131,16 @@ def ingest_paths(
 
 
 def ingest_file(
-    con: duckdb.DuckDBPyConnection, path: Path, mapping_file: MappingFile
+    con: duckdb.DuckDBPyConnection,
+    path: Path,
+    mapping_file: MappingFile,
+    *,
+    key: bytes | None = None,
 ) -> FileResult:
-    """Ingest one file in its own transaction; never raises for bad input."""
+    """Ingest one file in its own transaction; never raises for bad input.
+
+    ``key`` pseudonymizes personal data; a file holding some is rejected without it.
+    """
     started = time.perf_counter()
     started_at = datetime.now(UTC)
     shown = str(path)
@@ -158,20 +174,28 @@ def ingest_file(
     source_file = str(path.resolve())
     size = path.stat().st_size
     mapping = mapping_file.for_file(path)
+    policy = PseudonymizationPolicy(key, mapping.personal, mapping.safe)
     in_transaction = False
     try:
-        columns, ocel_log = _register(con, path, source_format, mapping)
+        source_view, columns, ocel_log = _register(con, path, source_format, mapping, policy)
         con.execute("BEGIN TRANSACTION")
         in_transaction = True
         if ocel_log is not None:
             insert_ocel_relations(con, ocel_log, load_id=load_id, source_file=source_file)
-        result = _load(con, path, columns, mapping, load_id, source_file)
-    except (UnreadableFileError, MissingColumnsError, duckdb.Error, OSError, ValueError) as error:
+        result = _load(con, path, source_view, columns, mapping, load_id, source_file)
+    except (
+        UnreadableFileError,
+        MissingColumnsError,
+        PersonalDataError,
+        duckdb.Error,
+        OSError,
+        ValueError,
+    ) as error:
         if in_transaction:
             con.execute("ROLLBACK")
         message = (
             str(error)
-            if isinstance(error, UnreadableFileError | MissingColumnsError)
+            if isinstance(error, UnreadableFileError | MissingColumnsError | PersonalDataError)
             else first_line(error)
         )
         rejected = FileResult(
@@ -207,23 +231,36 @@ def ingest_file(
 
 
 def _register(
-    con: duckdb.DuckDBPyConnection, path: Path, source_format: SourceFormat, mapping: SourceMapping
-) -> tuple[SourceColumns, OcelLog | None]:
-    """Register the file as the source view, before the load's transaction.
+    con: duckdb.DuckDBPyConnection,
+    path: Path,
+    source_format: SourceFormat,
+    mapping: SourceMapping,
+    policy: PseudonymizationPolicy,
+) -> tuple[str, SourceColumns, OcelLog | None]:
+    """Register the file as the source view, personal data replaced, before the load's
+    transaction; the name of the view to validate from, its columns and the OCEL log.
 
     Reading writes only temporary tables, and reading outside the transaction gives them
     ordinary row ids (file order), which the CSV and JSON Lines readers number records by.
     """
+    if source_format in (
+        SourceFormat.OCEL_JSON,
+        SourceFormat.OCEL_XML,
+        SourceFormat.OCEL_SQLITE,
+    ):
+        log = pseudonymize_log(read_ocel(path, source_format, timezone=mapping.timezone), policy)
+        columns = register_ocel(con, log, case_object_type=mapping.case_object_type)
+        return SOURCE_VIEW, columns, log
     if source_format is SourceFormat.PARQUET:
-        return register_parquet(con, path), None
-    if source_format is SourceFormat.CSV:
-        return register_csv(con, path, mapping.csv), None
-    if source_format is SourceFormat.JSONL:
-        return register_jsonl(con, path, encoding=mapping.csv.encoding), None
-    if source_format is SourceFormat.XES:
-        return register_xes(con, path), None
-    log = read_ocel(path, source_format, timezone=mapping.timezone)
-    return register_ocel(con, log, case_object_type=mapping.case_object_type), log
+        columns = register_parquet(con, path)
+    elif source_format is SourceFormat.CSV:
+        columns = register_csv(con, path, mapping.csv)
+    elif source_format is SourceFormat.JSONL:
+        columns = register_jsonl(con, path, encoding=mapping.csv.encoding)
+    else:
+        columns = register_xes(con, path)
+    view, columns = pseudonymize_source(con, columns, policy)
+    return view, columns, None
 
 
 def _drop_temporaries(con: duckdb.DuckDBPyConnection) -> None:
@@ -247,6 +284,7 @@ def _count(con: duckdb.DuckDBPyConnection, sql: str) -> int:
 def _load(
     con: duckdb.DuckDBPyConnection,
     path: Path,
+    source_view: str,
     columns: SourceColumns,
     mapping: SourceMapping,
     load_id: str,
@@ -262,7 +300,7 @@ def _load(
     Otherwise the careful path runs: ids for id-less valid events, then duplicates among
     the valid records, then the append; failing records are collected last.
     """
-    plan = plan_validation(columns, mapping)
+    plan = plan_validation(columns, mapping, source_view=source_view)
     target = plan.target
     model = MODELS[target]
     raw_table = qualified_name(model)

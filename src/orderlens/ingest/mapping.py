@@ -57,6 +57,9 @@ class SourceMapping:
         timezone: IANA zone given to timestamps that carry no offset.
         csv: Options of the CSV reader.
         case_object_type: OCEL object type whose objects are the cases.
+        personal: Column or attribute names holding personal data beyond those found by
+            name (see :mod:`orderlens.ingest.pseudonymization`).
+        safe: Names that look personal but are not, kept as they are.
     """
 
     match: str = "*"
@@ -68,6 +71,8 @@ class SourceMapping:
     timezone: str = "UTC"
     csv: CsvOptions = field(default_factory=CsvOptions)
     case_object_type: str | None = None
+    personal: frozenset[str] = frozenset()
+    safe: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -94,6 +99,8 @@ _SOURCE_KEYS = {
     "timezone",
     "csv",
     "case_object_type",
+    "personal",
+    "safe",
 }
 _CSV_KEYS = {"delimiter", "quote", "escape", "encoding", "header"}
 
@@ -135,6 +142,15 @@ def parse_source(raw: dict[str, Any], *, where: str) -> SourceMapping:
         ZoneInfo(zone)
     except (ZoneInfoNotFoundError, ValueError) as error:
         raise MappingError(f"{where}.timezone: unknown time zone {zone!r}") from error
+    names: dict[str, frozenset[str]] = {}
+    for part in ("personal", "safe"):
+        listed = raw.get(part) or []
+        if not isinstance(listed, list) or not all(isinstance(name, str) for name in listed):
+            raise MappingError(f"{where}.{part}: must be a list of column names")
+        names[part] = frozenset(listed)
+    overlap = sorted(names["personal"] & names["safe"])
+    if overlap:
+        raise MappingError(f"{where}: {', '.join(overlap)} listed as both personal and safe")
     target_text = raw.get("target")
     try:
         target = Target(target_text) if target_text else None
@@ -150,6 +166,8 @@ def parse_source(raw: dict[str, Any], *, where: str) -> SourceMapping:
         timezone=zone,
         csv=CsvOptions(**csv_raw),
         case_object_type=raw.get("case_object_type"),
+        personal=names["personal"],
+        safe=names["safe"],
     )
 
 

@@ -33,6 +33,7 @@ import duckdb
 from lxml import etree
 
 from orderlens.ingest.formats import SourceFormat
+from orderlens.ingest.pseudonymization import PseudonymizationPolicy
 from orderlens.ingest.source import (
     ERROR_COLUMN,
     ROW_COLUMN,
@@ -235,6 +236,61 @@ def read_ocel(path: Path, source_format: SourceFormat, *, timezone: str = "UTC")
     if not log.events:
         raise UnreadableFileError("the OCEL log holds no events")
     return log
+
+
+def pseudonymize_log(log: OcelLog, policy: PseudonymizationPolicy) -> OcelLog:
+    """The log with personal data replaced by pseudonyms, before anything is stored.
+
+    Values of personal event and object attributes become pseudonyms, and so do the ids
+    of objects whose type names a person (``customers``, ``Client``) wherever they
+    appear (objects, event-object and object-object relations), so relations still join.
+
+    Raises:
+        PersonalDataError: the log holds personal data and no key is set.
+    """
+    attribute_names = {name for event in log.events for name in event.attributes} | {
+        name for obj in log.objects for name, _, _ in obj.attributes
+    }
+    personal = set(policy.personal_names(sorted(attribute_names)))
+    person_types = set(policy.personal_names(sorted({obj.object_type for obj in log.objects})))
+    if not personal and not person_types:
+        return log
+    policy.require_key(sorted(personal) + [f"objects of type {name}" for name in person_types])
+    renamed = {
+        obj.object_id: str(policy.pseudonym(obj.object_id))
+        for obj in log.objects
+        if obj.object_type in person_types
+    }
+
+    def object_id(identifier: str) -> str:
+        return renamed.get(identifier, identifier)
+
+    def value(name: str, raw: object) -> object:
+        return policy.pseudonym(raw) if name in personal else raw
+
+    events = tuple(
+        OcelEvent(
+            event.event_id,
+            event.event_type,
+            event.time,
+            {name: value(name, raw) for name, raw in event.attributes.items()},
+            tuple((object_id(target), qualifier) for target, qualifier in event.objects),
+        )
+        for event in log.events
+    )
+    objects = tuple(
+        OcelObject(
+            object_id(obj.object_id),
+            obj.object_type,
+            tuple((name, time, value(name, raw)) for name, time, raw in obj.attributes),
+        )
+        for obj in log.objects
+    )
+    relations = tuple(
+        (object_id(source), object_id(target), qualifier)
+        for source, target, qualifier in log.object_relations
+    )
+    return OcelLog(events, objects, relations)
 
 
 def choose_case_type(log: OcelLog, preferred: str | None = None) -> str | None:

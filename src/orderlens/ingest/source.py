@@ -39,14 +39,14 @@ class SourceColumns:
         return list(self.types)
 
 
-def describe_source(con: duckdb.DuckDBPyConnection) -> SourceColumns:
-    """Columns of the registered source view, without the internal ones.
+def describe_source(con: duckdb.DuckDBPyConnection, view: str = SOURCE_VIEW) -> SourceColumns:
+    """Columns of the registered source view (or a view over it), without the internal ones.
 
     Raises:
         UnreadableFileError: the view cannot be evaluated (the file is unreadable).
     """
     try:
-        rows = con.execute(f"DESCRIBE {SOURCE_VIEW}").fetchall()
+        rows = con.execute(f"DESCRIBE {view}").fetchall()
     except duckdb.Error as error:
         raise UnreadableFileError(first_line(error)) from error
     return SourceColumns(
@@ -62,6 +62,11 @@ def quote_identifier(name: str) -> str:
 def quote_literal(text: str) -> str:
     """A DuckDB string literal for any text (single quotes doubled)."""
     return "'" + text.replace("'", "''") + "'"
+
+
+def json_key_path(key: str) -> str:
+    """A JSON path selecting the top-level ``key`` whatever characters it holds."""
+    return '$."' + key.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
 def first_line(error: BaseException) -> str:

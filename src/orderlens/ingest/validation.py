@@ -267,8 +267,11 @@ def plan_validation(
     *,
     target: Target | None = None,
     now: datetime | None = None,
+    source_view: str = SOURCE_VIEW,
 ) -> ValidationPlan:
     """Write the typing-and-checking query of a source view for its target table.
+
+    ``source_view`` is the registered source, or the view replacing its personal data.
 
     Raises:
         MissingColumnsError: a required contract column is neither in the file, nor
@@ -353,7 +356,7 @@ def plan_validation(
         f"WITH checked AS (SELECT {ROW_COLUMN}, {ERROR_COLUMN}, {TEXT_COLUMN}, "
         f"{', '.join(typed_parts)}, {', '.join(check_parts)}, "
         f"{', '.join(quote_identifier(column) for column in source.names) or 'NULL AS __none'} "
-        f"FROM {SOURCE_VIEW}) "
+        f"FROM {source_view}) "
         f"SELECT {ROW_COLUMN}, {', '.join(outputs)}, {valid} AS {VALID_COLUMN}, "
         f"CASE WHEN {ERROR_COLUMN} IS NOT NULL THEN {ERROR_COLUMN} "
         f"ELSE nullif({reason}, '') END AS {REASON_COLUMN}, "

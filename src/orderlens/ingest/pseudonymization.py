@@ -1,0 +1,248 @@
+"""Personal data replaced by a keyed hash at ingestion, before anything is stored.
+
+Customer identifiers, names, email addresses, phone numbers and postal addresses must not
+reach the raw tables, and so never the marts, the dashboard or the report. Each such value
+is replaced by its pseudonym ``'p_' || hex(HMAC-SHA256(key, UTF-8 text of the value))``:
+the same value gives the same pseudonym in every file ingested with the same key (orders
+of one customer stay joinable), and without the key a pseudonym cannot be reversed or
+recomputed from a guessed value. The key is ``Settings.pseudonymization_key``
+(``ORDERLENS_PSEUDONYMIZATION_KEY``); there is no default, and a file holding personal
+data while no key is set is rejected whole.
+
+A column (or a top-level key of an ``attributes`` JSON object, an XES attribute, an OCEL
+attribute) is personal when the mapping lists it under ``personal:``, or when its name
+looks personal (:func:`looks_personal`), unless the mapping lists it under ``safe:``.
+The hash runs in DuckDB (:func:`hmac_sql`) so ten million values cost no Python loop;
+:func:`pseudonym` is the same function in Python, for OCEL logs read by Python.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from itertools import pairwise
+
+import duckdb
+
+from orderlens.ingest.source import (
+    SOURCE_VIEW,
+    TEXT_COLUMN,
+    SourceColumns,
+    describe_source,
+    json_key_path,
+    quote_identifier,
+    quote_literal,
+)
+from orderlens.settings import PSEUDONYMIZATION_KEY_VARIABLE
+
+PSEUDONYM_PREFIX = "p_"
+"""Marks a stored value as a pseudonym (followed by 64 hexadecimal digits)."""
+
+_PERSONAL_WORDS = frozenset(
+    {
+        "email",
+        "phone",
+        "telephone",
+        "mobile",
+        "cellphone",
+        "fax",
+        "address",
+        "street",
+        "zip",
+        "zipcode",
+        "postcode",
+        "postal",
+        "surname",
+        "firstname",
+        "lastname",
+        "fullname",
+        "birthdate",
+        "birthday",
+    }
+)
+"""A name holding one of these words is personal wherever the word stands."""
+_PERSON_WORDS = frozenset(
+    {"customer", "client", "buyer", "shopper", "recipient", "consignee", "cardholder", "contact"}
+)
+"""Who a value may identify; personal when followed by an identifying word, or alone."""
+_NAMESPACE_WORDS = frozenset({"case", "trace", "event", "object", "ocel"})
+"""Prefixes of XES and OCEL keys (``case:customer``) that do not change what a name means."""
+_IDENTIFYING_WORDS = frozenset({"id", "name", "number", "no", "nr", "key", "ref", "code"})
+_NAME_QUALIFIERS = frozenset({"first", "last", "given", "family", "middle", "full", "maiden"})
+_BLOCK_SIZE = 64
+PSEUDONYMIZED_VIEW = "_ingest_pseudonymized"
+"""The source view with personal values replaced, when the file holds any."""
+ATTRIBUTES_COLUMN = "attributes"
+
+
+class PersonalDataError(ValueError):
+    """A file holds personal data but no pseudonymization key is set; it is rejected."""
+
+
+def name_words(name: str) -> list[str]:
+    """Lower-case words of a column name: split at non-letters and at camelCase humps.
+
+    ``case:customerEmail`` gives ``['case', 'customer', 'email']``.
+    """
+    spaced = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", " ", name)
+    return [word for word in re.split(r"[^a-z0-9]+", spaced.lower()) if word]
+
+
+def looks_personal(name: str) -> bool:
+    """Whether a column or attribute name suggests personal data.
+
+    Personal: a word such as email, phone, address, street, zip, postcode, surname,
+    firstname/lastname; ``first name``, ``last_name``, ``given-name``; a person word
+    (customer, client, buyer, recipient, consignee, ..., or their plural) alone (after an
+    XES/OCEL prefix such as ``case:``) or followed by id, name, number, no, key, ref or
+    code (``customer_id``, ``clientNumber``). Not personal: ``customer_region``,
+    ``customer_segment``, ``resource``, ``node_id``.
+    """
+    words = name_words(name)
+    if any(word in _PERSONAL_WORDS for word in words):
+        return True
+    for word, after in pairwise(words):
+        if word == "e" and after == "mail":
+            return True
+        if word in _NAME_QUALIFIERS and after == "name":
+            return True
+        if _is_person_word(word) and after in _IDENTIFYING_WORDS:
+            return True
+    return bool(words) and _is_person_word(words[-1]) and set(words[:-1]) <= _NAMESPACE_WORDS
+
+
+def _is_person_word(word: str) -> bool:
+    """``customer`` or its plural ``customers`` (an OCEL object type name)."""
+    return word in _PERSON_WORDS or (word.endswith("s") and word[:-1] in _PERSON_WORDS)
+
+
+def pseudonym(key: bytes, value: str) -> str:
+    """The pseudonym of ``value``: ``p_`` and the hex HMAC-SHA256 of its UTF-8 text."""
+    return PSEUDONYM_PREFIX + hmac.new(key, value.encode("utf-8"), hashlib.sha256).hexdigest()
+
+
+def _blob_literal(data: bytes) -> str:
+    return "'" + "".join(f"\\x{byte:02x}" for byte in data) + "'::BLOB"
+
+
+def hmac_sql(text_sql: str, key: bytes) -> str:
+    """DuckDB expression of the pseudonym of the text ``text_sql`` (NULL and '' give NULL).
+
+    HMAC-SHA256 written out from its definition (RFC 2104) with DuckDB's ``sha256``:
+    ``H((K xor opad) || H((K xor ipad) || message))``; equal to :func:`pseudonym`.
+    """
+    if len(key) > _BLOCK_SIZE:
+        key = hashlib.sha256(key).digest()
+    padded = key.ljust(_BLOCK_SIZE, b"\0")
+    inner = _blob_literal(bytes(byte ^ 0x36 for byte in padded))
+    outer = _blob_literal(bytes(byte ^ 0x5C for byte in padded))
+    message = f"encode(nullif(CAST({text_sql} AS VARCHAR), ''))"
+    return f"('{PSEUDONYM_PREFIX}' || sha256({outer} || unhex(sha256({inner} || {message}))))"
+
+
+@dataclass(frozen=True)
+class PseudonymizationPolicy:
+    """Which names are personal in one file, and the key that hides them.
+
+    Attributes:
+        key: The HMAC key (UTF-8 bytes of the setting), ``None`` when not set.
+        declared: Names the mapping lists under ``personal:``.
+        safe: Names the mapping lists under ``safe:`` (never pseudonymized).
+    """
+
+    key: bytes | None = field(default=None, repr=False)
+    declared: frozenset[str] = frozenset()
+    safe: frozenset[str] = frozenset()
+
+    def is_personal(self, name: str) -> bool:
+        """Whether values under ``name`` are replaced by pseudonyms."""
+        if name in self.safe:
+            return False
+        return name in self.declared or looks_personal(name)
+
+    def personal_names(self, names: Iterable[str]) -> list[str]:
+        """The personal ones among ``names``, in their order."""
+        return [name for name in names if self.is_personal(name)]
+
+    def require_key(self, names: list[str]) -> bytes:
+        """The key, or a rejection naming the personal columns and the variable to set.
+
+        Raises:
+            PersonalDataError: personal data present and no key set.
+        """
+        if self.key is None:
+            raise PersonalDataError(
+                f"the file holds personal data ({', '.join(names)}) and no pseudonymization "
+                f"key is set: set {PSEUDONYMIZATION_KEY_VARIABLE}, or list the column(s) "
+                "under safe: in the mapping"
+            )
+        return self.key
+
+    def pseudonym(self, value: object) -> object:
+        """Python twin of :func:`hmac_sql` for one value (``None`` stays ``None``)."""
+        if value is None or value == "" or self.key is None:
+            return None if value == "" else value
+        return pseudonym(self.key, str(value))
+
+
+def _attribute_keys(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """Top-level keys found in the source's ``attributes`` JSON objects."""
+    rows = con.execute(
+        f"SELECT DISTINCT unnest(json_keys(a)) FROM (SELECT CAST({ATTRIBUTES_COLUMN} AS VARCHAR) "
+        f"AS a FROM {SOURCE_VIEW}) WHERE CASE WHEN json_valid(a) THEN json_type(a) = 'OBJECT' "
+        "ELSE false END"
+    ).fetchall()
+    return sorted(str(row[0]) for row in rows)
+
+
+def pseudonymize_source(
+    con: duckdb.DuckDBPyConnection, columns: SourceColumns, policy: PseudonymizationPolicy
+) -> tuple[str, SourceColumns]:
+    """Put a view replacing personal values over the registered source, when needed.
+
+    Personal columns become their pseudonyms, personal top-level keys of ``attributes``
+    get pseudonyms as values, and the text of records the reader could not split (which
+    may hold anything) is replaced by its own pseudonym. A file without personal data
+    is left as it is, at no cost.
+
+    Returns:
+        The view to validate from and its columns.
+
+    Raises:
+        PersonalDataError: the file holds personal data and no key is set.
+    """
+    personal = policy.personal_names(name for name in columns.names if name != ATTRIBUTES_COLUMN)
+    keys: list[str] = []
+    if ATTRIBUTES_COLUMN in columns.types:
+        keys = policy.personal_names(_attribute_keys(con))
+    if not personal and not keys:
+        return SOURCE_VIEW, columns
+    key = policy.require_key(personal + [f"{ATTRIBUTES_COLUMN}.{name}" for name in keys])
+    replaced = [
+        f"{hmac_sql(quote_identifier(name), key)} AS {quote_identifier(name)}" for name in personal
+    ]
+    if keys:
+        text = f"CAST({ATTRIBUTES_COLUMN} AS VARCHAR)"
+        patch = ", ".join(
+            f"{quote_literal(name)}, "
+            f"{hmac_sql(f'json_extract_string({text}, {quote_literal(json_key_path(name))})', key)}"
+            for name in keys
+        )
+        replaced.append(
+            f"CASE WHEN CASE WHEN json_valid({text}) THEN json_type({text}) = 'OBJECT' "
+            f"ELSE false END THEN CAST(json_merge_patch({text}, json_object({patch})) AS VARCHAR) "
+            f"ELSE {text} END AS {ATTRIBUTES_COLUMN}"
+        )
+    replaced.append(
+        f"CASE WHEN {TEXT_COLUMN} IS NOT NULL THEN 'withheld (the file holds personal data): ' "
+        f"|| {hmac_sql(TEXT_COLUMN, key)} END AS {TEXT_COLUMN}"
+    )
+    con.execute(
+        f"CREATE OR REPLACE TEMP VIEW {PSEUDONYMIZED_VIEW} AS "
+        f"SELECT * REPLACE ({', '.join(replaced)}) FROM {SOURCE_VIEW}"
+    )
+    described = describe_source(con, PSEUDONYMIZED_VIEW)
+    return PSEUDONYMIZED_VIEW, described
