@@ -2,11 +2,12 @@
 
 Each measurement runs ``orderlens ingest`` as its own process on a fresh data directory
 (checksum, read, contract validation, deduplication, load, manifest, commit) and reports
-wall seconds, events per second and peak resident memory. A peer measured in the same run
-gives the ratio: for Parquet and CSV, DuckDB copying the same file into a table with no
-validation at all (the floor of any DuckDB load); for XES, rustxes parsing the file alone.
-Inputs are generated in a temporary folder by DuckDB (tabular) or by plain string writes
-(XES).
+wall seconds, events per second, peak resident memory and the 1-minute load average
+before and after (the machine is shared: a busy machine inflates every wall time). A peer
+measured in the same run gives the ratio: for Parquet and CSV, DuckDB copying the same
+file into a table with no validation at all (the floor of any DuckDB load); for XES,
+rustxes parsing the file alone. Inputs are generated in a temporary folder by DuckDB
+(tabular) or by plain string writes (XES).
 
 Targets (issue 4): Parquet <= 10 s (aim 5 s), CSV <= 30 s, XES >= 150,000 events/s.
 """
@@ -102,7 +103,14 @@ def _rustxes_parse(path: Path) -> Measurement:
     return run_measured([sys.executable, "-c", script, str(path)])
 
 
-def _figures(name: str, events: int, ours: Measurement, peer: Measurement, peer_name: str) -> dict:
+def _figures(
+    name: str,
+    events: int,
+    ours: Measurement,
+    peer: Measurement,
+    peer_name: str,
+    load_before: float,
+) -> dict:
     return {
         "benchmark": name,
         "events": events,
@@ -111,6 +119,7 @@ def _figures(name: str, events: int, ours: Measurement, peer: Measurement, peer_
         "peak_rss_mb": ours.peak_rss_mb,
         f"{peer_name}_seconds": peer.wall_seconds,
         f"ratio_to_{peer_name}": ours.wall_seconds / peer.wall_seconds,
+        "load_average_1m_before": load_before,
         "load_average_1m": os.getloadavg()[0],
     }
 
@@ -125,10 +134,12 @@ def run() -> list[dict]:
         xes_events = XES_EVENTS // EVENTS_PER_CASE * EVENTS_PER_CASE
         results = []
         for name, path in (("ingest_parquet", parquet), ("ingest_csv", csv)):
+            load_before = os.getloadavg()[0]
             ours = _ingest(path, folder / f"data_{name}")
             peer = _duckdb_copy(path, folder / f"{name}_copy.duckdb")
-            results.append(_figures(name, TABULAR_EVENTS, ours, peer, "duckdb_copy"))
+            results.append(_figures(name, TABULAR_EVENTS, ours, peer, "duckdb_copy", load_before))
+        load_before = os.getloadavg()[0]
         ours = _ingest(xes, folder / "data_xes")
         peer = _rustxes_parse(xes)
-        results.append(_figures("ingest_xes", xes_events, ours, peer, "rustxes_parse"))
+        results.append(_figures("ingest_xes", xes_events, ours, peer, "rustxes_parse", load_before))
         return results
