@@ -41,7 +41,7 @@ def dbt_project() -> DbtProject:
     """The repository's dbt project, its manifest parsed (``dbt parse``) when stale."""
     project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
     if _manifest_is_stale(project.manifest_path):
-        project.preparer.prepare(project)
+        dbt_cli_resource(project).cli(["parse", "--quiet"], target_path=project.target_path).wait()
     return project
 
 

@@ -1,6 +1,7 @@
 """Checks on the marts beyond dbt's own tests: the exception-spike alert."""
 
 import dagster as dg
+import pandas as pd
 
 from orchestration.defs.resources import OrderlensResource
 from orderlens.spikes import detect_exception_spikes
@@ -28,7 +29,7 @@ def exception_class_spike_alert(orderlens: OrderlensResource) -> dg.AssetCheckRe
         ).df()
     spikes = detect_exception_spikes(daily)
     if not daily.empty:
-        latest = daily["day"].max()
+        latest = pd.Timestamp(daily["day"].max()).date()
         spikes = [s for s in spikes if (latest - s.day).days < RECENT_DAYS]
     return dg.AssetCheckResult(
         passed=not spikes,
