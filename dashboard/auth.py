@@ -199,7 +199,7 @@ def install_access_control(server: Flask, settings: Settings) -> None:
             if request.path.rstrip("/") in COST_PAGES:
                 return _refuse(403, "this page is not available to your role")
             if request.path == CALLBACK_PATH and _is_cost_callback():
-                return _refuse(403, "cost figures are not available to your role")
+                return _refuse(403, "not available to your role")
         return None
 
     @server.route(LOGIN_PATH, methods=["GET", "POST"])

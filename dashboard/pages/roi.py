@@ -96,9 +96,7 @@ def layout(**_query: str) -> html.Div:
     """Cost breakdown, the what-if controls and their outcome (refused to roles that may
     not see costs, whatever route asks for it)."""
     if not may_see_costs():
-        return html.Div(
-            [html.H2("ROI"), empty_state("Cost and ROI figures are not available to your role.")]
-        )
+        return html.Div([html.H2("ROI"), empty_state("This page is not available to your role.")])
     try:
         classes = get_automatable_classes()
         levels = get_automation_levels()
