@@ -337,6 +337,21 @@ def resolve_filters(filters: Filters, period: DataPeriod | None = None) -> Filte
     return filters.with_period(start, end)
 
 
+def read_filters(data: dict | None) -> Filters:
+    """The filters a callback received, with a missing or unreadable period filled in.
+
+    A callback's input comes from the browser and may be anything; a period that is not
+    a pair of dates falls back to the default view instead of failing the request.
+    """
+    filters = Filters.from_store(data)
+    if filters.start is not None and filters.end is not None:
+        return filters
+    try:
+        return resolve_filters(filters)
+    except ServingCopyUnavailableError:
+        return filters
+
+
 @dataclass(frozen=True)
 class FilterOptions:
     """The values the filter drop-downs offer."""

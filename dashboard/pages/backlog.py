@@ -20,6 +20,7 @@ from dashboard.data import (
     get_backlog_at,
     get_backlog_series,
     get_oldest_open_exceptions,
+    read_filters,
 )
 from dashboard.filters import Filters
 
@@ -123,14 +124,18 @@ def bound_as_of(filters_data, chosen):
     """Keep the as-of day inside the period, defaulting to its last day."""
     if not filters_data:
         raise PreventUpdate
-    filters = Filters.from_store(filters_data)
+    filters = read_filters(filters_data)
     start, end = filters.start.isoformat(), filters.end.isoformat()
-    keep = chosen if chosen and start <= chosen[:10] <= end else end
+    keep = chosen if isinstance(chosen, str) and start <= chosen[:10] <= end else end
     return keep, start, end
 
 
-def _as_of(filters: Filters, chosen: str | None) -> date:
-    return date.fromisoformat(chosen[:10]) if chosen else filters.end
+def _as_of(filters: Filters, chosen: object) -> date:
+    """The chosen as-of day, or the period's last day when none (or no date) was sent."""
+    try:
+        return date.fromisoformat(chosen[:10]) if isinstance(chosen, str) else filters.end
+    except ValueError:
+        return filters.end
 
 
 @callback(
@@ -144,7 +149,7 @@ def update_aging(filters_data, chosen, grouping):
     """Open exceptions at the end of the as-of day by group, stacked by age band."""
     if not filters_data or grouping not in GROUPINGS:
         raise PreventUpdate
-    filters = Filters.from_store(filters_data)
+    filters = read_filters(filters_data)
     day = _as_of(filters, chosen)
     note = f"Backlog as of the end of {day} (UTC)."
     if not backlog_is_exact(filters):
@@ -196,7 +201,7 @@ def update_flow(filters_data):
     """Exceptions opened (and reopened) against closed, day by day."""
     if not filters_data:
         raise PreventUpdate
-    filters = Filters.from_store(filters_data)
+    filters = read_filters(filters_data)
     try:
         series = get_backlog_series(filters)
     except ServingCopyUnavailableError as error:
@@ -227,7 +232,7 @@ def update_oldest(filters_data, chosen):
     """The longest-open exceptions at the end of the as-of day."""
     if not filters_data:
         raise PreventUpdate
-    filters = Filters.from_store(filters_data)
+    filters = read_filters(filters_data)
     day = _as_of(filters, chosen)
     try:
         oldest = get_oldest_open_exceptions(filters, day)

@@ -18,8 +18,8 @@ from dashboard.data import (
     get_interface_health,
     get_interface_impact,
     get_interface_series,
+    read_filters,
 )
-from dashboard.filters import Filters
 
 dash.register_page(
     __name__,
@@ -110,7 +110,7 @@ def update_series(filters_data, metric):
     """One line per interface of the chosen metric, day by day."""
     if not filters_data or metric not in INTERFACE_METRICS:
         raise PreventUpdate
-    filters = Filters.from_store(filters_data)
+    filters = read_filters(filters_data)
     try:
         series = get_interface_series(filters, metric)
     except ServingCopyUnavailableError as error:
@@ -144,7 +144,7 @@ def update_table(filters_data):
     """Totals of the period per interface, worst failure rate first."""
     if not filters_data:
         raise PreventUpdate
-    filters = Filters.from_store(filters_data)
+    filters = read_filters(filters_data)
     try:
         health = get_interface_health(filters)
     except ServingCopyUnavailableError as error:
@@ -175,7 +175,7 @@ def update_impact(filters_data):
     """Orders hurt and exceptions on them, per interface."""
     if not filters_data:
         raise PreventUpdate
-    filters = Filters.from_store(filters_data)
+    filters = read_filters(filters_data)
     try:
         impact = get_interface_impact(filters)
     except ServingCopyUnavailableError as error:

@@ -18,8 +18,8 @@ from dashboard.data import (
     get_kpi_comparison,
     get_pareto,
     get_publication,
+    read_filters,
 )
-from dashboard.filters import Filters
 from dashboard.kpis import KPI_ELEMENT_IDS, compare_all
 
 dash.register_page(__name__, path="/", name="Overview", title="orderlens · Overview", order=0)
@@ -78,7 +78,7 @@ def update_kpis(filters_data):
     """KPI cards for the period, each compared with the period of equal length before it."""
     if not filters_data:
         raise PreventUpdate
-    filters = Filters.from_store(filters_data)
+    filters = read_filters(filters_data)
     previous = filters.previous_period()
     try:
         comparisons = compare_all(*get_kpi_comparison(filters))
@@ -104,7 +104,7 @@ def update_backlog_trend(filters_data):
     """Open backlog and the part of it past SLA, day by day."""
     if not filters_data:
         raise PreventUpdate
-    filters = Filters.from_store(filters_data)
+    filters = read_filters(filters_data)
     try:
         series = get_backlog_series(filters)
     except ServingCopyUnavailableError as error:
@@ -138,7 +138,7 @@ def update_root_causes(filters_data):
     """The reason codes behind most of the period's exceptions."""
     if not filters_data:
         raise PreventUpdate
-    filters = Filters.from_store(filters_data)
+    filters = read_filters(filters_data)
     try:
         pareto = get_pareto(filters, "reason_code").head(8)
     except ServingCopyUnavailableError as error:

@@ -17,8 +17,8 @@ from dashboard.data import (
     get_deviations,
     get_process_edges,
     get_variants,
+    read_filters,
 )
-from dashboard.filters import Filters
 
 dash.register_page(__name__, path="/process", name="Process", title="orderlens · Process", order=3)
 
@@ -117,7 +117,7 @@ def update_map(filters_data, edge_count):
     """Map and bottleneck table from the directly-follows edges of the period."""
     if not filters_data:
         raise PreventUpdate
-    filters = Filters.from_store(filters_data)
+    filters = read_filters(filters_data)
     try:
         edges = get_process_edges(filters)
     except ServingCopyUnavailableError as error:

@@ -17,8 +17,8 @@ from dashboard.data import (
     get_automation_levels,
     get_cost_model,
     get_exception_costs,
+    read_filters,
 )
-from dashboard.filters import Filters
 from dashboard.roi import COST_COMPONENTS, project_savings
 
 dash.register_page(__name__, path="/roi", name="ROI", title="orderlens · ROI", order=5)
@@ -146,7 +146,7 @@ def update_breakdown(filters_data):
     """Stacked cost components per exception type."""
     if not filters_data:
         raise PreventUpdate
-    filters = Filters.from_store(filters_data)
+    filters = read_filters(filters_data)
     try:
         costs = get_exception_costs(filters)
     except ServingCopyUnavailableError as error:
@@ -212,7 +212,7 @@ def update_outcome(filters_data, shares, labor_rate, slider_ids, base_rate):
     """Baseline, projected cost and savings for the chosen plan."""
     if not filters_data or not base_rate:
         raise PreventUpdate
-    filters = Filters.from_store(filters_data)
+    filters = read_filters(filters_data)
     try:
         costs = get_exception_costs(filters)
     except ServingCopyUnavailableError as error:

@@ -31,6 +31,7 @@ from dashboard.data import (
     ServingCopyUnavailableError,
     get_lift,
     get_pareto,
+    read_filters,
 )
 from dashboard.filters import Filters
 
@@ -208,7 +209,7 @@ def update_pareto(filters_data, focus_data):
     """Both Pareto charts for the period, narrowed by the focus on the other dimension."""
     if not filters_data:
         raise PreventUpdate
-    filters = Filters.from_store(filters_data)
+    filters = read_filters(filters_data)
     focus = _focus(focus_data)
     text = (
         f"{PARETO_TITLES[focus.dimension][:-1].lower()} = {focus.value}"
@@ -273,7 +274,7 @@ def update_lift(filters_data, focus_data):
     """Lift of every dimension's values for the period's orders and the focus."""
     if not filters_data:
         raise PreventUpdate
-    filters = Filters.from_store(filters_data)
+    filters = read_filters(filters_data)
     focus = _focus(focus_data)
     return tuple(_lift_body(filters, dimension, focus) for dimension in LIFT_DIMENSIONS)
 
