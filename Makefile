@@ -29,6 +29,10 @@ dashboard/assets/vendor/bootstrap.min.css: dashboard/package-lock.json
 demo: setup  ## simulate a demo data set, run the whole pipeline, serve the dashboard
 	$(BIN)/orderlens simulate --orders $(DEMO_ORDERS) --scenario baseline --seed 7 --out $(ORDERLENS_DATA_DIR)/inbox/demo
 	$(BIN)/orderlens run
+	$(BIN)/orderlens users secret
+	@password=$$($(BIN)/python -c 'import secrets; print(secrets.token_urlsafe(12))'); \
+	  printf '%s\n' "$$password" | $(BIN)/orderlens users add demo --role executive --password-stdin && \
+	  echo "Log in to the dashboard as user 'demo' with password '$$password' (executive role)"
 	$(BIN)/orderlens serve
 
 test: setup lint  ## lint, then the whole test suite (dbt, Dagster, browser tests included)
