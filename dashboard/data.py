@@ -1244,3 +1244,40 @@ __all__ = [
     "Publication",
     "ServingCopyUnavailableError",
 ]
+
+
+def get_work_queue(filters: Filters, limit: int = 200) -> pd.DataFrame:
+    """Open exceptions by priority (SLA-breach risk x impact), with the recommended next
+    action, whether policy lets it be automated, and the score's top factors in words."""
+    dims = _dimension_condition(filters)
+    frame = query(
+        f"""
+        SELECT priority_rank, exception_id, case_id, exception_type, owning_team, node_id,
+               carrier, channel, detected_at, due_at, is_past_due,
+               round(100 * risk, 0) AS risk_percent, order_amount, round(priority, 2) AS priority,
+               recommended_action, action_mode, requires_human, explanation, model_version
+        FROM triage.exception_risk_scores
+        WHERE {dims.sql}
+        ORDER BY priority_rank
+        LIMIT ?
+        """,
+        [*dims.parameters, limit],
+    )
+    if may_see_costs():
+        return frame
+    return frame.drop(columns=["order_amount"])
+
+
+def get_current_alerts(limit: int = 5) -> pd.DataFrame:
+    """The latest spike alerts with their likely cause (echoes of another alert left out)."""
+    return query(
+        """
+        SELECT dimension, value, metric, last_alert_at, observed, expected, likely_cause,
+               is_recurring
+        FROM triage.alerts
+        WHERE echo_of IS NULL
+        ORDER BY last_alert_at DESC, alert_id
+        LIMIT ?
+        """,
+        [limit],
+    )

@@ -15,6 +15,7 @@ from dashboard.data import (
     ServingCopyUnavailableError,
     backlog_is_exact,
     get_backlog_series,
+    get_current_alerts,
     get_kpi_comparison,
     get_pareto,
     get_publication,
@@ -28,6 +29,29 @@ APPROXIMATE_NOTE = (
     "With a channel, region or carrier filter the backlog counts each exception as open "
     "from detection to its final resolution (reopen gaps included)."
 )
+
+
+def _alert_lines() -> html.Div | None:
+    """One line per current spike alert, with its likely cause (text, never markup)."""
+    try:
+        alerts = get_current_alerts()
+    except ServingCopyUnavailableError:
+        return None
+    if alerts.empty:
+        return None
+    lines = [
+        html.Li(
+            f"{row.likely_cause} (last alert {row.last_alert_at:%Y-%m-%d %H:%M} UTC"
+            f"{', recurring' if row.is_recurring else ''})"
+        )
+        for row in alerts.itertuples()
+    ]
+    return html.Div(
+        [html.Strong("Spike alerts"), html.Ul(lines, className="mb-0")],
+        id="overview-alerts",
+        className="alert alert-warning py-2",
+        role="alert",
+    )
 
 
 def layout(**_query: str) -> html.Div:
@@ -46,6 +70,7 @@ def layout(**_query: str) -> html.Div:
                 className="d-flex align-items-baseline flex-wrap mb-2",
             ),
             html.Div(id="overview-period", className="small text-muted mb-2"),
+            _alert_lines(),
             dcc.Loading(html.Div(id="overview-kpis"), type="dot"),
             dbc.Row(
                 [
