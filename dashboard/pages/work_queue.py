@@ -13,8 +13,7 @@ from dash.exceptions import PreventUpdate
 from dashboard.auth import may_see_costs
 from dashboard.components.cards import empty_state, section
 from dashboard.components.tables import data_table
-from dashboard.data import ServingCopyUnavailableError, get_work_queue
-from dashboard.filters import Filters
+from dashboard.data import ServingCopyUnavailableError, get_work_queue, read_filters
 
 dash.register_page(
     __name__, path="/work-queue", name="Work queue", title="orderlens · Work queue", order=6
@@ -56,7 +55,7 @@ def update_queue(filters_data):
     """The top of the queue for the filtered channel, region, node and carrier."""
     if not filters_data:
         raise PreventUpdate
-    filters = Filters.from_store(filters_data)
+    filters = read_filters(filters_data)
     try:
         queue = get_work_queue(filters)
     except ServingCopyUnavailableError as error:
