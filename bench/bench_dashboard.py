@@ -168,13 +168,15 @@ def log_in_tab(tab, url: str) -> None:
     tab.wait_for_url(lambda address: "/login" not in address, timeout=60_000)
 
 
-def _free_port() -> int:
+def free_port() -> int:
+    """A free TCP port on the loopback interface."""
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return probe.getsockname()[1]
 
 
-def _health(url: str) -> dict | None:
+def health(url: str) -> dict | None:
+    """The server's ``/health`` answer, or ``None`` while it does not answer."""
     try:
         with urllib.request.urlopen(f"{url}/health", timeout=5) as response:
             return json.loads(response.read())
@@ -182,7 +184,8 @@ def _health(url: str) -> dict | None:
         return None
 
 
-def _warehouse_facts(data_dir: Path) -> dict:
+def warehouse_facts(data_dir: Path) -> dict:
+    """Sizes, date range, filter options and sample case ids of the serving copy."""
     import duckdb
 
     with duckdb.connect(str(data_dir / "serving.duckdb"), read_only=True) as con:
@@ -235,7 +238,7 @@ def _random_filters(rng: random.Random, facts: dict) -> dict:
     return {**filters.to_store(), "query": filters_to_query(filters)}
 
 
-def _vary(payload: dict, rng: random.Random, facts: dict) -> dict:
+def vary_payload(payload: dict, rng: random.Random, facts: dict) -> dict:
     """The recorded request with the filters and the page's own controls changed."""
     varied = json.loads(json.dumps(payload))
     filters = _random_filters(rng, facts)
@@ -266,8 +269,8 @@ def _vary(payload: dict, rng: random.Random, facts: dict) -> dict:
     return varied
 
 
-def _record_callbacks(
-    url: str, case_id: str
+def record_callbacks(
+    url: str, case_id: str, render_samples: int = 5
 ) -> tuple[dict[str, tuple[str, dict]], list[tuple[float, float, float]]]:
     """Load every page in Chromium; keep one request per callback output, and time the
     overview's first render in fresh tabs (fully rendered, document loaded, KPIs shown).
@@ -280,7 +283,7 @@ def _record_callbacks(
     renders: list[tuple[float, float, float]] = []
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        for _ in range(5):
+        for _ in range(render_samples):
             context = browser.new_context(viewport={"width": 1366, "height": 768})
             log_in_tab(context.new_page(), url)
             tab = context.new_page()
@@ -321,7 +324,8 @@ def _post(client: requests.Session, endpoint: str, payload: dict) -> float:
     return elapsed
 
 
-def _percentile(values: list[float], share: float) -> float:
+def percentile(values: list[float], share: float) -> float:
+    """The nearest-rank ``share`` percentile of ``values`` (0 < share <= 1)."""
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, max(0, round(share * (len(ordered) - 1))))]
 
@@ -341,8 +345,8 @@ def run() -> list[dict]:
     """Measure callbacks and first render on the large warehouse."""
     orders, data_dir, samples = _settings()
     preparation = _prepare_data(orders, data_dir)
-    facts = _warehouse_facts(data_dir)
-    port = _free_port()
+    facts = warehouse_facts(data_dir)
+    port = free_port()
     env = server_env(data_dir, port)
     server = subprocess.Popen(
         [ORDERLENS, "serve"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
@@ -351,25 +355,27 @@ def run() -> list[dict]:
     url = f"http://127.0.0.1:{port}"
     try:
         started = time.perf_counter()
-        while (_health(url) or {}).get("status") != "ok":
+        while (health(url) or {}).get("status") != "ok":
             if server.poll() is not None or time.perf_counter() - started > 180:
                 raise RuntimeError("the dashboard did not become healthy")
             time.sleep(0.3)
         healthy_s = time.perf_counter() - started
-        while (_health(url) or {}).get("derived_tables") != "ready":
+        while (health(url) or {}).get("derived_tables") != "ready":
             if time.perf_counter() - started > 1200:
                 raise RuntimeError("the derived tables were not built in 20 minutes")
             time.sleep(0.5)
         derived_s = time.perf_counter() - started - healthy_s
-        recorded, renders = _record_callbacks(url, facts["case_ids"][0])
+        recorded, renders = record_callbacks(url, facts["case_ids"][0])
         client = logged_in_session(url)
         rng = random.Random(7)
         rows: list[dict] = []
         everything: list[float] = []
         for output, (endpoint, payload) in sorted(recorded.items()):
-            timings = [_post(client, endpoint, _vary(payload, rng, facts)) for _ in range(samples)]
+            timings = [
+                _post(client, endpoint, vary_payload(payload, rng, facts)) for _ in range(samples)
+            ]
             everything.extend(timings)
-            p95 = _percentile(timings, 0.95)
+            p95 = percentile(timings, 0.95)
             rows.append(
                 {
                     "benchmark": f"dashboard_callback:{_short_name(output)}",
@@ -393,7 +399,7 @@ def run() -> list[dict]:
             "callbacks": len(rows),
             "callbacks_meeting_target": sum(row["meets_target"] for row in rows),
             "all_callbacks_p50_ms": round(statistics.median(everything), 1),
-            "all_callbacks_p95_ms": round(_percentile(everything, 0.95), 1),
+            "all_callbacks_p95_ms": round(percentile(everything, 0.95), 1),
             "first_render_cold_seconds": round(renders[0][0], 2),
             "first_render_median_seconds": round(statistics.median(r[0] for r in renders), 2),
             "first_render_max_seconds": round(max(r[0] for r in renders), 2),
