@@ -1,8 +1,11 @@
 """Measuring one command: wall time and peak memory of a child process.
 
 Each benchmark runs the measured work (and its peer, such as pm4py) as a separate
-process, and waits for it with ``wait4`` so the peak resident memory reported is that
-process's own and one measurement cannot inflate the next.
+process. Its peak resident memory is read from ``VmHWM`` in ``/proc/PID/status`` while it
+runs: the high-water mark of the process's own address space, which starts afresh at
+``exec``. ``wait4``'s ``ru_maxrss`` is not used because Linux carries the forking
+parent's high-water mark into it, so a child of a large benchmark process would report
+at least the parent's size.
 """
 
 from __future__ import annotations
@@ -40,10 +43,13 @@ def run_measured(
         )
         killer = threading.Timer(timeout, process.kill)
         killer.start()
+        watcher = _HighWaterWatcher(process.pid)
+        watcher.start()
         try:
-            _, status, usage = os.wait4(process.pid, 0)
+            _, status, _ = os.wait4(process.pid, 0)
         finally:
             killer.cancel()
+            watcher.stop()
         wall = time.perf_counter() - started
         process.returncode = os.waitstatus_to_exitcode(status)
         out.seek(0)
@@ -52,4 +58,31 @@ def run_measured(
             raise RuntimeError(
                 f"{' '.join(command)} exited with {process.returncode}:\n{err.read()[-4000:]}"
             )
-        return Measurement(wall, usage.ru_maxrss / 1024, out.read())
+        return Measurement(wall, watcher.peak_kb / 1024, out.read())
+
+
+class _HighWaterWatcher(threading.Thread):
+    """Reads a process's ``VmHWM`` every few milliseconds until it exits."""
+
+    def __init__(self, pid: int, interval: float = 0.01) -> None:
+        super().__init__(daemon=True)
+        self._status = f"/proc/{pid}/status"
+        self._interval = interval
+        self._stopped = threading.Event()
+        self.peak_kb = 0
+
+    def run(self) -> None:
+        while not self._stopped.is_set():
+            try:
+                with open(self._status) as status:
+                    for line in status:
+                        if line.startswith("VmHWM:"):
+                            self.peak_kb = max(self.peak_kb, int(line.split()[1]))
+                            break
+            except (OSError, ValueError):
+                return
+            self._stopped.wait(self._interval)
+
+    def stop(self) -> None:
+        self._stopped.set()
+        self.join()
