@@ -62,3 +62,13 @@ def published_demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Publish
         os.environ.clear()
         os.environ.update(saved_environment)
     yield PublishedDemo(settings, simulation_dir, outcome.success, outcome.materialized)
+
+
+@pytest.fixture(scope="session")
+def playwright_driver():
+    """One Playwright driver for the whole session: its sync API refuses to start a second
+    one while the first is running, so every browser fixture launches from this one."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        yield playwright

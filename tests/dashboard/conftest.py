@@ -98,25 +98,22 @@ def log_in(page, url: str, name: str, password: str) -> None:
 
 
 @pytest.fixture(scope="session")
-def browser(tmp_path_factory, dashboard_url):
+def browser(tmp_path_factory, dashboard_url, playwright_driver):
     """Headless Debian Chromium through Playwright, with a fresh profile directory, logged
     in to the dashboard as the executive."""
-    from playwright.sync_api import sync_playwright
-
     profile = tmp_path_factory.mktemp("chromium-profile")
-    with sync_playwright() as playwright:
-        context = playwright.chromium.launch_persistent_context(
-            str(profile),
-            executable_path=CHROMIUM,
-            headless=True,
-            args=CHROMIUM_ARGS,
-            viewport={"width": 1366, "height": 768},
-        )
-        tab = context.new_page()
-        log_in(tab, dashboard_url, *EXECUTIVE)
-        tab.close()
-        yield context
-        context.close()
+    context = playwright_driver.chromium.launch_persistent_context(
+        str(profile),
+        executable_path=CHROMIUM,
+        headless=True,
+        args=CHROMIUM_ARGS,
+        viewport={"width": 1366, "height": 768},
+    )
+    tab = context.new_page()
+    log_in(tab, dashboard_url, *EXECUTIVE)
+    tab.close()
+    yield context
+    context.close()
 
 
 @pytest.fixture

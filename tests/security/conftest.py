@@ -19,16 +19,13 @@ from dashboard_server import (
 
 
 @pytest.fixture(scope="session")
-def chromium():
+def chromium(playwright_driver):
     """Headless Debian Chromium through Playwright (each test opens its own context)."""
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
-        )
-        yield browser
-        browser.close()
+    browser = playwright_driver.chromium.launch(
+        executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
+    )
+    yield browser
+    browser.close()
 
 
 @pytest.fixture(scope="session")
