@@ -9,6 +9,8 @@ import subprocess
 import sys
 import textwrap
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pandas as pd
@@ -79,18 +81,22 @@ def _raw_count(settings: Settings) -> int:
         return con.execute("SELECT count(*) FROM raw.workflow_events").fetchone()[0]
 
 
-@pytest.fixture
-def small_disk(tmp_path) -> Path:
-    """A real 24 MB file system (tmpfs) that fills up, unmounted afterwards."""
-    mount_point = tmp_path / "small_disk"
+@contextmanager
+def _tmpfs(mount_point: Path, options: str) -> Iterator[Path]:
+    """Mount a real tmpfs with ``options`` at ``mount_point``; unmount it afterwards."""
     mount_point.mkdir()
-    subprocess.run(
-        ["mount", "-t", "tmpfs", "-o", "size=24m", "tmpfs", str(mount_point)], check=True
-    )
+    subprocess.run(["mount", "-t", "tmpfs", "-o", options, "tmpfs", str(mount_point)], check=True)
     try:
         yield mount_point
     finally:
         subprocess.run(["umount", "-l", str(mount_point)], check=True)
+
+
+@pytest.fixture
+def small_disk(tmp_path) -> Iterator[Path]:
+    """A real 24 MB file system that fills up."""
+    with _tmpfs(tmp_path / "small_disk", "size=24m") as mount_point:
+        yield mount_point
 
 
 def test_ingest_on_a_full_disk_fails_clearly_and_leaves_the_warehouse_intact(small_disk, tmp_path):
@@ -134,17 +140,10 @@ def test_ingest_on_a_full_disk_fails_clearly_and_leaves_the_warehouse_intact(sma
 
 
 @pytest.fixture
-def read_only_dir(tmp_path) -> Path:
-    """A real read-only file system (even root cannot write), unmounted afterwards."""
-    mount_point = tmp_path / "read_only"
-    mount_point.mkdir()
-    subprocess.run(
-        ["mount", "-t", "tmpfs", "-o", "ro,size=1m", "tmpfs", str(mount_point)], check=True
-    )
-    try:
+def read_only_dir(tmp_path) -> Iterator[Path]:
+    """A real read-only file system (even root cannot write)."""
+    with _tmpfs(tmp_path / "read_only", "ro,size=1m") as mount_point:
         yield mount_point
-    finally:
-        subprocess.run(["umount", "-l", str(mount_point)], check=True)
 
 
 def test_run_with_an_unwritable_data_directory_fails_clearly(read_only_dir):
