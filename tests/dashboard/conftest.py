@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -13,28 +12,12 @@ import urllib.request
 from collections.abc import Iterator
 
 import pytest
+from browser_support import CHROMIUM, CHROMIUM_ARGS, free_port
 
 from orderlens.users import Role, add_user
 
 EXECUTIVE = ("dana", "executive-passphrase")
 TEST_SECRET_KEY = "dashboard-tests-secret-key-0123456789abcdef"
-
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def _wait_until_healthy(url: str, process: subprocess.Popen, deadline_seconds: float) -> None:
@@ -62,7 +45,7 @@ def dashboard_users_file(tmp_path_factory):
 @pytest.fixture(scope="session")
 def dashboard_url(published_demo, dashboard_users_file) -> Iterator[str]:
     """Start ``orderlens serve`` on a free loopback port; stop it (by its PID) afterwards."""
-    port = _free_port()
+    port = free_port()
     env = published_demo.settings.subprocess_env()
     env["ORDERLENS_SECRET_KEY"] = TEST_SECRET_KEY
     env["ORDERLENS_USERS_FILE"] = str(dashboard_users_file)

@@ -6,9 +6,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
+from browser_support import CHROMIUM, CHROMIUM_ARGS
 from dashboard_server import (
-    CHROMIUM,
-    CHROMIUM_ARGS,
     PAGE_PATHS,
     Dashboard,
     record_callbacks,

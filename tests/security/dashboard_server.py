@@ -8,7 +8,6 @@ import json
 import os
 import re
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -16,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import requests
+from browser_support import free_port
 
 from orderlens.settings import Settings
 from orderlens.users import Role, add_user
@@ -23,16 +23,6 @@ from orderlens.users import Role, add_user
 EXECUTIVE = ("dana", "executive-passphrase")
 OPERATIONS = ("omar", "operations-passphrase")
 SECRET_KEY = "security-tests-secret-key-0123456789abcdef"
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 PAGE_PATHS = ("/", "/backlog", "/root-causes", "/process", "/integration", "/roi", "/orders")
 
 
@@ -43,13 +33,6 @@ class Dashboard:
     url: str
     process: subprocess.Popen
     settings: Settings
-
-
-def free_port() -> int:
-    """A free TCP port on the loopback interface."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def write_users(path: Path) -> Path:
