@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pandas as pd
 from click.testing import CliRunner
 
 from orderlens.cli import main
@@ -62,3 +63,21 @@ def test_cli_simulate_rejects_an_unknown_scenario_and_a_bad_date(tmp_path: Path)
     bad_date = runner.invoke(main, ["simulate", "--start", "03/02/2026", "--out", str(tmp_path)])
     assert bad_date.exit_code == 2
     assert "expected a date like 2026-03-02" in bad_date.output
+
+
+def test_cli_simulate_id_prefix_names_the_orders(tmp_path: Path) -> None:
+    out = tmp_path / "sim"
+    result = CliRunner().invoke(
+        main, ["simulate", "--orders", "40", "--id-prefix", "MAY", "--out", str(out)]
+    )
+    assert result.exit_code == 0, result.output
+    cases = pd.read_parquet(out / "workflow_events.parquet")["case_id"].astype(str)
+    assert cases.str.fullmatch(r"MAY-\d{8}").all()
+    assert json.loads((out / "ground_truth.json").read_text())["parameters"]["id_prefix"] == "MAY"
+
+
+def test_cli_simulate_rejects_an_id_prefix_with_a_separator(tmp_path: Path) -> None:
+    result = CliRunner().invoke(main, ["simulate", "--id-prefix", "A/B", "--out", str(tmp_path)])
+    assert result.exit_code == 1
+    assert "id_prefix must be" in result.output
+    assert not any(tmp_path.iterdir())

@@ -9,6 +9,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from orderlens.ingest import ingest_paths
+from orderlens.settings import Settings
 from orderlens.simulator import SimulationConfig, simulate
 
 
@@ -66,3 +68,76 @@ def test_simulation_rejects_impossible_sizes(tmp_path: Path) -> None:
         SimulationConfig(orders=0, out_dir=tmp_path)
     with pytest.raises(ValueError, match="days must be at least 1"):
         SimulationConfig(orders=5, out_dir=tmp_path, days=0)
+
+
+def _ids(folder: Path) -> dict[str, set[str]]:
+    """Every kind of id a run writes, each as a set."""
+    workflow = pd.read_parquet(folder / "workflow_events.parquet")
+    integration = pd.read_parquet(folder / "integration_events.parquet")
+    truth = pd.read_parquet(folder / "ground_truth_exceptions.parquet")
+    objects = ("order_line_id", "shipment_id", "payment_id", "return_id")
+    return {
+        "order": set(workflow["case_id"].astype(str)),
+        "event": set(workflow["event_id"]),
+        "object": {str(value) for column in objects for value in workflow[column].dropna()},
+        "exception": set(workflow["exception_id"].dropna().astype(str))
+        | set(truth["exception_id"]),
+        "message": set(integration["message_id"]),
+        "idempotency_key": set(integration["idempotency_key"]),
+    }
+
+
+def test_simulation_id_prefix_starts_every_id(tmp_path: Path) -> None:
+    simulate(SimulationConfig(orders=300, out_dir=tmp_path, id_prefix="B2"))
+    ids = _ids(tmp_path)
+    assert all(ids.values()), {kind: len(values) for kind, values in ids.items()}
+    for kind, values in ids.items():
+        assert all(value.startswith("B2-") for value in values), kind
+    assert "B2-00000001" in ids["order"]
+    assert "B2-00000001-001" in ids["event"]
+
+
+def test_simulation_batches_with_other_prefixes_have_disjoint_ids_and_ingest_without_duplicates(
+    tmp_path: Path,
+) -> None:
+    inbox = tmp_path / "data" / "inbox"
+    april = simulate(
+        SimulationConfig(
+            orders=400, out_dir=inbox / "april", seed=11, start=date(2026, 4, 1), id_prefix="A"
+        )
+    )
+    may = simulate(
+        SimulationConfig(
+            orders=400, out_dir=inbox / "may", seed=13, start=date(2026, 5, 1), id_prefix="B"
+        )
+    )
+    first, second = _ids(april.out_dir), _ids(may.out_dir)
+    for kind in first:
+        assert first[kind] and second[kind], kind
+        assert first[kind].isdisjoint(second[kind]), kind
+
+    settings = Settings(data_dir=tmp_path / "data")
+    report = ingest_paths(settings, [april.out_dir, may.out_dir])
+    rows = sum(result.rows_read for result in report.results)
+    assert rows == sum(r.workflow_events + r.integration_events for r in (april, may))
+    assert [result.duplicates for result in report.results] == [0, 0, 0, 0]
+    assert sum(result.loaded for result in report.results) == rows
+
+
+def test_simulation_batches_sharing_a_prefix_collide_on_ingest(tmp_path: Path) -> None:
+    """Why the prefix exists: order numbers restart at 1, so two seeds reuse the same ids."""
+    inbox = tmp_path / "data" / "inbox"
+    april = simulate(SimulationConfig(orders=400, out_dir=inbox / "april", seed=11))
+    may = simulate(SimulationConfig(orders=400, out_dir=inbox / "may", seed=13))
+    assert _ids(april.out_dir)["order"] == _ids(may.out_dir)["order"]
+
+    report = ingest_paths(Settings(data_dir=tmp_path / "data"), [april.out_dir, may.out_dir])
+    duplicates = {Path(result.path).parent.name: result.duplicates for result in report.results}
+    assert duplicates["april"] == 0
+    assert duplicates["may"] > 0
+
+
+def test_simulation_rejects_an_id_prefix_that_would_break_the_ids(tmp_path: Path) -> None:
+    for prefix in ("", "ORD/2", "A B", "ORD#", "-ORD", "ORD-", "X" * 25):
+        with pytest.raises(ValueError, match="id_prefix must be"):
+            SimulationConfig(orders=5, out_dir=tmp_path, id_prefix=prefix)

@@ -13,7 +13,7 @@ import click
 
 from orderlens.settings import Settings
 from orderlens.simulator import SCENARIO_NAMES, OutputFormat, SimulationConfig, simulate
-from orderlens.simulator.config import DEFAULT_START
+from orderlens.simulator.config import DEFAULT_ID_PREFIX, DEFAULT_START
 
 
 def _parse_date(ctx: click.Context, param: click.Parameter, value: str) -> date:
@@ -65,6 +65,12 @@ def _parse_date(ctx: click.Context, param: click.Parameter, value: str) -> date:
     help="Processes generating chunks in parallel (output is identical for any value).",
 )
 @click.option("--chunk-orders", type=click.IntRange(min=1), default=50_000, show_default=True)
+@click.option(
+    "--id-prefix",
+    default=DEFAULT_ID_PREFIX,
+    show_default=True,
+    help="Start of every order id; give each batch loaded into one warehouse its own.",
+)
 def command(
     orders: int,
     scenario: str,
@@ -76,25 +82,27 @@ def command(
     parameters: Path | None,
     workers: int,
     chunk_orders: int,
+    id_prefix: str,
 ) -> None:
     """Simulate omnichannel orders, exceptions and middleware messages with ground truth."""
     settings = Settings.from_env()
     target = out_dir if out_dir is not None else settings.inbox_dir
-    config = SimulationConfig(
-        orders=orders,
-        out_dir=target,
-        scenario=scenario,
-        seed=seed,
-        start=start,
-        days=days,
-        output_format=OutputFormat(output_format),
-        chunk_orders=chunk_orders,
-        parameters_file=parameters,
-        reference_file=settings.reference_file,
-        workers=workers,
-    )
     began = datetime.now()
     try:
+        config = SimulationConfig(
+            orders=orders,
+            out_dir=target,
+            scenario=scenario,
+            seed=seed,
+            start=start,
+            days=days,
+            output_format=OutputFormat(output_format),
+            chunk_orders=chunk_orders,
+            parameters_file=parameters,
+            reference_file=settings.reference_file,
+            workers=workers,
+            id_prefix=id_prefix,
+        )
         result = simulate(config)
     except ValueError as error:
         raise click.ClickException(str(error)) from error

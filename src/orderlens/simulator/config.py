@@ -8,6 +8,7 @@ validated with pydantic so a typo fails with the file and the key that is wrong.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from enum import StrEnum
@@ -19,6 +20,12 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 DEFAULT_START = date(2026, 3, 2)
 """First simulated day when none is given (a Monday)."""
+
+DEFAULT_ID_PREFIX = "ORD"
+"""Prefix of order ids when none is given (``ORD-00000042``)."""
+
+_ID_PREFIX = re.compile(r"[A-Za-z0-9]+(?:-[A-Za-z0-9]+)*")
+_ID_PREFIX_MAX_LENGTH = 24
 
 
 class OutputFormat(StrEnum):
@@ -57,6 +64,11 @@ class SimulationConfig:
         parameters_file: A user's copy of ``defaults.yaml``; ``None`` for the defaults.
         reference_file: A user's reference data (taxonomy); ``None`` for the defaults.
         workers: Processes generating chunks in parallel (1 = in this process).
+        id_prefix: Start of every order id (``<prefix>-00000042``) and so of every
+            event, object, exception and message id derived from it. Order numbers
+            restart at 1 in every run, so batches loaded into the same warehouse need
+            different prefixes or ingestion takes the later batch's events for
+            duplicates of the earlier one's.
     """
 
     orders: int
@@ -70,6 +82,7 @@ class SimulationConfig:
     parameters_file: Path | None = None
     reference_file: Path | None = None
     workers: int = 1
+    id_prefix: str = DEFAULT_ID_PREFIX
 
     def __post_init__(self) -> None:
         if self.orders < 1:
@@ -80,6 +93,16 @@ class SimulationConfig:
             raise ValueError(f"chunk_orders must be at least 1, got {self.chunk_orders}")
         if self.workers < 1:
             raise ValueError(f"workers must be at least 1, got {self.workers}")
+        # ids are joined with "-", "/" and "#" into event, object and message ids, so
+        # the prefix may hold letters, digits and inner hyphens only
+        if (
+            len(self.id_prefix) > _ID_PREFIX_MAX_LENGTH
+            or _ID_PREFIX.fullmatch(self.id_prefix) is None
+        ):
+            raise ValueError(
+                f"id_prefix must be up to {_ID_PREFIX_MAX_LENGTH} letters, digits and inner "
+                f"hyphens, got {self.id_prefix!r}"
+            )
 
     @property
     def start_seconds(self) -> float:

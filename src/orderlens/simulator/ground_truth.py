@@ -91,6 +91,7 @@ class GroundTruthCollector:
             "parameters": {
                 "orders": config.orders,
                 "seed": config.seed,
+                "id_prefix": config.id_prefix,
                 "start": config.start.isoformat(),
                 "days": config.days,
                 "horizon": datetime.fromtimestamp(config.horizon_seconds, UTC).isoformat(),

@@ -94,7 +94,7 @@ def _generate_chunk(
         supplier_codes=strings.codes(setup.parameters.suppliers),
     )
     OrderProcess(context, created, channel).run()
-    return build_tables(context, first_order, len(created))
+    return build_tables(context, first_order, len(created), setup.config.id_prefix)
 
 
 def _chunks(setup: _RunSetup) -> Iterator[ChunkTables]:

@@ -4,7 +4,8 @@ Events after the horizon are dropped (the log is a snapshot), rows are sorted by
 time and causal order, and ids are spelled: ``ORD-00000042`` for the order (case),
 ``ORD-00000042-007`` for its seventh event, ``-L2``/``-S1``/``-P1``/``-R1`` for the
 order line, shipment, payment and return, ``-X1`` for its first exception, and
-``ORD-00000042/release/1`` for a middleware message's idempotency key.
+``ORD-00000042/release/1`` for a middleware message's idempotency key. ``ORD`` is the
+run's id prefix, so every id of a run carries it.
 """
 
 from __future__ import annotations
@@ -174,9 +175,10 @@ class ChunkTables:
     exceptions: pa.Table
 
 
-def case_ids(first_order: int, count: int) -> pa.Array:
-    """Case ids of ``count`` orders numbered from ``first_order`` (0-based)."""
-    return join_ids("ORD-", numbered(np.arange(first_order + 1, first_order + count + 1), width=8))
+def case_ids(first_order: int, count: int, prefix: str) -> pa.Array:
+    """Case ids ``<prefix>-00000001`` of ``count`` orders numbered from ``first_order``."""
+    numbers = np.arange(first_order + 1, first_order + count + 1)
+    return join_ids(f"{prefix}-", numbered(numbers, width=8))
 
 
 def _suffix(cases: pa.Array, marker: str, numbers: np.ndarray) -> pa.Array:
@@ -208,11 +210,16 @@ def _timestamps_or_null(seconds: np.ndarray) -> pa.Array:
     return with_nulls(micros, ~missing).cast(pa.timestamp("us", tz="UTC"))
 
 
-def build_tables(context: ChunkContext, first_order: int, order_count: int) -> ChunkTables:
-    """Arrow tables of the chunk whose orders are numbered from ``first_order``."""
+def build_tables(
+    context: ChunkContext, first_order: int, order_count: int, id_prefix: str
+) -> ChunkTables:
+    """Arrow tables of the chunk whose orders are numbered from ``first_order``.
+
+    Every id is derived from the case id, so ``id_prefix`` alone keeps two runs' ids apart.
+    """
     strings = context.strings
     horizon = context.horizon
-    cases = case_ids(first_order, order_count)
+    cases = case_ids(first_order, order_count, id_prefix)
     workflow = context.workflow
 
     at = workflow.column("at", np.nan, np.float64)
