@@ -1,23 +1,33 @@
 """Spike and recurrence detection per node, carrier, supplier, channel and interface.
 
 Every hour, for every watched series, the count in the last ``window`` hours is compared
-with what the week before that window predicts. A series is one of:
+with what the series' own history predicts. A series is one of:
 
 - exceptions opened at one node, carrier, supplier or channel, of one type or of all
   types together;
 - orders created in one channel (promotions and surges);
-- messages on one interface whose first delivery attempt failed (the expectation scales
-  the interface's usual first-attempt failure rate by the messages sent in the window;
-  retries are left out because they fail together, not independently).
+- messages on one interface whose first delivery attempt failed (retries are left out
+  because they fail together, not independently).
 
-Counts of independent rare events are close to Poisson, so an hour alerts when the
-probability of seeing at least the observed count under the expectation is below
-``p_value`` (one in a million by default: thousands of series are tested every hour),
-the count reaches ``min_count`` and is ``min_ratio`` times the expectation. The
-expectation never drops below ``expected_floor`` events per day, so a series that was
-silent last week cannot alert on two events. Alerting hours of one dimension value
-that overlap (any window, type or metric) merge into one alert, named after its
-strongest series; an alert is recurring when the same value alerted before.
+Windows run from six hours (an API outage) to two weeks (a store whose counts drift and
+which opens one extra inventory mismatch every few days). The expectation is a count
+per unit of exposure: the hour of day's usual activity for exceptions and orders (most
+come by day), the messages sent for interface failures. Low-volume series are the hard
+part: a store with one exception of a type in four weeks has no useful rate of its own.
+So each series' rate has a gamma prior fitted on its peers (every value of the same
+dimension, for the same metric and type, over the same history) and updated with its
+own history of up to ``baseline_days``; the count in the window is then judged against
+the negative binomial predictive distribution, which carries the uncertainty of a rate
+learnt from few events instead of treating an estimate as the truth.
+
+Thousands of series are tested every hour, so an hour alerts only when that
+probability is below ``p_value`` (one in a million: with about ten thousand effectively
+independent series-windows in two months, a hundredth of a false alarm is expected by
+chance), the count reaches ``min_count``, is ``min_ratio`` times the expectation, and
+the peers had at least ``min_count`` events in the history (a type nobody has seen yet
+has no baseline to rise above). Alerting hours of one dimension value that overlap (any
+window, type or metric) merge into one alert, named after its strongest series; an
+alert is recurring when the same value alerted before.
 """
 
 from __future__ import annotations
@@ -30,7 +40,7 @@ from pathlib import Path
 import duckdb
 import numpy as np
 import pandas as pd
-from scipy.stats import poisson
+from scipy.stats import nbinom, poisson
 
 ALERT_COLUMNS: tuple[str, ...] = (
     "alert_id",
@@ -58,14 +68,19 @@ EXCEPTION_DIMENSIONS: tuple[str, ...] = ("node_id", "carrier", "supplier", "chan
 
 @dataclass(frozen=True)
 class DetectorSettings:
-    """Sensitivity of the detector (see the module docstring)."""
+    """Sensitivity of the detector (see the module docstring).
 
-    windows_hours: tuple[int, ...] = (6, 24, 72)
-    baseline_days: int = 7
+    ``baseline_days`` of history before a window (at least ``min_baseline_days``) set the
+    expectation; ``min_prior_shape`` is the least weight, in events, of the peers' prior.
+    """
+
+    windows_hours: tuple[int, ...] = (6, 24, 72, 168, 336)
+    baseline_days: int = 28
+    min_baseline_days: int = 7
     p_value: float = 1e-6
     min_count: int = 5
     min_ratio: float = 3.0
-    expected_floor_per_day: float = 0.5
+    min_prior_shape: float = 0.5
 
 
 @dataclass(frozen=True)
@@ -131,26 +146,146 @@ def _hourly(times: pd.Series, start: pd.Timestamp, hours: int) -> np.ndarray:
     return np.bincount(index, minlength=hours).astype("float64")
 
 
-def _window_sums(counts: np.ndarray, width: int) -> np.ndarray:
-    """Sum of the ``width`` hours ending at each hour (inclusive); NaN before a full window."""
-    cumulative = np.concatenate([[0.0], np.cumsum(counts)])
-    sums = np.full(len(counts), np.nan)
-    if width <= len(counts):
-        sums[width - 1 :] = cumulative[width:] - cumulative[:-width]
-    return sums
+def _cumulative(counts: np.ndarray) -> np.ndarray:
+    """Running totals with a leading zero along the last axis: ``c[..., b] - c[..., a]`` is
+    the sum over hours ``a`` to ``b - 1``."""
+    zeros = np.zeros((*counts.shape[:-1], 1))
+    return np.concatenate([zeros, np.cumsum(counts, axis=-1)], axis=-1)
 
 
-def _series(events: pd.DataFrame) -> list[tuple[str, str, str, str | None, pd.DataFrame]]:
-    """(metric, dimension, value, exception_type or None, events) for each watched series."""
-    series: list[tuple[str, str, str, str | None, pd.DataFrame]] = []
-    for (metric, dimension, value), rows in events.groupby(
-        ["metric", "dimension", "value"], sort=True
-    ):
-        series.append((metric, dimension, str(value), None, rows))
+def hour_of_day_profile(times: pd.Series, start: pd.Timestamp, hours: int) -> np.ndarray:
+    """Relative activity of each hour of the period by its hour of day (mean 1).
+
+    Exceptions and orders come by day and hardly at night, so six daytime hours hold
+    far more than a quarter of a day's events; an expectation spread evenly over the
+    clock would see a spike every afternoon. The shape is pooled over every series of
+    the metric and over the whole period: it is the shape of a day, not a rate (one
+    Jeffreys half-event is added per hour of day so that no hour weighs zero).
+    """
+    hour_of_day = (start.hour + np.arange(hours)) % 24
+    by_hour = np.bincount(times.dt.hour.to_numpy(), minlength=24).astype("float64") + 0.5
+    profile = by_hour[hour_of_day]
+    return profile / profile.mean()
+
+
+@dataclass(frozen=True)
+class _Group:
+    """Series of one metric, dimension and exception type: peers of one another."""
+
+    metric: str
+    dimension: str
+    exception_type: str | None
+    values: list[str]
+    counts: np.ndarray
+    exposure: np.ndarray
+
+
+def _groups(events: pd.DataFrame, start: pd.Timestamp, hours: int) -> list[_Group]:
+    """Hourly counts and exposures of every watched series, grouped with their peers.
+
+    Exposure is what the count is proportional to when nothing is wrong: the hour of
+    day's usual activity for exceptions and orders, the messages sent for interface
+    failures. Every value of a dimension is a peer for every exception type, counted
+    zero where it had none, so a node that never had an inventory mismatch still has a
+    baseline: that of its peers.
+    """
+    groups: list[_Group] = []
+    for (metric, dimension), rows in events.groupby(["metric", "dimension"], sort=True):
+        values = sorted(str(value) for value in rows["value"].unique())
+        by_value = {str(value): part for value, part in rows.groupby("value", sort=True)}
+        if metric == "integration_failures":
+            exposure = np.array([_hourly(by_value[v]["at"], start, hours) for v in values])
+            failed = rows[rows["failed"].astype(bool)]
+            counts = np.array(
+                [_hourly(failed.loc[failed["value"] == v, "at"], start, hours) for v in values]
+            )
+            groups.append(_Group(metric, dimension, None, values, counts, exposure))
+            continue
+        items = events[events["metric"] == metric].drop_duplicates("item_id")
+        profile = hour_of_day_profile(items["at"], start, hours)
+        exposure = np.broadcast_to(profile, (len(values), hours))
+        typed: list[str | None] = [None]
         if metric == "exceptions_opened":
-            for exception_type, typed in rows.groupby("exception_type", sort=True):
-                series.append((metric, dimension, str(value), str(exception_type), typed))
-    return series
+            typed += sorted(str(kind) for kind in rows["exception_type"].dropna().unique())
+        for exception_type in typed:
+            part = (
+                rows if exception_type is None else rows[rows["exception_type"] == exception_type]
+            )
+            counts = np.array(
+                [_hourly(part.loc[part["value"] == v, "at"], start, hours) for v in values]
+            )
+            groups.append(_Group(metric, dimension, exception_type, values, counts, exposure))
+    return groups
+
+
+def _peer_prior(
+    history: np.ndarray, exposure: np.ndarray, *, min_shape: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """Gamma prior (shape, rate) on a series' rate per unit exposure, from its peers.
+
+    Fitted by the method of moments at each hour: the pooled rate is the prior mean and
+    the spread of the peers' rates beyond their Poisson noise its variance. The shape
+    is kept between ``min_shape`` (half an event's worth of belief: heterogeneous peers
+    say little) and the peers' own event count plus a half (a prior cannot know more
+    than the events it was fitted on).
+    """
+    total_events = history.sum(axis=0)
+    total_exposure = np.maximum(exposure.sum(axis=0), 1e-9)
+    rate = (total_events + 0.5) / total_exposure
+    with np.errstate(divide="ignore", invalid="ignore"):
+        own_rate = np.where(exposure > 0, history / exposure, rate)
+    weights = exposure / total_exposure
+    mean_exposure = np.maximum(total_exposure / len(history), 1e-9)
+    spread = (weights * (own_rate - rate) ** 2).sum(axis=0) - rate / mean_exposure
+    shape = rate**2 / np.maximum(spread, 1e-300)
+    shape = np.clip(shape, min_shape, np.maximum(total_events + 0.5, min_shape))
+    return shape, shape / rate
+
+
+def _group_hits(group: _Group, width: int, settings: DetectorSettings) -> list[dict[str, object]]:
+    """Alerting hours of one group's series for one window width."""
+    hours = group.counts.shape[1]
+    baseline_hours = settings.baseline_days * 24
+    first_end = width + settings.min_baseline_days * 24
+    if first_end > hours:
+        return []
+    ends = np.arange(first_end, hours + 1)
+    window_starts = ends - width
+    baseline_starts = np.maximum(window_starts - baseline_hours, 0)
+    counts = _cumulative(group.counts)
+    exposure = _cumulative(np.asarray(group.exposure))
+    observed = counts[:, ends] - counts[:, window_starts]
+    history = counts[:, window_starts] - counts[:, baseline_starts]
+    history_exposure = exposure[:, window_starts] - exposure[:, baseline_starts]
+    window_exposure = exposure[:, ends] - exposure[:, window_starts]
+    shape, rate = _peer_prior(history, history_exposure, min_shape=settings.min_prior_shape)
+    posterior_shape = shape + history
+    posterior_rate = rate + history_exposure
+    expected = posterior_shape / posterior_rate * window_exposure
+    candidate = (observed >= settings.min_count) & (observed >= settings.min_ratio * expected)
+    candidate &= history.sum(axis=0) >= settings.min_count
+    rows, columns = np.nonzero(candidate)
+    p_values = nbinom.sf(
+        observed[rows, columns] - 1,
+        posterior_shape[rows, columns],
+        posterior_rate[rows, columns]
+        / (posterior_rate[rows, columns] + window_exposure[rows, columns]),
+    )
+    return [
+        {
+            "metric": group.metric,
+            "dimension": group.dimension,
+            "value": group.values[row],
+            "exception_type": group.exception_type,
+            "window_hours": width,
+            "hour": int(ends[column]) - 1,
+            "observed": float(observed[row, column]),
+            "expected": float(expected[row, column]),
+            "p_value": float(p_value),
+        }
+        for row, column, p_value in zip(rows, columns, p_values, strict=True)
+        if p_value < settings.p_value
+    ]
 
 
 def _describe(
@@ -193,52 +328,12 @@ def detect_spikes(
     events = events.assign(at=pd.to_datetime(events["at"], utc=True))
     start = events["at"].min().floor("h")
     hours = int((events["at"].max() - start) // pd.Timedelta(hours=1)) + 1
-    baseline_hours = settings.baseline_days * 24
-    hits: list[dict[str, object]] = []
-    for metric, dimension, value, exception_type, rows in _series(events):
-        if metric == "integration_failures":
-            observed_events = rows[rows["failed"].astype(bool)]
-            calls = _hourly(rows["at"], start, hours)
-        else:
-            observed_events = rows
-            calls = None
-        if len(observed_events) < settings.min_count:
-            continue
-        counts = _hourly(observed_events["at"], start, hours)
-        for width in settings.windows_hours:
-            observed = _window_sums(counts, width)
-            history = np.concatenate(
-                [np.full(width, np.nan), _window_sums(counts, baseline_hours)]
-            )[:hours]
-            if calls is not None:
-                call_history = np.concatenate(
-                    [np.full(width, np.nan), _window_sums(calls, baseline_hours)]
-                )[:hours]
-                with np.errstate(divide="ignore", invalid="ignore"):
-                    expected = history / call_history * _window_sums(calls, width)
-            else:
-                expected = history / baseline_hours * width
-            floor = settings.expected_floor_per_day * width / 24.0
-            expected = np.where(np.isnan(expected), np.nan, np.maximum(expected, floor))
-            judged = ~np.isnan(expected) & ~np.isnan(observed)
-            candidate = judged & (observed >= settings.min_count)
-            candidate &= observed >= settings.min_ratio * np.where(judged, expected, np.inf)
-            for hour in np.flatnonzero(candidate):
-                p_value = float(poisson.sf(observed[hour] - 1, expected[hour]))
-                if p_value < settings.p_value:
-                    hits.append(
-                        {
-                            "metric": metric,
-                            "dimension": dimension,
-                            "value": value,
-                            "exception_type": exception_type,
-                            "window_hours": width,
-                            "hour": int(hour),
-                            "observed": float(observed[hour]),
-                            "expected": float(expected[hour]),
-                            "p_value": p_value,
-                        }
-                    )
+    hits = [
+        hit
+        for group in _groups(events, start, hours)
+        for width in settings.windows_hours
+        for hit in _group_hits(group, width, settings)
+    ]
     return mark_echoes(_merge_into_alerts(hits, start), events, settings=settings)
 
 
@@ -306,17 +401,19 @@ ECHO_REMAINDER_P = 0.01
 def mark_echoes(
     alerts: pd.DataFrame, events: pd.DataFrame, *, settings: DetectorSettings | None = None
 ) -> pd.DataFrame:
-    """Name, for each exception alert explained by a stronger one, the alert it echoes.
+    """Name, for each exception alert explained by stronger ones, the alert it echoes.
 
     One late supplier raises backorders at every node and carrier its orders pass
-    through. Alerts are visited from the strongest (smallest p-value) down. An exception
-    alert overlapping an accepted exception alert of another dimension is recounted, at
-    its peak, without the exceptions that carry that alert's value; if what remains is no
-    longer a spike against the peak's expectation scaled by the share those other
-    exceptions had in the week before, the alert gets ``echo_of`` set to the stronger
-    one: the likely cause is that alert, not a second problem. "No longer a spike" means
-    ordinary, a remainder at least :data:`ECHO_REMAINDER_P` probable, not merely below
-    the alerting threshold: a real second problem keeps a clearly raised remainder.
+    through, and a promotion raises them in its channel. Alerts are visited from the
+    strongest (smallest p-value) down. An exception alert overlapping accepted exception
+    alerts of other dimensions is recounted, at its peak, without the exceptions that
+    carry those alerts' values (the strongest first, then the next one too, and so on);
+    as soon as what remains is no longer a spike against the peak's expectation scaled
+    by the share those other exceptions had in the ``baseline_days`` before, the alert
+    gets ``echo_of`` set to the strongest of them: the likely cause is that alert, not a
+    second problem. "No longer a spike" means ordinary, a remainder at least
+    :data:`ECHO_REMAINDER_P` probable, not merely below the alerting threshold: a real
+    second problem keeps a clearly raised remainder.
     """
     settings = settings or DetectorSettings()
     if alerts.empty:
@@ -337,10 +434,12 @@ def mark_echoes(
             if isinstance(alert["exception_type"], str):
                 series = series[series["exception_type"] == alert["exception_type"]]
             inside = series[(series["at"] > peak_begins) & (series["at"] <= alert["peak_at"])]
-            week = series[
+            baseline = series[
                 (series["at"] > peak_begins - pd.Timedelta(days=settings.baseline_days))
                 & (series["at"] <= peak_begins)
             ]
+            explained_now = pd.Series(False, index=inside["item_id"])
+            explained_before = pd.Series(False, index=baseline["item_id"])
             for stronger in accepted:
                 other = alerts.loc[stronger]
                 other_begins = other["started_at"] - pd.Timedelta(hours=int(other["window_hours"]))
@@ -355,15 +454,14 @@ def mark_echoes(
                 ):
                     continue
                 column = attributes[other["dimension"]]
-                outside_now = int((column.reindex(inside["item_id"]) != other["value"]).sum())
-                usual_share = (
-                    float((column.reindex(week["item_id"]) != other["value"]).mean())
-                    if len(week)
-                    else 1.0
-                )
-                floor = settings.expected_floor_per_day * int(alert["window_hours"]) / 24.0
-                expected_outside = max(float(alert["expected"]) * usual_share, floor)
-                if poisson.sf(outside_now - 1, expected_outside) >= ECHO_REMAINDER_P:
+                explained_now |= (column.reindex(inside["item_id"]) == other["value"]).to_numpy()
+                explained_before |= (
+                    column.reindex(baseline["item_id"]) == other["value"]
+                ).to_numpy()
+                usual_share = 1.0 - float(explained_before.mean()) if len(baseline) else 1.0
+                expected_outside = float(alert["expected"]) * usual_share
+                remainder = int((~explained_now).sum())
+                if poisson.sf(remainder - 1, expected_outside) >= ECHO_REMAINDER_P:
                     alerts.at[position, "echo_of"] = other["alert_id"]
                     break
         if alerts.at[position, "echo_of"] is None:
