@@ -1,11 +1,17 @@
-"""The spike detector on constructed event streams, where the injected burst is known."""
+"""The spike detector on constructed event streams, where the injected burst or drift is known."""
 
 from datetime import UTC, datetime, timedelta
 
 import numpy as np
 import pandas as pd
+import pytest
 
-from orderlens.triage.spikes import InjectedCause, detect_spikes, score_against_ground_truth
+from orderlens.triage.spikes import (
+    InjectedCause,
+    detect_spikes,
+    hour_of_day_profile,
+    score_against_ground_truth,
+)
 
 START = datetime(2026, 3, 1, tzinfo=UTC)
 
@@ -62,3 +68,45 @@ def test_score_against_ground_truth_reports_delay_and_counts_unmatched_alerts():
     assert scored.loc["burst", "delay_hours"] == round((first - onset).total_seconds() / 3600, 1)
     assert not bool(scored.loc["never", "detected"])
     assert false_alarms == 0
+
+
+def _store_stream(seed: int, *, raised: str | None, onset_day: int = 25) -> pd.DataFrame:
+    """Sixty days of inventory mismatches at forty stores, one every ten days each (three
+    in the four weeks a store's baseline holds); optionally eight times that at one
+    store from ``onset_day`` on, the slow drift of stale store counts."""
+    rng = np.random.default_rng(seed)
+    rows = []
+    for number in range(1, 41):
+        store = f"ST-{number:02d}"
+        for day in range(60):
+            rate = 0.1 * (8.0 if store == raised and day >= onset_day else 1.0)
+            for _ in range(rng.poisson(rate)):
+                at = START + timedelta(days=day, minutes=int(rng.integers(24 * 60)))
+                rows.append(("node_id", store, at, len(rows)))
+    frame = pd.DataFrame(rows, columns=["dimension", "value", "at", "item_id"])
+    return frame.assign(
+        metric="exceptions_opened", exception_type="inventory_mismatch", failed=False
+    )
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_detect_spikes_finds_a_slow_drift_at_a_low_volume_store_within_two_weeks(seed):
+    alerts = detect_spikes(_store_stream(seed, raised="ST-07"))
+    assert set(alerts["value"]) == {"ST-07"}
+    onset = START + timedelta(days=25)
+    assert onset < alerts["started_at"].min() <= onset + timedelta(days=14)
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_detect_spikes_stays_quiet_on_low_volume_stores_without_a_drift(seed):
+    assert detect_spikes(_store_stream(seed, raised=None)).empty
+
+
+def test_hour_of_day_profile_follows_the_share_of_events_by_hour():
+    start = pd.Timestamp(START)
+    times = pd.Series([start + pd.Timedelta(hours=hour) for hour in [9] * 7 + [21] * 3])
+    profile = hour_of_day_profile(times, start, 48)
+    by_hour = np.full(24, 0.5)
+    by_hour[9], by_hour[21] = 7.5, 3.5
+    expected = np.tile(by_hour / by_hour.mean(), 2)
+    np.testing.assert_allclose(profile, expected)
