@@ -2,7 +2,10 @@
 
 A log of about one million orders and ten million events is generated directly in
 DuckDB SQL into a throwaway warehouse (events stored in global time order, as files
-arrive, not grouped by case). Two child processes are measured with
+arrive, not grouped by case), and the real dbt project then builds its coded copy
+(``dim_activities`` and ``fct_event_log``, as every pipeline run does after loading;
+its seconds are reported, and a second ratio charges them to ours). Two child
+processes are measured with
 :func:`bench.measure.run_measured`: ours (the coded log of :mod:`process_mining.coded_log`
 read once from the warehouse, then edges with frequency, cases and mean / median / p95
 / total wait, the variants with throughput times, and the endpoints) and pm4py's
@@ -64,7 +67,8 @@ def generate_log(path: Path, *, cases: int = CASES) -> int:
                 FROM range({cases}) AS cases(c), range({STEPS}) AS positions(k)
             )
             SELECT 'ORD-' || lpad(c::VARCHAR, 8, '0') AS case_id, activity, event_at,
-                row_number() OVER (ORDER BY event_at, c, k) AS event_seq
+                row_number() OVER (ORDER BY event_at, c, k) AS event_seq,
+                'EV-' || event_seq AS event_id
             FROM steps ORDER BY event_seq
             """
         )
@@ -72,6 +76,17 @@ def generate_log(path: Path, *, cases: int = CASES) -> int:
             "SELECT count(*) FROM staging.stg_raw__workflow_events"
         ).fetchall()
     return int(count)
+
+
+def build_coded_copy(data_dir: Path) -> float:
+    """Build the coded copy of the log (``dim_activities``, ``fct_event_log``) with the
+    real dbt project, as every pipeline run does after loading; its wall seconds."""
+    from orderlens.settings import Settings
+    from orderlens.transform import run_dbt
+
+    started = time.perf_counter()
+    run_dbt(Settings(data_dir=data_dir), ["run", "--select", "dim_activities", "fct_event_log"])
+    return time.perf_counter() - started
 
 
 def _ours(path: Path) -> dict[str, object]:
@@ -168,6 +183,7 @@ def run() -> list[dict]:
         generated = time.perf_counter()
         events = generate_log(path)
         generate_seconds = time.perf_counter() - generated
+        coded_copy_seconds = build_coded_copy(Path(folder))
         env = dict(os.environ)
         command = [sys.executable, "-m", "bench.bench_process_mining"]
         load_before = os.getloadavg()[0]
@@ -187,6 +203,7 @@ def run() -> list[dict]:
             "load_average_before": load_before,
             "load_average_after": load_after,
             "generate_seconds": generate_seconds,
+            "coded_copy_dbt_seconds": coded_copy_seconds,
             "ours_wall_seconds": ours.wall_seconds,
             "ours_compute_seconds": our_figures["compute_seconds"],
             "ours_load_seconds": our_figures["load_seconds"],
@@ -200,6 +217,8 @@ def run() -> list[dict]:
             "speedup_wall": theirs.wall_seconds / ours.wall_seconds,
             "speedup_compute": their_figures["compute_seconds"] / our_figures["compute_seconds"],
             "speedup_cpu": their_figures["cpu_seconds"] / our_figures["cpu_seconds"],
+            "speedup_compute_with_coded_copy_build": their_figures["compute_seconds"]
+            / (our_figures["compute_seconds"] + coded_copy_seconds),
             "memory_ratio": ours.peak_rss_mb / theirs.peak_rss_mb,
         }
     ]

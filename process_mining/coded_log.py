@@ -4,8 +4,11 @@ The directly-follows graph with waiting times and the variants are the hot path 
 process mining: on ten million events a SQL formulation sorts the log twice (once per
 window, once per ordered list) and counts distinct cases per edge. Here the log is read
 from DuckDB once, as small integers (activities coded in name order, cases coded
-densely, timestamps as microseconds), sorted once into case order, and everything else
-is vectorized numpy over those arrays:
+densely, timestamps as microseconds) in case order, and everything else is vectorized
+numpy over those arrays. The staged workflow events come from their coded copy, the
+``fct_event_log`` mart that ``dbt build`` writes already in case order, whenever it is
+current; any other relation (or a copy behind the staged events) is coded in SQL and
+sorted once:
 
 * edges are the positions where the next row belongs to the same case; frequencies,
   total waits and distinct cases come from ``bincount`` over edge codes, medians and
@@ -38,7 +41,13 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from process_mining.event_log import EventLog, events_query
+from process_mining.event_log import (
+    STAGED_WORKFLOW_EVENTS,
+    EventLog,
+    events_query,
+    kept_cases_query,
+    quoted,
+)
 
 EDGE_COLUMNS = [
     "source_activity",
@@ -116,6 +125,37 @@ class ProcessSummary:
     endpoints: pd.DataFrame
 
 
+@dataclass(frozen=True)
+class CodedCopy:
+    """Where the warehouse keeps an event log integer-coded and in case order.
+
+    Attributes:
+        schema: Schema of both tables.
+        events_table: One row per event: ``case_number``, ``case_id``,
+            ``activity_code``, ``event_at``, ``event_seq``, in case order.
+        activities_table: ``activity_code`` and ``activity``, codes in name order.
+    """
+
+    schema: str
+    events_table: str
+    activities_table: str
+
+    @property
+    def events(self) -> str:
+        """Qualified name of the events table."""
+        return f"{self.schema}.{self.events_table}"
+
+    @property
+    def activities(self) -> str:
+        """Qualified name of the activities table."""
+        return f"{self.schema}.{self.activities_table}"
+
+
+CODED_WORKFLOW_EVENTS = CodedCopy("marts", "fct_event_log", "dim_activities")
+"""The staged workflow events as dbt codes them (models ``fct_event_log`` and
+``dim_activities``)."""
+
+
 def coded_events_query(log: EventLog) -> tuple[str, list[object]]:
     """SQL returning the kept events integer-coded, each with its position in the scan.
 
@@ -146,12 +186,18 @@ def _out_of_contract_order(
     at_us: np.ndarray, sequence: np.ndarray, codes: np.ndarray
 ) -> np.ndarray:
     """Flags, per pair of neighbouring events, whether the second sorts before the first
-    in the contract order (time, arrival, activity)."""
+    in the contract order (time, arrival, activity).
+
+    Arrival and activity are compared only where times tie, usually few pairs.
+    """
     time_step = np.diff(at_us)
-    sequence_step = np.diff(sequence)
-    return (time_step < 0) | (
-        (time_step == 0) & ((sequence_step < 0) | ((sequence_step == 0) & (np.diff(codes) < 0)))
+    disordered = time_step < 0
+    ties = np.flatnonzero(time_step == 0)
+    sequence_step = sequence[ties + 1] - sequence[ties]
+    disordered[ties] = (sequence_step < 0) | (
+        (sequence_step == 0) & (codes[ties + 1] < codes[ties])
     )
+    return disordered
 
 
 def _stable_argsort_codes(case_codes: np.ndarray) -> np.ndarray:
@@ -168,17 +214,84 @@ def _stable_argsort_codes(case_codes: np.ndarray) -> np.ndarray:
     return by_low[np.argsort(high, kind="stable")]
 
 
-def load_coded_log(con: duckdb.DuckDBPyConnection, log: EventLog) -> CodedLog:
-    """Read the kept events of ``log`` once and sort them into case order.
+def coded_copy_of(log: EventLog) -> CodedCopy | None:
+    """The integer-coded copy of ``log``'s relation, if orderlens builds one.
+
+    Only the staged workflow events with the contract's column roles have one (the
+    ``fct_event_log`` mart); a log over any other relation is coded on the fly.
+    """
+    if (
+        log.relation,
+        log.case_column,
+        log.activity_column,
+        log.timestamp_column,
+        log.order_column,
+    ) == (STAGED_WORKFLOW_EVENTS, "case_id", "activity", "event_at", "event_seq"):
+        return CODED_WORKFLOW_EVENTS
+    return None
+
+
+def _coded_copy_is_current(con: duckdb.DuckDBPyConnection, log: EventLog, copy: CodedCopy) -> bool:
+    """Whether the coded copy holds exactly the events of the relation it was built from.
+
+    The copy is rebuilt by every ``dbt build``; between an ingest and the next build the
+    staged events are ahead of it. Equal event counts and equal highest arrival numbers
+    (arrival numbers only grow) prove it current; a missing copy is not current.
+    """
+    present = con.execute(
+        "SELECT count(*) FROM duckdb_tables() WHERE schema_name = ? AND table_name IN (?, ?)",
+        [copy.schema, copy.events_table, copy.activities_table],
+    ).fetchone()
+    if not present or present[0] != 2:
+        return False
+    counts = con.execute(
+        f"SELECT (SELECT count(*) FROM {quoted(log.relation)}),"
+        f" (SELECT max(event_seq) FROM {quoted(log.relation)}),"
+        f" (SELECT count(*) FROM {quoted(copy.events)}),"
+        f" (SELECT max(event_seq) FROM {quoted(copy.events)})"
+    ).fetchone()
+    return bool(counts) and counts[0] == counts[2] and counts[1] == counts[3]
+
+
+def _read_coded_copy(
+    con: duckdb.DuckDBPyConnection, log: EventLog, copy: CodedCopy
+) -> tuple[tuple[str, ...], list[np.ndarray]]:
+    """Activities and the four coded columns of the kept events, from the coded copy."""
+    activities = tuple(
+        name
+        for (name,) in con.execute(
+            f"SELECT activity FROM {quoted(copy.activities)} ORDER BY activity_code"
+        ).fetchall()
+    )
+    query = (
+        "SELECT case_number, activity_code, epoch_us(event_at) AS at_us,"
+        f" coalesce(event_seq, 0) AS event_seq FROM {quoted(copy.events)}"
+    )
+    parameters: list[object] = []
+    if log.case_filters:
+        kept, parameters = kept_cases_query(log)
+        query = f"WITH kept_cases AS ({kept}) {query} SEMI JOIN kept_cases USING (case_id)"
+    # Arrow hands over the numeric columns with about half the work of fetchnumpy.
+    fetched = con.sql(query, params=parameters).to_arrow_table()
+    return activities, [
+        np.asarray(fetched.column(name).combine_chunks().to_numpy(), dtype=dtype)
+        for name, dtype in (
+            ("case_number", np.int32),
+            ("activity_code", np.int32),
+            ("at_us", np.int64),
+            ("event_seq", np.int64),
+        )
+    ]
+
+
+def _read_and_code(
+    con: duckdb.DuckDBPyConnection, log: EventLog
+) -> tuple[tuple[str, ...], list[np.ndarray]]:
+    """Activities and the four coded columns of the kept events, coding them in SQL.
 
     Events come out of DuckDB coded but shuffled by its parallel joins; their scan
-    position puts them back (a scatter, no sort), so the stable sort by case keeps the
-    order in which the relation holds them, usually already the contract order. Only
-    the cases where it is not are sorted again, by (time, arrival, activity).
-
-    Args:
-        con: Connection to the warehouse or the serving copy.
-        log: The (filtered) event log.
+    position puts them back (a scatter, no sort), so they are in the order in which the
+    relation holds them.
     """
     events, parameters = events_query(log)
     activities = tuple(
@@ -201,11 +314,37 @@ def load_coded_log(con: duckdb.DuckDBPyConnection, log: EventLog) -> CodedLog:
             restored = np.empty_like(values)
             restored[position] = values
             columns[index] = restored
-    del position
-    by_case = _stable_argsort_codes(columns[0])
-    case_codes, activity_codes, at_us, sequence = (values[by_case] for values in columns)
-    del columns, by_case
-    new_case = np.diff(case_codes) != 0
+    return activities, columns
+
+
+def load_coded_log(con: duckdb.DuckDBPyConnection, log: EventLog) -> CodedLog:
+    """Read the kept events of ``log`` once, as codes in case order.
+
+    The coded copy (``fct_event_log``) is read when it is current: three numeric
+    columns already in case order. Otherwise the relation is coded in SQL. Either way the
+    order is checked, not trusted: a stable sort by case keeps the order in which the
+    events came, usually already the contract order, and only the cases where it is not
+    are sorted again, by (time, arrival, activity).
+
+    Args:
+        con: Connection to the warehouse or the serving copy.
+        log: The (filtered) event log.
+    """
+    copy = coded_copy_of(log)
+    if copy is not None and _coded_copy_is_current(con, log, copy):
+        activities, columns = _read_coded_copy(con, log, copy)
+    else:
+        activities, columns = _read_and_code(con, log)
+    case_step = np.diff(columns[0])
+    if (case_step < 0).any():
+        by_case = _stable_argsort_codes(columns[0])
+        columns = [values[by_case] for values in columns]
+        del by_case
+        case_step = np.diff(columns[0])
+    case_codes, activity_codes, at_us, sequence = columns
+    del columns
+    new_case = case_step != 0
+    del case_step
     case_starts = np.concatenate(([0], np.flatnonzero(new_case) + 1)) if len(case_codes) else []
     disordered = _out_of_contract_order(at_us, sequence, activity_codes) & ~new_case
     if disordered.any():
@@ -291,23 +430,26 @@ def compute_edges(coded: CodedLog) -> pd.DataFrame:
     codes = coded.activity_codes
     is_case_start = np.zeros(len(codes), dtype=bool)
     is_case_start[coded.case_starts] = True
-    sources = np.flatnonzero(~is_case_start[1:])
-    if len(sources) == 0:
+    # Every neighbouring pair of events is a candidate; the pairs inside one case are
+    # kept by one compress, cheaper than gathering both ends through an index array.
+    within_case = ~is_case_start[1:]
+    if not within_case.any():
         return pd.DataFrame({column: [] for column in EDGE_COLUMNS})
-    case_of_event = np.cumsum(is_case_start) - 1
     width = len(coded.activities)
-    raw_edges = codes[sources].astype(np.int64) * width + codes[sources + 1]
+    pair_dtype = np.int32 if width * width < 1 << 31 else np.int64
+    raw_edges = (codes[:-1].astype(pair_dtype) * width + codes[1:])[within_case]
     present, edge_of_transition = _dense_codes(raw_edges, width * width)
     edge_of_transition = edge_of_transition.astype(
         np.uint16 if len(present) <= 0xFFFF else np.int64
     )
     by_edge = np.argsort(edge_of_transition, kind="stable")
     grouped_edges = edge_of_transition[by_edge]
-    waits = (coded.timestamps_us[sources + 1] - coded.timestamps_us[sources])[by_edge]
+    waits = np.diff(coded.timestamps_us)[within_case][by_edge]
     frequency = np.bincount(grouped_edges, minlength=len(present))
     run_starts = np.concatenate(([0], np.cumsum(frequency)[:-1]))
     total_us = np.add.reduceat(waits, run_starts)
-    grouped_cases = case_of_event[sources][by_edge]
+    case_dtype = np.int32 if len(coded.case_starts) < 1 << 31 else np.int64
+    grouped_cases = np.cumsum(is_case_start, dtype=case_dtype)[:-1][within_case][by_edge]
     first_of_case = np.ones(len(grouped_cases), dtype=bool)
     first_of_case[1:] = (grouped_cases[1:] != grouped_cases[:-1]) | (
         grouped_edges[1:] != grouped_edges[:-1]

@@ -131,15 +131,27 @@ def events_query(log: EventLog, extra_columns: Sequence[str] = ()) -> tuple[str,
     )
     if not log.case_filters:
         return base, []
-    summary = case_summary_query(log)
+    kept, parameters = kept_cases_query(log)
+    query = (
+        f"WITH kept_cases AS ({kept}) "
+        f"SELECT base.* FROM ({base}) AS base SEMI JOIN kept_cases USING (case_id)"
+    )
+    return query, parameters
+
+
+def kept_cases_query(log: EventLog) -> tuple[str, list[object]]:
+    """SQL with one row (``case_id``) per case that every filter of ``log`` keeps.
+
+    Returns:
+        The query and its parameters.
+    """
     conditions = " AND ".join(f"({case_filter.condition})" for case_filter in log.case_filters)
     parameters: list[object] = [
         value for case_filter in log.case_filters for value in case_filter.parameters
     ]
     query = (
-        f"WITH case_summary AS ({summary}), "
-        f"kept_cases AS (SELECT case_id FROM case_summary WHERE {conditions}) "
-        f"SELECT base.* FROM ({base}) AS base SEMI JOIN kept_cases USING (case_id)"
+        f"WITH case_summary AS ({case_summary_query(log)}) "
+        f"SELECT case_id FROM case_summary WHERE {conditions or 'true'}"
     )
     return query, parameters
 

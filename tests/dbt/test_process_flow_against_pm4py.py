@@ -152,3 +152,40 @@ def test_incremental_build_equals_full_build(receipt_builds: ReceiptBuilds) -> N
     assert [row[2] for row in incremental_variants] == pytest.approx(
         [row[2] for row in full_variants], rel=1e-12
     )
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("build", ["full", "incremental"])
+def test_fct_event_log_is_stored_in_case_order_and_its_fast_path_equals_pm4py(
+    receipt_builds: ReceiptBuilds, build: str
+) -> None:
+    from process_mining.coded_log import compute_edges, compute_variants, load_coded_log
+    from process_mining.event_log import EventLog
+
+    built: BuiltWarehouse = getattr(receipt_builds, build)
+    stored = built.query(
+        "select case_number, case_id, epoch_us(event_at), event_seq from marts.fct_event_log"
+    )
+    numbers = {case_id: number for number, case_id in enumerate(sorted({r[1] for r in stored}))}
+    assert [row[0] for row in stored] == [numbers[row[1]] for row in stored]
+    assert stored == sorted(stored)
+    with connect(built.settings.warehouse_path, read_only=True) as con:
+        coded = load_coded_log(con, EventLog())
+    dfg, _, _ = pm4py.discover_dfg(receipt_builds.log)
+    performance, _, _ = pm4py.discover_performance_dfg(receipt_builds.log)
+    edges = compute_edges(coded)
+    assert {
+        (row.source_activity, row.target_activity): row.frequency for row in edges.itertuples()
+    } == dict(dfg)
+    for row in edges.itertuples():
+        expected = performance[(row.source_activity, row.target_activity)]
+        assert row.mean_wait_seconds == pytest.approx(float(expected["mean"]), rel=1e-9)
+        assert row.median_wait_seconds == pytest.approx(float(expected["median"]), rel=1e-9)
+    variants = compute_variants(coded)
+    assert {
+        tuple(activities): count
+        for activities, count in zip(variants["activities"], variants["case_count"], strict=True)
+    } == {
+        tuple(variant): int(count)
+        for variant, count in pm4py.get_variants(receipt_builds.log).items()
+    }

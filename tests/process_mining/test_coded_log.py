@@ -147,3 +147,62 @@ def test_discover_process_summary_applies_sql_filters_and_handles_empty_logs():
     empty = discover_process_summary(con, nobody)
     assert empty.edges.empty and list(empty.edges.columns) == EDGE_COLUMNS
     assert empty.variants.empty and list(empty.variants.columns) == VARIANT_COLUMNS
+
+
+def _staged_with_coded_copy(frame: pd.DataFrame, *, seed: int) -> duckdb.DuckDBPyConnection:
+    """``frame`` as the staged events, and a coded copy (as fct_event_log and
+    dim_activities hold it) written with its rows shuffled, and with activity names
+    spelled in upper case, so a result shows which of the two was read."""
+    con = duckdb.connect()
+    con.execute("CREATE SCHEMA staging")
+    con.execute("CREATE SCHEMA marts")
+    con.register("frame", frame)
+    con.execute("CREATE TABLE staging.stg_raw__workflow_events AS SELECT * FROM frame")
+    con.unregister("frame")
+    activities = sorted(frame["activity"].unique())
+    cases = sorted(frame["case_id"].unique())
+    coded = pd.DataFrame(
+        {
+            "case_number": frame["case_id"].map({case: n for n, case in enumerate(cases)}),
+            "case_id": frame["case_id"],
+            "activity_code": frame["activity"].map({name: n for n, name in enumerate(activities)}),
+            "event_at": frame["event_at"],
+            "event_seq": frame["event_seq"],
+        }
+    ).sample(frac=1.0, random_state=seed)
+    names = pd.DataFrame({"activity_code": range(len(activities)), "activity": activities})
+    names["activity"] = names["activity"].str.upper()
+    for table, rows in (("fct_event_log", coded), ("dim_activities", names)):
+        con.register("rows", rows)
+        con.execute(f"CREATE TABLE marts.{table} AS SELECT * FROM rows")
+        con.unregister("rows")
+    return con
+
+
+def test_load_coded_log_reads_a_current_coded_copy_and_checks_its_order():
+    frame = _random_log(seed=21, cases=120)
+    con = _staged_with_coded_copy(frame, seed=3)
+    from_copy = compute_edges(load_coded_log(con, EventLog()))
+    coded_in_sql = compute_edges(load_coded_log(_connect(frame), EventLog(relation="ev")))
+    assert from_copy["source_activity"].str.isupper().all()
+    upper = coded_in_sql.assign(
+        source_activity=coded_in_sql["source_activity"].str.upper(),
+        target_activity=coded_in_sql["target_activity"].str.upper(),
+    )
+    pd.testing.assert_frame_equal(from_copy, upper)
+    web = filter_attribute(EventLog(), column="channel", values=["web"])
+    variants = compute_variants(load_coded_log(con, web))
+    assert variants["case_count"].sum() == frame.loc[frame["channel"] == "web", "case_id"].nunique()
+    assert all(name.isupper() for sequence in variants["activities"] for name in sequence)
+
+
+def test_load_coded_log_ignores_a_coded_copy_behind_the_staged_events():
+    frame = _random_log(seed=22, cases=80)
+    con = _staged_with_coded_copy(frame, seed=4)
+    con.execute(
+        "INSERT INTO staging.stg_raw__workflow_events VALUES"
+        " ('C9999', 'Late step', TIMESTAMPTZ '2026-03-09 00:00:00+00', 'web', 100000)"
+    )
+    variants = compute_variants(load_coded_log(con, EventLog()))
+    assert ["Late step"] in variants["activities"].tolist()
+    assert not any(name.isupper() for sequence in variants["activities"] for name in sequence)
