@@ -79,7 +79,7 @@ class DetectorSettings:
     min_baseline_days: int = 7
     p_value: float = 1e-6
     min_count: int = 5
-    min_ratio: float = 3.0
+    min_ratio: float = 2.0
     min_prior_shape: float = 0.5
 
 
@@ -405,8 +405,9 @@ def mark_echoes(
 
     One late supplier raises backorders at every node and carrier its orders pass
     through, and a promotion raises them in its channel. Alerts are visited from the
-    strongest (smallest p-value) down. An exception alert overlapping accepted exception
-    alerts of other dimensions is recounted, at its peak, without the exceptions that
+    strongest (smallest p-value) down. An exception alert overlapping accepted alerts of
+    other dimensions that exceptions carry (an order surge in a channel explains that
+    channel's exceptions too) is recounted, at its peak, without the exceptions that
     carry those alerts' values (the strongest first, then the next one too, and so on);
     as soon as what remains is no longer a spike against the peak's expectation scaled
     by the share those other exceptions had in the ``baseline_days`` before, the alert
@@ -448,7 +449,7 @@ def mark_echoes(
                 )
                 if (
                     not overlaps
-                    or other["metric"] != "exceptions_opened"
+                    or other["dimension"] not in attributes.columns
                     or other["dimension"] == alert["dimension"]
                     or inside.empty
                 ):
