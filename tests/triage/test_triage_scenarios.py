@@ -5,7 +5,7 @@ stays quiet on the baseline; the queue covers every open exception; the CLI prin
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import duckdb
 import pytest
@@ -48,22 +48,38 @@ def test_cross_scenario_backtest_model_beats_rules_baseline_on_an_unseen_scenari
     assert backtest.model.precision_at_top > backtest.baseline.precision_at_top
 
 
-def test_detect_spikes_fires_on_each_holiday_peak_cause_and_not_on_its_controls(
+def test_detect_spikes_fires_on_the_holiday_peak_causes_and_not_on_its_controls(
     holiday_peak_warehouse,
 ):
     with connect(holiday_peak_warehouse.settings.warehouse_path, read_only=True) as con:
         alerts = detect_spikes(load_watched_events(con))
-    fired = set(zip(alerts["dimension"], alerts["value"], strict=True))
+    primary = alerts[alerts["echo_of"].isna()]
+    fired = set(zip(primary["dimension"], primary["value"], strict=True))
     assert ("channel", "web") in fired
     assert ("supplier", "SUP-007") in fired
     assert ("interface", "TMS->OMS:tracking_update") in fired
     controls = {("channel", "store"), ("channel", "call_center"), ("supplier", "SUP-001")}
     assert not fired & controls
+
+
+def test_spike_report_detects_every_injected_holiday_peak_cause_with_its_delay(
+    holiday_peak_warehouse,
+):
+    truth = json.loads(holiday_peak_warehouse.ground_truth.read_text())["injected_causes"]
     report = spike_report(holiday_peak_warehouse)
     causes = {cause["cause"]: cause for cause in report["causes"]}
-    for name in ("promotion_volume", "carrier_api_timeouts"):
-        assert causes[name]["detected"], report["alert_lines"]
-        assert 0 <= causes[name]["delay_hours"] <= 48
+    assert set(causes) == {cause["name"] for cause in truth}
+    for cause in truth:
+        scored = causes[cause["name"]]
+        assert scored["detected"], (cause["name"], report["alert_lines"])
+        named = [*cause["values"], cause.get("interface") or ""]
+        assert any(value and value in scored["alert"] for value in named), scored["alert"]
+        onset = datetime.fromisoformat(cause["start"])
+        first_alert = datetime.fromisoformat(scored["first_alert_at"])
+        assert scored["delay_hours"] == round((first_alert - onset).total_seconds() / 3600, 1)
+        assert first_alert <= datetime.fromisoformat(cause["end"]) + timedelta(days=2)
+    assert causes["carrier_api_timeouts"]["delay_hours"] <= 12
+    assert causes["inaccurate_store_inventory"]["delay_hours"] <= 21 * 24
 
 
 def test_spike_report_raises_no_alarm_on_the_baseline(baseline_warehouse):
