@@ -1160,9 +1160,30 @@ def get_automation_levels() -> pd.DataFrame:
     )
 
 
+ORDER_SUMMARY_COLUMNS: tuple[str, ...] = (
+    "case_id",
+    "channel",
+    "region",
+    "node_id",
+    "carrier",
+    "ordered_at",
+    "promised_at",
+    "fulfilled_at",
+    "is_on_time",
+    "is_cancelled",
+    "exception_count",
+    "exception_cost",
+)
+"""The ``fct_orders`` columns of an order's summary: turning a row into a DataFrame costs
+about half a millisecond per column, so the 46-column row is not read whole."""
+
+
 def get_order(case_id: str) -> pd.DataFrame:
     """One order's summary row from ``fct_orders`` (empty when unknown)."""
-    return _without_costs(query("SELECT * FROM marts.fct_orders WHERE case_id = ?", [case_id]))
+    columns = ", ".join(ORDER_SUMMARY_COLUMNS)
+    return _without_costs(
+        query(f"SELECT {columns} FROM marts.fct_orders WHERE case_id = ?", [case_id])
+    )
 
 
 def get_order_events(case_id: str) -> pd.DataFrame:

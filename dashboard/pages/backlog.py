@@ -6,12 +6,11 @@ from datetime import date
 
 import dash
 import dash_bootstrap_components as dbc
-import plotly.graph_objects as go
 from dash import Input, Output, State, callback, dcc, html
 from dash.exceptions import PreventUpdate
 
 from dashboard.components.cards import empty_state, section
-from dashboard.components.palette import AGING_COLOURS, BLUE, ORANGE, style_figure
+from dashboard.components.palette import AGING_COLOURS, BLUE, ORANGE, plain_figure
 from dashboard.components.tables import data_table
 from dashboard.data import (
     AGING_BUCKETS,
@@ -164,21 +163,24 @@ def update_aging(filters_data, chosen, grouping):
     if backlog.empty:
         return empty_state(f"No exceptions were open at the end of {day} for these filters."), note
     backlog = backlog.head(15).iloc[::-1]
-    figure = go.Figure(
+    figure = plain_figure(
         [
-            go.Bar(
-                y=backlog["group_value"],
-                x=backlog[column],
-                name=bucket,
-                orientation="h",
-                marker_color=AGING_COLOURS[bucket],
-                hovertemplate="%{y}<br>" + bucket + ": %{x:,}<extra></extra>",
-            )
+            {
+                "type": "bar",
+                "y": backlog["group_value"],
+                "x": backlog[column],
+                "name": bucket,
+                "orientation": "h",
+                "marker": {"color": AGING_COLOURS[bucket]},
+                "hovertemplate": "%{y}<br>" + bucket + ": %{x:,}<extra></extra>",
+            }
             for bucket, column in BUCKET_COLUMNS.items()
-        ]
+        ],
+        x_title="Open exceptions (count)",
+        y_title="",
+        height=380,
+        barmode="stack",
     )
-    figure.update_layout(barmode="stack")
-    style_figure(figure, x_title="Open exceptions (count)", y_title="", height=380)
     total = int(backlog["open_count"].sum())
     past = int(backlog["past_sla_count"].sum())
     summary = html.Div(
@@ -208,18 +210,28 @@ def update_flow(filters_data):
         return empty_state(str(error))
     if series.empty or (series["opened_count"].sum() + series["closed_count"].sum()) == 0:
         return empty_state("No exceptions were opened or closed in this period for these filters.")
-    figure = go.Figure(
+    figure = plain_figure(
         [
-            go.Bar(
-                x=series["date_day"], y=series["opened_count"], name="Opened", marker_color=ORANGE
-            ),
-            go.Bar(
-                x=series["date_day"], y=series["closed_count"], name="Closed", marker_color=BLUE
-            ),
-        ]
+            {
+                "type": "bar",
+                "x": series["date_day"],
+                "y": series["opened_count"],
+                "name": "Opened",
+                "marker": {"color": ORANGE},
+            },
+            {
+                "type": "bar",
+                "x": series["date_day"],
+                "y": series["closed_count"],
+                "name": "Closed",
+                "marker": {"color": BLUE},
+            },
+        ],
+        x_title="Day (UTC)",
+        y_title="Exceptions (count)",
+        height=380,
+        barmode="group",
     )
-    figure.update_layout(barmode="group")
-    style_figure(figure, x_title="Day (UTC)", y_title="Exceptions (count)", height=380)
     return dcc.Graph(id="backlog-flow-chart", figure=figure, config={"displaylogo": False})
 
 

@@ -5,12 +5,11 @@ from __future__ import annotations
 
 import dash
 import dash_bootstrap_components as dbc
-import plotly.graph_objects as go
 from dash import Input, Output, callback, dcc, html
 from dash.exceptions import PreventUpdate
 
 from dashboard.components.cards import empty_state, section
-from dashboard.components.palette import BLUE, ORANGE, style_figure
+from dashboard.components.palette import BLUE, ORANGE, plain_figure
 from dashboard.components.tables import data_table
 from dashboard.data import (
     INTERFACE_METRICS,
@@ -121,21 +120,24 @@ def update_series(filters_data, metric):
         series.groupby("interface")["value"].mean().sort_values(ascending=False).head(SERIES_LIMIT)
     )
     scale = 1 if metric == "mean_latency_ms" else 100
-    figure = go.Figure(
+    figure = plain_figure(
         [
-            go.Scatter(
-                x=frame["day"],
-                y=frame["value"] * scale,
-                name=interface,
-                mode="lines+markers",
-                hovertemplate=interface + "<br>%{x|%Y-%m-%d}: %{y:,.2f}<extra></extra>",
-            )
+            {
+                "type": "scatter",
+                "x": frame["day"],
+                "y": frame["value"] * scale,
+                "name": interface,
+                "mode": "lines+markers",
+                "hovertemplate": interface + "<br>%{x|%Y-%m-%d}: %{y:,.2f}<extra></extra>",
+            }
             for interface, frame in series[series["interface"].isin(worst.index)].groupby(
                 "interface"
             )
-        ]
+        ],
+        x_title="Day (UTC)",
+        y_title=METRIC_LABELS[metric][1],
+        height=340,
     )
-    style_figure(figure, x_title="Day (UTC)", y_title=METRIC_LABELS[metric][1], height=340)
     return dcc.Graph(id="integration-series-chart", figure=figure, config={"displaylogo": False})
 
 
@@ -183,24 +185,28 @@ def update_impact(filters_data):
     if impact.empty:
         return empty_state("No failed or dead-lettered messages in this period for these filters.")
     ordered = impact.head(12).iloc[::-1]
-    figure = go.Figure(
+    figure = plain_figure(
         [
-            go.Bar(
-                y=ordered["interface"],
-                x=ordered["orders_hurt"],
-                name="Orders hurt",
-                orientation="h",
-                marker_color=BLUE,
-            ),
-            go.Bar(
-                y=ordered["interface"],
-                x=ordered["exceptions_on_hurt_orders"],
-                name="Exceptions on those orders",
-                orientation="h",
-                marker_color=ORANGE,
-            ),
-        ]
+            {
+                "type": "bar",
+                "y": ordered["interface"],
+                "x": ordered["orders_hurt"],
+                "name": "Orders hurt",
+                "orientation": "h",
+                "marker": {"color": BLUE},
+            },
+            {
+                "type": "bar",
+                "y": ordered["interface"],
+                "x": ordered["exceptions_on_hurt_orders"],
+                "name": "Exceptions on those orders",
+                "orientation": "h",
+                "marker": {"color": ORANGE},
+            },
+        ],
+        x_title="Count",
+        y_title="",
+        height=420,
+        barmode="group",
     )
-    figure.update_layout(barmode="group")
-    style_figure(figure, x_title="Count", y_title="", height=420)
     return dcc.Graph(id="integration-impact-chart", figure=figure, config={"displaylogo": False})

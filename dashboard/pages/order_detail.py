@@ -9,12 +9,11 @@ import dash
 import dash_bootstrap_components as dbc
 import numpy as np
 import pandas as pd
-import plotly.graph_objects as go
 from dash import Input, Output, callback, dcc, html
 
 from dashboard.components.cards import empty_state, section
 from dashboard.components.order_search import order_search_box
-from dashboard.components.palette import BLUE, GREY, ORANGE, VERMILLION, style_figure
+from dashboard.components.palette import BLUE, GREY, ORANGE, VERMILLION, plain_figure
 from dashboard.components.tables import data_table
 from dashboard.data import (
     ServingCopyUnavailableError,
@@ -93,62 +92,64 @@ def layout(case_id: str | None = None, **_query: str) -> html.Div:
     )
 
 
-def _timeline(events: pd.DataFrame, messages: pd.DataFrame, exceptions: pd.DataFrame) -> go.Figure:
-    figure = go.Figure()
+def _timeline(events: pd.DataFrame, messages: pd.DataFrame, exceptions: pd.DataFrame) -> dict:
+    traces: list[dict] = []
     if not events.empty:
-        figure.add_trace(
-            go.Scatter(
-                x=events["event_at"],
-                y=[WORKFLOW_LANE] * len(events),
-                mode="markers+lines",
-                name="Workflow events",
-                marker={"size": 11, "color": BLUE},
-                line={"color": GREY, "width": 1},
-                hovertext=events["activity"],
-                hovertemplate="%{hovertext}<br>%{x}<extra></extra>",
-            )
+        traces.append(
+            {
+                "type": "scatter",
+                "x": events["event_at"],
+                "y": [WORKFLOW_LANE] * len(events),
+                "mode": "markers+lines",
+                "name": "Workflow events",
+                "marker": {"size": 11, "color": BLUE},
+                "line": {"color": GREY, "width": 1},
+                "hovertext": events["activity"],
+                "hovertemplate": "%{hovertext}<br>%{x}<extra></extra>",
+            }
         )
     if not messages.empty:
         failed = messages["failed_attempt_count"].fillna(0) > 0
-        figure.add_trace(
-            go.Scatter(
-                x=messages["first_sent_at"],
-                y=messages["interface"],
-                mode="markers",
-                name="Integration messages",
-                marker={
+        traces.append(
+            {
+                "type": "scatter",
+                "x": messages["first_sent_at"],
+                "y": messages["interface"],
+                "mode": "markers",
+                "name": "Integration messages",
+                "marker": {
                     "size": 10,
                     "symbol": ["x" if bad else "circle" for bad in failed],
                     "color": [VERMILLION if bad else ORANGE for bad in failed],
                 },
-                hovertext=[
+                "hovertext": [
                     f"{row.interface}: {row.final_status}, {row.attempt_count} attempt(s)"
                     for row in messages.itertuples()
                 ],
-                hovertemplate="%{hovertext}<br>%{x}<extra></extra>",
-            )
+                "hovertemplate": "%{hovertext}<br>%{x}<extra></extra>",
+            }
         )
     for row in exceptions.itertuples():
         end = row.resolved_at if not pd.isna(row.resolved_at) else row.detected_at
-        figure.add_trace(
-            go.Scatter(
-                x=[row.detected_at, end],
-                y=[f"Exception: {row.exception_type}"] * 2,
-                mode="lines+markers",
-                name=f"Exception {row.exception_id}",
-                line={"color": VERMILLION, "width": 6},
-                marker={"size": 10, "color": VERMILLION},
-                hovertemplate=f"{row.exception_type} ({row.status})<br>%{{x}}<extra></extra>",
-                showlegend=False,
-            )
+        traces.append(
+            {
+                "type": "scatter",
+                "x": [row.detected_at, end],
+                "y": [f"Exception: {row.exception_type}"] * 2,
+                "mode": "lines+markers",
+                "name": f"Exception {row.exception_id}",
+                "line": {"color": VERMILLION, "width": 6},
+                "marker": {"size": 10, "color": VERMILLION},
+                "hovertemplate": f"{row.exception_type} ({row.status})<br>%{{x}}<extra></extra>",
+                "showlegend": False,
+            }
         )
     lanes = (
         1 + messages["interface"].nunique() + len(exceptions)
         if not messages.empty
         else 1 + len(exceptions)
     )
-    style_figure(figure, x_title="Time (UTC)", y_title="", height=max(260, 40 * lanes + 120))
-    return figure
+    return plain_figure(traces, x_title="Time (UTC)", y_title="", height=max(260, 40 * lanes + 120))
 
 
 @callback(

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import dash
 import dash_bootstrap_components as dbc
-import plotly.graph_objects as go
 from dash import Input, Output, callback, dcc, html
 from dash.exceptions import PreventUpdate
 
 from dashboard.auth import may_see_costs
 from dashboard.components.cards import comparison_card, empty_state, section
-from dashboard.components.palette import BLUE, VERMILLION, style_figure
+from dashboard.components.palette import BLUE, VERMILLION, plain_figure
 from dashboard.data import (
     ServingCopyUnavailableError,
     backlog_is_exact,
@@ -136,25 +135,29 @@ def update_backlog_trend(filters_data):
         return empty_state(str(error))
     if series.empty or series["open_count"].sum() == 0:
         return empty_state("No exceptions were open in this period for these filters.")
-    figure = go.Figure(
+    figure = plain_figure(
         [
-            go.Scatter(
-                x=series["date_day"],
-                y=series["open_count"],
-                name="Open",
-                mode="lines+markers",
-                line={"color": BLUE, "width": 2},
-            ),
-            go.Scatter(
-                x=series["date_day"],
-                y=series["past_sla_count"],
-                name="Open past SLA",
-                mode="lines+markers",
-                line={"color": VERMILLION, "width": 2, "dash": "dot"},
-            ),
-        ]
+            {
+                "type": "scatter",
+                "x": series["date_day"],
+                "y": series["open_count"],
+                "name": "Open",
+                "mode": "lines+markers",
+                "line": {"color": BLUE, "width": 2},
+            },
+            {
+                "type": "scatter",
+                "x": series["date_day"],
+                "y": series["past_sla_count"],
+                "name": "Open past SLA",
+                "mode": "lines+markers",
+                "line": {"color": VERMILLION, "width": 2, "dash": "dot"},
+            },
+        ],
+        x_title="Day (UTC)",
+        y_title="Open exceptions (count)",
+        height=320,
     )
-    style_figure(figure, x_title="Day (UTC)", y_title="Open exceptions (count)", height=320)
     return dcc.Graph(id="overview-backlog-chart", figure=figure, config={"displaylogo": False})
 
 
@@ -179,16 +182,21 @@ def update_root_causes(filters_data):
         if "exception_cost" in ordered
         else {"hovertemplate": "%{y}<br>%{x:,} exceptions<extra></extra>"}
     )
-    figure = go.Figure(
-        go.Bar(
-            x=ordered["exception_count"],
-            y=ordered["value"],
-            orientation="h",
-            marker_color=BLUE,
-            text=ordered["exception_count"],
-            textposition="auto",
-            **cost_hover,
-        )
+    figure = plain_figure(
+        [
+            {
+                "type": "bar",
+                "x": ordered["exception_count"],
+                "y": ordered["value"],
+                "orientation": "h",
+                "marker": {"color": BLUE},
+                "text": ordered["exception_count"],
+                "textposition": "auto",
+                **cost_hover,
+            }
+        ],
+        x_title="Exceptions detected (count)",
+        y_title="",
+        height=320,
     )
-    style_figure(figure, x_title="Exceptions detected (count)", y_title="", height=320)
     return dcc.Graph(id="overview-root-cause-chart", figure=figure, config={"displaylogo": False})

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import dash
 import dash_bootstrap_components as dbc
-import plotly.graph_objects as go
 from dash import ALL, Input, Output, State, callback, ctx, dcc, html, no_update
 from dash.exceptions import PreventUpdate
 
 from dashboard.auth import may_see_costs
 from dashboard.components.cards import empty_state, kpi_card, section
-from dashboard.components.palette import BLUE, COST_COLOURS, GREEN, style_figure
+from dashboard.components.palette import BLUE, COST_COLOURS, GREEN, plain_figure
 from dashboard.data import (
     ServingCopyUnavailableError,
     get_automatable_classes,
@@ -154,23 +153,26 @@ def update_breakdown(filters_data):
     if costs.empty or costs["total_cost"].sum() == 0:
         return empty_state("No exception cost in this period for these filters.")
     ordered = costs.iloc[::-1]
-    figure = go.Figure(
+    figure = plain_figure(
         [
-            go.Bar(
-                y=ordered["exception_type"],
-                x=ordered[component],
-                orientation="h",
-                name=COMPONENT_LABELS[component],
-                marker_color=COST_COLOURS[component],
-                hovertemplate="%{y}<br>"
+            {
+                "type": "bar",
+                "y": ordered["exception_type"],
+                "x": ordered[component],
+                "orientation": "h",
+                "name": COMPONENT_LABELS[component],
+                "marker": {"color": COST_COLOURS[component]},
+                "hovertemplate": "%{y}<br>"
                 + COMPONENT_LABELS[component]
                 + ": $%{x:,.0f}<extra></extra>",
-            )
+            }
             for component in COST_COMPONENTS
-        ]
+        ],
+        x_title="Cost (USD)",
+        y_title="",
+        height=420,
+        barmode="stack",
     )
-    figure.update_layout(barmode="stack")
-    style_figure(figure, x_title="Cost (USD)", y_title="", height=420)
     total = html.Div(
         [
             html.Span("Total in the period: "),
@@ -264,24 +266,28 @@ def update_outcome(filters_data, shares, labor_rate, slider_ids, base_rate):
         className="g-2 mb-2",
     )
     per_type = outcome.per_type.sort_values("baseline_cost").tail(12)
-    figure = go.Figure(
+    figure = plain_figure(
         [
-            go.Bar(
-                y=per_type["exception_type"],
-                x=per_type["baseline_cost"],
-                name="Baseline",
-                orientation="h",
-                marker_color=BLUE,
-            ),
-            go.Bar(
-                y=per_type["exception_type"],
-                x=per_type["projected_cost"],
-                name="With automation",
-                orientation="h",
-                marker_color=GREEN,
-            ),
-        ]
+            {
+                "type": "bar",
+                "y": per_type["exception_type"],
+                "x": per_type["baseline_cost"],
+                "name": "Baseline",
+                "orientation": "h",
+                "marker": {"color": BLUE},
+            },
+            {
+                "type": "bar",
+                "y": per_type["exception_type"],
+                "x": per_type["projected_cost"],
+                "name": "With automation",
+                "orientation": "h",
+                "marker": {"color": GREEN},
+            },
+        ],
+        x_title="Cost in the period (USD)",
+        y_title="",
+        height=380,
+        barmode="group",
     )
-    figure.update_layout(barmode="group")
-    style_figure(figure, x_title="Cost in the period (USD)", y_title="", height=380)
     return [cards, dcc.Graph(id="roi-outcome-chart", figure=figure, config={"displaylogo": False})]

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import dash
 import dash_bootstrap_components as dbc
-import plotly.graph_objects as go
 from dash import Input, Output, State, callback, ctx, dcc, html, no_update
 from dash.exceptions import PreventUpdate
 
@@ -21,7 +20,7 @@ from dashboard.components.palette import (
     ORANGE,
     VERMILLION,
     figure_layout,
-    style_figure,
+    plain_figure,
 )
 from dashboard.data import (
     LIFT_DIMENSIONS,
@@ -126,26 +125,30 @@ def _focus(data) -> Focus | None:
     return Focus(data["dimension"], data["value"]) if data else None
 
 
-def _empty_figure(message: str) -> go.Figure:
-    figure = go.Figure()
-    figure.add_annotation(
-        text=message,
-        showarrow=False,
-        font={"size": 14, "color": GREY},
-        xref="paper",
-        yref="paper",
-        x=0.5,
-        y=0.5,
-    )
-    figure.update_xaxes(visible=False)
-    figure.update_yaxes(visible=False)
-    figure.update_layout(
-        template="plotly_white", height=340, margin={"l": 10, "r": 10, "t": 10, "b": 10}
-    )
-    return figure
+def _empty_figure(message: str) -> dict:
+    return {
+        "data": [],
+        "layout": {
+            **figure_layout(x_title="", y_title="", height=340),
+            "margin": {"l": 10, "r": 10, "t": 10, "b": 10},
+            "xaxis": {"visible": False},
+            "yaxis": {"visible": False},
+            "annotations": [
+                {
+                    "text": message,
+                    "showarrow": False,
+                    "font": {"size": 14, "color": GREY},
+                    "xref": "paper",
+                    "yref": "paper",
+                    "x": 0.5,
+                    "y": 0.5,
+                }
+            ],
+        },
+    }
 
 
-def _pareto_figure(filters: Filters, dimension: str, focus: Focus | None) -> go.Figure:
+def _pareto_figure(filters: Filters, dimension: str, focus: Focus | None) -> dict:
     try:
         pareto = get_pareto(filters, dimension, focus).head(PARETO_LIMIT)
     except ServingCopyUnavailableError as error:
@@ -154,36 +157,38 @@ def _pareto_figure(filters: Filters, dimension: str, focus: Focus | None) -> go.
         return _empty_figure("No exceptions in this period for these filters and focus.")
     selected = focus.value if focus and focus.dimension == dimension else None
     colours = [ORANGE if value == selected else BLUE for value in pareto["value"]]
-    figure = go.Figure(
-        [
-            go.Bar(
-                x=pareto["value"],
-                y=pareto["exception_count"],
-                name="Exceptions",
-                marker_color=colours,
-                **(
-                    {
-                        "customdata": pareto["exception_cost"],
-                        "hovertemplate": "%{x}<br>%{y:,} exceptions<br>"
-                        "cost $%{customdata:,.0f}<extra></extra>",
-                    }
-                    if "exception_cost" in pareto
-                    else {"hovertemplate": "%{x}<br>%{y:,} exceptions<extra></extra>"}
-                ),
-            ),
-            go.Scatter(
-                x=pareto["value"],
-                y=pareto["cumulative_share"] * 100,
-                name="Cumulative share",
-                mode="lines+markers",
-                yaxis="y2",
-                line={"color": VERMILLION},
-                hovertemplate="%{x}<br>cumulative %{y:.1f}%<extra></extra>",
-            ),
-        ]
+    hover = (
+        {
+            "customdata": pareto["exception_cost"],
+            "hovertemplate": "%{x}<br>%{y:,} exceptions<br>cost $%{customdata:,.0f}<extra></extra>",
+        }
+        if "exception_cost" in pareto
+        else {"hovertemplate": "%{x}<br>%{y:,} exceptions<extra></extra>"}
     )
-    style_figure(figure, x_title="", y_title="Exceptions detected (count)", height=360)
-    figure.update_layout(
+    figure = plain_figure(
+        [
+            {
+                "type": "bar",
+                "x": pareto["value"],
+                "y": pareto["exception_count"],
+                "name": "Exceptions",
+                "marker": {"color": colours},
+                **hover,
+            },
+            {
+                "type": "scatter",
+                "x": pareto["value"],
+                "y": pareto["cumulative_share"] * 100,
+                "name": "Cumulative share",
+                "mode": "lines+markers",
+                "yaxis": "y2",
+                "line": {"color": VERMILLION},
+                "hovertemplate": "%{x}<br>cumulative %{y:.1f}%<extra></extra>",
+            },
+        ],
+        x_title="",
+        y_title="Exceptions detected (count)",
+        height=360,
         yaxis2={
             "title": {"text": "Cumulative share (%)"},
             "overlaying": "y",
@@ -194,7 +199,7 @@ def _pareto_figure(filters: Filters, dimension: str, focus: Focus | None) -> go.
         },
         clickmode="event",
     )
-    figure.update_xaxes(tickangle=-35)
+    figure["layout"]["xaxis"]["tickangle"] = -35
     return figure
 
 
