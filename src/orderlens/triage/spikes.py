@@ -192,9 +192,10 @@ def _groups(events: pd.DataFrame, start: pd.Timestamp, hours: int) -> list[_Grou
     groups: list[_Group] = []
     for (metric, dimension), rows in events.groupby(["metric", "dimension"], sort=True):
         values = sorted(str(value) for value in rows["value"].unique())
-        by_value = {str(value): part for value, part in rows.groupby("value", sort=True)}
         if metric == "integration_failures":
-            exposure = np.array([_hourly(by_value[v]["at"], start, hours) for v in values])
+            exposure = np.array(
+                [_hourly(rows.loc[rows["value"] == v, "at"], start, hours) for v in values]
+            )
             failed = rows[rows["failed"].astype(bool)]
             counts = np.array(
                 [_hourly(failed.loc[failed["value"] == v, "at"], start, hours) for v in values]
