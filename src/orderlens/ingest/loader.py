@@ -79,6 +79,7 @@ from orderlens.warehouse import connect, initialize_warehouse
 
 ROW = "__row"
 _DUPLICATES = "_ingest_duplicates"
+_CHECKED_COPY = "_ingest_checked_copy"
 
 
 def create_ingest_tables(con: duckdb.DuckDBPyConnection) -> None:
@@ -292,13 +293,14 @@ def _load(
 ) -> FileResult:
     """Validate, deduplicate and append one registered source, in as few passes as possible.
 
-    The typed-and-checked records are a view, never a materialised copy. A first pass
-    reads only the identity columns: when every identity in the file is distinct, no
-    event lacks an id, and none is already loaded, nothing can be a duplicate, and one
-    ``INSERT ... SELECT ... WHERE valid`` pass validates and appends the whole file; the
-    failing records are collected afterwards, and only when the append left some out.
-    Otherwise the careful path runs: ids for id-less valid events, then duplicates among
-    the valid records, then the append; failing records are collected last.
+    The typed-and-checked records are a view. A first pass reads only the identity
+    columns: when every identity in the file is distinct, no event lacks an id, and none
+    is already loaded, nothing can be a duplicate, and one ``INSERT ... SELECT ... WHERE
+    valid`` pass validates and appends the whole file, never materialised; the failing
+    records are collected afterwards, and only when the append left some out. Otherwise
+    the careful path checks the records once into a temporary table and runs from it:
+    ids for id-less valid events, then duplicates among the valid records, then the
+    append; failing records are collected last.
     """
     plan = plan_validation(columns, mapping, source_view=source_view)
     target = plan.target
@@ -312,8 +314,16 @@ def _load(
             con, raw_table, model, rows_read, load_id, source_file
         )
     else:
+        supplied = set(columns.names) | set(mapping.columns) | set(mapping.constants)
         loaded, invalid, duplicates = _append_carefully(
-            con, raw_table, model, target, rows_read, load_id, source_file
+            con,
+            raw_table,
+            model,
+            target,
+            rows_read,
+            load_id,
+            source_file,
+            carries_event_ids="event_id" in supplied,
         )
     if loaded != rows_read - invalid - duplicates:
         raise RuntimeError(
@@ -436,20 +446,29 @@ def _append_carefully(
     rows_read: int,
     load_id: str,
     source_file: str,
+    *,
+    carries_event_ids: bool = True,
 ) -> tuple[int, int, int]:
     """Ids for id-less valid events, then duplicates among the valid records, then the
     append; failing records are collected last, and only when some records are missing.
+    ``carries_event_ids`` is false when the file (with its mapping) has no event id at all.
 
     Returns:
         ``(loaded, invalid, duplicates)``.
     """
     keys = IDENTITY_COLUMNS[target]
+    # This path reads the checked records three times or more (ids, duplicates, append):
+    # typing and checking them once into a temporary table costs less than re-running
+    # every check on each read.
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {_CHECKED_COPY} AS SELECT * FROM {CHECKED_VIEW}")
+    con.execute(f"CREATE OR REPLACE TEMP VIEW {CHECKED_VIEW} AS SELECT * FROM {_CHECKED_COPY}")
     hashed = 0
     if target is Target.WORKFLOW:
         con.execute(content_hash_sql())
         hashed = _count(con, f"SELECT count(*) FROM {HASHED_TABLE}")
     valid = _valid_records(keys, hashed=hashed)
-    duplicates = _find_duplicates(con, raw_table, keys, valid)
+    every_id_hashed = hashed > 0 and not carries_event_ids
+    duplicates = _find_duplicates(con, raw_table, keys, valid, every_id_hashed=every_id_hashed)
     names = field_names(model)
     selected = _valid_records(names, hashed=hashed, duplicates=duplicates)
     loaded = _append(con, raw_table, names, selected, load_id, source_file)
@@ -486,19 +505,29 @@ def _valid_records(names: Sequence[str], *, hashed: int, duplicates: int = 0) ->
 
 
 def _find_duplicates(
-    con: duckdb.DuckDBPyConnection, raw_table: str, keys: tuple[str, ...], valid: str
+    con: duckdb.DuckDBPyConnection,
+    raw_table: str,
+    keys: tuple[str, ...],
+    valid: str,
+    *,
+    every_id_hashed: bool = False,
 ) -> int:
     """Collect the valid records repeating an event (earlier in the file or already loaded).
 
     Counting distinct 64-bit hashes of the identities is cheap and proves a file free of
     repeats in the common case; only when hashes repeat are the rows grouped by their
-    real key, so a hash collision cannot make two different events duplicates.
+    real key, so a hash collision cannot make two different events duplicates. When
+    every valid record got a content id (``every_id_hashed``, an XES log without ids),
+    the ids alone decide, so the small table of content ids is counted instead of the
+    validated records.
     """
     key_list = ", ".join(keys)
     described = " and ".join(keys)
     parts = []
     counted = con.execute(
-        f"SELECT count(*), count(DISTINCT hash({key_list})) FROM ({valid})"
+        f"SELECT count(*), count(DISTINCT hashed_id) FROM {HASHED_TABLE}"
+        if every_id_hashed
+        else f"SELECT count(*), count(DISTINCT hash({key_list})) FROM ({valid})"
     ).fetchone()
     if counted and counted[0] != counted[1]:
         con.execute(
