@@ -56,6 +56,21 @@ OPTION_QUERIES = {
     "region": "SELECT DISTINCT region FROM marts.dim_nodes WHERE region IS NOT NULL",
     "carrier": "SELECT carrier FROM marts.dim_carriers",
 }
+RENDER_RESOURCES_JS = """
+() => {
+    const entries = performance.getEntriesByType("resource");
+    const callbacks = entries.filter((e) => e.name.includes("/_dash-update-component"));
+    const scripts = entries.filter((e) => e.initiatorType === "script");
+    return {
+        requests: entries.length + 1,
+        script_kb: scripts.reduce((total, e) => total + e.decodedBodySize, 0) / 1024,
+        callbacks: callbacks.length,
+        last_callback_answered_s: Math.max(0, ...callbacks.map((e) => e.responseEnd)) / 1000,
+    };
+}
+"""
+"""What the overview's first render fetched, and when the server had answered its last
+callback (seconds from navigation): the rest of the render is the browser's own work."""
 
 
 def _settings() -> tuple[int, Path, int]:
@@ -271,16 +286,17 @@ def vary_payload(payload: dict, rng: random.Random, facts: dict) -> dict:
 
 def record_callbacks(
     url: str, case_id: str, render_samples: int = 5
-) -> tuple[dict[str, tuple[str, dict]], list[tuple[float, float, float]]]:
+) -> tuple[dict[str, tuple[str, dict]], list[tuple[float, float, float, dict]]]:
     """Load every page in Chromium; keep one request per callback output, and time the
-    overview's first render in fresh tabs (fully rendered, document loaded, KPIs shown).
+    overview's first render in fresh tabs (fully rendered, document loaded, KPIs shown,
+    and what it fetched: :data:`RENDER_RESOURCES_JS`).
 
     Each browser context logs in first; the render is timed from the overview's address
     in a new tab of that logged-in context."""
     from playwright.sync_api import sync_playwright
 
     recorded: dict[str, tuple[str, dict]] = {}
-    renders: list[tuple[float, float, float]] = []
+    renders: list[tuple[float, float, float, dict]] = []
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         for _ in range(render_samples):
@@ -295,7 +311,10 @@ def record_callbacks(
             numbers_shown = time.perf_counter() - started
             tab.locator("#overview-backlog-chart .main-svg").first.wait_for(timeout=60_000)
             tab.locator("#overview-root-cause-chart .main-svg").first.wait_for(timeout=60_000)
-            renders.append((time.perf_counter() - started, scripts_loaded, numbers_shown))
+            rendered = time.perf_counter() - started
+            renders.append(
+                (rendered, scripts_loaded, numbers_shown, tab.evaluate(RENDER_RESOURCES_JS))
+            )
             context.close()
         context = browser.new_context(viewport={"width": 1366, "height": 768})
         tab = context.new_page()
@@ -408,6 +427,12 @@ def run() -> list[dict]:
             ),
             "document_loaded_median_seconds": round(statistics.median(r[1] for r in renders), 2),
             "kpis_shown_median_seconds": round(statistics.median(r[2] for r in renders), 2),
+            "last_callback_answered_median_seconds": round(
+                statistics.median(r[3]["last_callback_answered_s"] for r in renders), 2
+            ),
+            "first_render_requests": renders[-1][3]["requests"],
+            "first_render_callbacks": renders[-1][3]["callbacks"],
+            "first_render_script_kb": round(renders[-1][3]["script_kb"]),
             "server_rss_mb": round(_rss_mb(server.pid), 0),
         }
         return [summary, *rows]

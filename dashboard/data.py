@@ -90,6 +90,7 @@ DERIVED_TABLES: dict[str, str] = {
         FROM serving.marts.fct_case_transitions AS t
         JOIN serving.marts.fct_orders AS o USING (case_id)
         GROUP BY ALL
+        ORDER BY t.transition_date
     """,
     "hurt_messages": """
         WITH exceptions_per_order AS (
@@ -109,6 +110,7 @@ DERIVED_TABLES: dict[str, str] = {
         LEFT JOIN serving.marts.fct_orders AS o USING (case_id)
         LEFT JOIN exceptions_per_order AS e USING (case_id)
         WHERE m.failed_attempt_count > 0 OR m.is_dead_lettered
+        ORDER BY m.first_sent_at
     """,
 }
 """Aggregates the marts do not carry, built in memory once per publication.
@@ -116,7 +118,8 @@ DERIVED_TABLES: dict[str, str] = {
 ``edges_by_order_attributes`` is the directly-follows graph per day and order attributes
 (a process map filtered by channel, region, node or carrier without scanning every
 transition); ``hurt_messages`` keeps only the failed or dead-lettered messages, with their
-order's attributes and exceptions (a few percent of all messages).
+order's attributes and exceptions (a few percent of all messages). Both are stored in
+time order, so a period's query skips the row groups outside it.
 """
 DERIVED_SCHEMA = "memory.main"
 

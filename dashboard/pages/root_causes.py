@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dash
 import dash_bootstrap_components as dbc
+import pandas as pd
 from dash import Input, Output, State, callback, ctx, dcc, html, no_update
 from dash.exceptions import PreventUpdate
 
@@ -29,6 +30,7 @@ from dashboard.data import (
     Focus,
     ServingCopyUnavailableError,
     get_lift,
+    get_order_attribute_lifts,
     get_pareto,
     read_filters,
 )
@@ -228,11 +230,8 @@ def update_pareto(filters_data, focus_data):
     )
 
 
-def _lift_body(filters: Filters, dimension: str, focus: Focus | None):
-    try:
-        lift = get_lift(filters, dimension, focus).head(LIFT_LIMIT)
-    except ServingCopyUnavailableError as error:
-        return empty_state(str(error))
+def _lift_body(dimension: str, lift: pd.DataFrame):
+    lift = lift.head(LIFT_LIMIT)
     if lift.empty or lift["lift"].isna().all():
         return empty_state(
             f"No {LIFT_TITLES[dimension].lower()} value has {LIFT_MIN_ORDERS}+ orders "
@@ -281,7 +280,15 @@ def update_lift(filters_data, focus_data):
         raise PreventUpdate
     filters = read_filters(filters_data)
     focus = _focus(focus_data)
-    return tuple(_lift_body(filters, dimension, focus) for dimension in LIFT_DIMENSIONS)
+    try:
+        # One scan answers every order attribute; asking per dimension would redo it.
+        lifts = {
+            **get_order_attribute_lifts(filters, focus),
+            "interface": get_lift(filters, "interface", focus),
+        }
+    except ServingCopyUnavailableError as error:
+        return tuple(empty_state(str(error)) for _ in LIFT_DIMENSIONS)
+    return tuple(_lift_body(dimension, lifts[dimension]) for dimension in LIFT_DIMENSIONS)
 
 
 @callback(
