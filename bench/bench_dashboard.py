@@ -372,6 +372,7 @@ def run() -> list[dict]:
         start_new_session=True,
     )  # fmt: skip
     url = f"http://127.0.0.1:{port}"
+    load_at_start = os.getloadavg()[0]
     try:
         started = time.perf_counter()
         while (health(url) or {}).get("status") != "ok":
@@ -434,6 +435,9 @@ def run() -> list[dict]:
             "first_render_callbacks": renders[-1][3]["callbacks"],
             "first_render_script_kb": round(renders[-1][3]["script_kb"]),
             "server_rss_mb": round(_rss_mb(server.pid), 0),
+            # The machine is shared: the 1-minute load says how far to trust the figures.
+            "load_1min_at_start": round(load_at_start, 2),
+            "load_1min_at_end": round(os.getloadavg()[0], 2),
         }
         return [summary, *rows]
     finally:
