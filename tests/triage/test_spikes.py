@@ -110,3 +110,56 @@ def test_hour_of_day_profile_follows_the_share_of_events_by_hour():
     by_hour[9], by_hour[21] = 7.5, 3.5
     expected = np.tile(by_hour / by_hour.mean(), 2)
     np.testing.assert_allclose(profile, expected)
+
+
+def _raised_stream(seed: int, *, second_cause: bool) -> pd.DataFrame:
+    """Forty days of exceptions at four nodes, four a day each; from day 15 node N3
+    opens three times as many (a first cause that keeps its alert open) and, with
+    ``second_cause``, four times that again on days 25 and 26 (a second cause acting on
+    the same node while the first one's alert is open)."""
+    rng = np.random.default_rng(seed)
+    rows = []
+    for node in ("N1", "N2", "N3", "N4"):
+        for hour in range(40 * 24):
+            day = hour // 24
+            rate = 4 / 24
+            if node == "N3" and day >= 15:
+                rate *= 3.0
+                if second_cause and day in (25, 26):
+                    rate *= 4.0
+            for _ in range(rng.poisson(rate)):
+                at = START + timedelta(hours=hour, minutes=int(rng.integers(60)))
+                rows.append(("node_id", node, at, len(rows)))
+    frame = pd.DataFrame(rows, columns=["dimension", "value", "at", "item_id"])
+    return frame.assign(metric="exceptions_opened", exception_type="pick_failure", failed=False)
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_detect_spikes_re_raises_an_open_alert_when_a_second_cause_lifts_its_series(seed):
+    alerts = detect_spikes(_raised_stream(seed, second_cause=True))
+    assert set(alerts["value"]) == {"N3"}
+    first_onset = START + timedelta(days=15)
+    second_onset = START + timedelta(days=25)
+    opened = alerts[alerts["escalation_of"].isna()]
+    parent = opened[opened["started_at"] < second_onset].iloc[0]
+    assert first_onset <= parent["started_at"] and parent["last_alert_at"] >= second_onset
+    escalations = alerts[alerts["escalation_of"] == parent["alert_id"]]
+    assert second_onset <= escalations["started_at"].min() <= second_onset + timedelta(days=1)
+    causes = [
+        InjectedCause(
+            "first", "node_id", ("N3",), first_onset, START + timedelta(days=40), None, None
+        ),
+        InjectedCause(
+            "second", "node_id", ("N3",), second_onset, START + timedelta(days=27), None, None
+        ),
+    ]
+    scored = score_against_ground_truth(alerts, causes)[0].set_index("cause")
+    assert scored.loc["second", "first_alert_at"] == escalations["started_at"].min()
+    assert scored.loc["first", "first_alert_at"] == parent["started_at"]
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_detect_spikes_does_not_re_raise_an_alert_whose_series_stays_at_its_raised_level(seed):
+    alerts = detect_spikes(_raised_stream(seed, second_cause=False))
+    assert set(alerts["value"]) == {"N3"}
+    assert alerts["escalation_of"].isna().all()

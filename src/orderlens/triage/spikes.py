@@ -60,6 +60,7 @@ ALERT_COLUMNS: tuple[str, ...] = (
     "recurrence_count",
     "is_recurring",
     "echo_of",
+    "escalation_of",
 )
 """Columns of ``triage.alerts``."""
 
@@ -321,7 +322,9 @@ def detect_spikes(
         settings: Detector sensitivity; the defaults when ``None``.
 
     Returns:
-        One row per alert with :data:`ALERT_COLUMNS`, oldest first.
+        One row per alert with :data:`ALERT_COLUMNS`, oldest first; an alert re-raised
+        while open (see :func:`find_escalations`) is a row of its own with
+        ``escalation_of`` naming the open alert.
     """
     settings = settings or DetectorSettings()
     if events.empty:
@@ -329,68 +332,218 @@ def detect_spikes(
     events = events.assign(at=pd.to_datetime(events["at"], utc=True))
     start = events["at"].min().floor("h")
     hours = int((events["at"].max() - start) // pd.Timedelta(hours=1)) + 1
+    groups = _groups(events, start, hours)
     hits = [
         hit
-        for group in _groups(events, start, hours)
+        for group in groups
         for width in settings.windows_hours
         for hit in _group_hits(group, width, settings)
     ]
-    return mark_echoes(_merge_into_alerts(hits, start), events, settings=settings)
+    series = {
+        (group.metric, group.dimension, group.exception_type, value): (
+            group.counts[row],
+            np.asarray(group.exposure[row]),
+        )
+        for group in groups
+        for row, value in enumerate(group.values)
+    }
+    alerts = _merge_into_alerts(hits, start, series, settings)
+    return mark_echoes(alerts, events, settings=settings)
 
 
-def _merge_into_alerts(hits: list[dict[str, object]], start: pd.Timestamp) -> pd.DataFrame:
-    """One alert per run of overlapping alerting hours of one dimension value."""
+def find_escalations(
+    counts: np.ndarray,
+    exposure: np.ndarray,
+    *,
+    level_from: int,
+    after: int,
+    until: int,
+    settings: DetectorSettings,
+) -> list[dict[str, float]]:
+    """Hours at which a series whose alert is open rises significantly again.
+
+    An alert stays open as long as its series stays raised, so a second cause acting on
+    the same value (a late supplier during a promotion that already raised the
+    supplier's backorders) would otherwise hide inside the first. The raised level is
+    the series' rate from ``level_from`` (the start of the window that first alerted)
+    up to a test window; each window that lies wholly after hour ``after`` and ends by
+    hour ``until`` is judged against that level with the same negative binomial
+    predictive, threshold, minimum count and ratio as a new alert (the level is learnt
+    from its own events alone, with a Jeffreys half event). After an escalation the
+    level is measured from the escalating window on, so a later one must rise again.
+
+    Returns:
+        One record per escalation, oldest first: ``hour`` (the window's last hour),
+        ``window_hours``, ``observed``, ``expected`` and ``p_value``.
+    """
+    running = _cumulative(counts)
+    running_exposure = _cumulative(exposure)
+    found: list[dict[str, float]] = []
+    while True:
+        best: dict[str, float] | None = None
+        for width in settings.windows_hours:
+            ends = np.arange(after + 1 + width, until + 2)
+            if not len(ends):
+                continue
+            starts = ends - width
+            observed = running[ends] - running[starts]
+            level_events = running[starts] - running[level_from]
+            level_exposure = np.maximum(
+                running_exposure[starts] - running_exposure[level_from], 1e-9
+            )
+            window_exposure = running_exposure[ends] - running_exposure[starts]
+            shape = level_events + 0.5
+            expected = shape / level_exposure * window_exposure
+            candidate = (observed >= settings.min_count) & (
+                observed >= settings.min_ratio * expected
+            )
+            columns = np.flatnonzero(candidate)
+            p_values = nbinom.sf(
+                observed[columns] - 1,
+                shape[columns],
+                level_exposure[columns] / (level_exposure[columns] + window_exposure[columns]),
+            )
+            significant = np.flatnonzero(p_values < settings.p_value)
+            if not len(significant):
+                continue
+            column, p_value = columns[significant[0]], float(p_values[significant[0]])
+            hour = int(ends[column]) - 1
+            if best is None or (hour, p_value) < (best["hour"], best["p_value"]):
+                best = {
+                    "hour": hour,
+                    "window_hours": width,
+                    "observed": float(observed[column]),
+                    "expected": float(expected[column]),
+                    "p_value": p_value,
+                }
+        if best is None:
+            return found
+        found.append(best)
+        level_from = int(best["hour"]) + 1 - int(best["window_hours"])
+        after = int(best["hour"])
+
+
+Series = dict[tuple[str, str, str | None, str], tuple[np.ndarray, np.ndarray]]
+"""Hourly counts and exposures by (metric, dimension, exception type, value)."""
+
+
+def _alert_row(
+    strongest: dict[str, object],
+    *,
+    dimension: str,
+    value: str,
+    first: int,
+    last: int,
+    number: int,
+    start: pd.Timestamp,
+    escalation_of: str | None = None,
+) -> dict[str, object]:
+    started_at = start + pd.Timedelta(hours=first + 1)
+    exception_type = _type_or_none(strongest["exception_type"])
+    description = _describe(str(strongest["metric"]), dimension, value, exception_type, strongest)
+    if escalation_of is not None:
+        description = f"rising again while alerted: {description} at the raised level"
+    return {
+        "alert_id": f"{dimension}:{value}:{started_at.isoformat()}",
+        "dimension": dimension,
+        "value": value,
+        "metric": strongest["metric"],
+        "exception_type": exception_type,
+        "window_hours": int(strongest["window_hours"]),
+        "started_at": started_at,
+        "last_alert_at": start + pd.Timedelta(hours=last + 1),
+        "peak_at": start + pd.Timedelta(hours=int(strongest["hour"]) + 1),
+        "observed": strongest["observed"],
+        "expected": round(float(strongest["expected"]), 3),
+        "ratio": round(float(strongest["observed"]) / float(strongest["expected"]), 2),
+        "p_value": strongest["p_value"],
+        "likely_cause": description,
+        "recurrence_count": number,
+        "is_recurring": number > 0,
+        "echo_of": None,
+        "escalation_of": escalation_of,
+    }
+
+
+def _type_or_none(exception_type: object) -> str | None:
+    """An exception type as read back from a frame (missing types come back as NaN)."""
+    return exception_type if isinstance(exception_type, str) else None
+
+
+def _runs(records: list[dict[str, object]]) -> list[list[dict[str, object]]]:
+    """Records (in hour order) split where the gap to the previous one exceeds a window:
+    alerting hours of one value that overlap are one alert, and several series of an
+    alert rising again together are one escalation."""
+    runs: list[list[dict[str, object]]] = []
+    for record in records:
+        gap = int(record["hour"]) - int(runs[-1][-1]["hour"]) if runs else None
+        if gap is not None and gap <= int(record["window_hours"]):
+            runs[-1].append(record)
+        else:
+            runs.append([record])
+    return runs
+
+
+def _merge_into_alerts(
+    hits: list[dict[str, object]],
+    start: pd.Timestamp,
+    series: Series,
+    settings: DetectorSettings,
+) -> pd.DataFrame:
+    """One alert per run of overlapping alerting hours of one dimension value, and one
+    per escalation of an alerting series of the run (see :func:`find_escalations`)."""
     if not hits:
         return pd.DataFrame(columns=list(ALERT_COLUMNS))
     frame = pd.DataFrame(hits).sort_values(["dimension", "value", "hour", "p_value"])
     alerts: list[dict[str, object]] = []
     for (dimension, value), rows in frame.groupby(["dimension", "value"], sort=True):
-        episodes: list[list[dict[str, object]]] = []
-        episode: list[dict[str, object]] = []
-        last_hour = 0
-        for record in rows.to_dict("records"):
-            if episode and int(record["hour"]) - last_hour > int(record["window_hours"]):
-                episodes.append(episode)
-                episode = []
-            episode.append(record)
-            last_hour = int(record["hour"])
-        episodes.append(episode)
-        for number, members in enumerate(episodes):
+        for number, members in enumerate(_runs(rows.to_dict("records"))):
             strongest = min(members, key=lambda record: (record["p_value"], record["hour"]))
-            first = min(int(record["hour"]) for record in members)
+            first_hit = min(members, key=lambda record: (record["hour"], record["p_value"]))
+            first = int(first_hit["hour"])
             last = max(int(record["hour"]) for record in members)
-            started_at = start + pd.Timedelta(hours=first + 1)
-            alerts.append(
-                {
-                    "alert_id": f"{dimension}:{value}:{started_at.isoformat()}",
-                    "dimension": dimension,
-                    "value": value,
-                    "metric": strongest["metric"],
-                    "exception_type": (
-                        strongest["exception_type"]
-                        if isinstance(strongest["exception_type"], str)
-                        else None
-                    ),
-                    "window_hours": int(strongest["window_hours"]),
-                    "started_at": started_at,
-                    "last_alert_at": start + pd.Timedelta(hours=last + 1),
-                    "peak_at": start + pd.Timedelta(hours=int(strongest["hour"]) + 1),
-                    "observed": strongest["observed"],
-                    "expected": round(float(strongest["expected"]), 3),
-                    "ratio": round(float(strongest["observed"]) / float(strongest["expected"]), 2),
-                    "p_value": strongest["p_value"],
-                    "likely_cause": _describe(
-                        str(strongest["metric"]),
-                        str(dimension),
-                        str(value),
-                        strongest["exception_type"],
-                        strongest,
-                    ),
-                    "recurrence_count": number,
-                    "is_recurring": number > 0,
-                    "echo_of": None,
-                }
+            alert = _alert_row(
+                strongest,
+                dimension=str(dimension),
+                value=str(value),
+                first=first,
+                last=last,
+                number=number,
+                start=start,
             )
+            alerts.append(alert)
+            alerting = {
+                (str(record["metric"]), _type_or_none(record["exception_type"]))
+                for record in members
+            }
+            escalations: list[dict[str, object]] = []
+            for metric, kind in sorted(alerting, key=str):
+                counts, exposure = series[(metric, str(dimension), kind, str(value))]
+                escalations += [
+                    {**escalation, "metric": metric, "exception_type": kind}
+                    for escalation in find_escalations(
+                        counts,
+                        exposure,
+                        level_from=max(first + 1 - int(first_hit["window_hours"]), 0),
+                        after=first,
+                        until=last,
+                        settings=settings,
+                    )
+                ]
+            escalations.sort(key=lambda record: (record["hour"], record["p_value"]))
+            for run in _runs(escalations):
+                alerts.append(
+                    _alert_row(
+                        min(run, key=lambda record: (record["p_value"], record["hour"])),
+                        dimension=str(dimension),
+                        value=str(value),
+                        first=int(run[0]["hour"]),
+                        last=last,
+                        number=number,
+                        start=start,
+                        escalation_of=str(alert["alert_id"]),
+                    )
+                )
     result = pd.DataFrame(alerts, columns=list(ALERT_COLUMNS))
     return result.sort_values(["started_at", "dimension", "value"]).reset_index(drop=True)
 
