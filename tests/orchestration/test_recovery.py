@@ -1,5 +1,6 @@
-"""Recovery: a pipeline killed halfway and run again ends as an uninterrupted one, and a
-failing blocking check keeps the previous serving copy published."""
+"""Recovery: a pipeline killed halfway and run again ends as an uninterrupted one, a
+failing blocking check keeps the previous serving copy published, and a dbt build whose
+step failed does not live on holding the warehouse."""
 
 import os
 import shutil
@@ -13,6 +14,7 @@ import dagster as dg
 import pytest
 
 from orchestration.definitions import build_definitions
+from orchestration.defs.transform.assets import stop_abandoned_process
 from orderlens.settings import Settings
 from orderlens.warehouse import connect
 
@@ -135,3 +137,25 @@ def test_failing_blocking_check_keeps_the_previous_serving_copy(
 def _published_at(settings: Settings) -> tuple:
     with connect(settings.serving_path, read_only=True) as con:
         return con.execute("SELECT published_at FROM meta.publication").fetchone()
+
+
+def test_stop_abandoned_process_ends_a_child_that_ignores_sigint_and_leaves_finished_ones():
+    stubborn = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import signal, time; signal.signal(signal.SIGINT, signal.SIG_IGN); "
+            "print('ready', flush=True); time.sleep(60)",
+        ],
+        stdout=subprocess.PIPE,
+    )
+    assert stubborn.stdout is not None and stubborn.stdout.readline() == b"ready\n"
+    stop_abandoned_process(stubborn, timeout=0.5)
+    assert stubborn.returncode == -9
+    polite = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    stop_abandoned_process(polite, timeout=10)
+    assert polite.returncode not in (None, -9)
+    finished = subprocess.Popen([sys.executable, "-c", "pass"])
+    finished.wait()
+    stop_abandoned_process(finished)
+    assert finished.returncode == 0

@@ -6,6 +6,8 @@ default ``[source, table]`` keys, which are exactly the ingestion assets' keys
 (``raw/workflow_events``), so the graph is connected from inbox to marts.
 """
 
+import signal
+import subprocess
 import sys
 from collections.abc import Mapping
 from pathlib import Path
@@ -18,6 +20,9 @@ from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_as
 from orderlens.transform import DBT_PROJECT_DIR
 
 OWNER = "team:analytics-engineering"
+
+DBT_STOP_SECONDS = 30
+"""How long an abandoned dbt build gets to finish its current statement after SIGINT."""
 
 
 class LayeredTranslator(DagsterDbtTranslator):
@@ -73,6 +78,27 @@ def build_dbt_assets(project: DbtProject) -> dg.AssetsDefinition:
     )
     def dbt_models(context: AssetExecutionContext, dbt: DbtCliResource):
         """Build the selected dbt models and run their tests as asset checks."""
-        yield from dbt.cli(["build"], context=context).stream()
+        invocation = dbt.cli(["build"], context=context)
+        try:
+            yield from invocation.stream()
+        finally:
+            stop_abandoned_process(invocation.process)
 
     return dbt_models
+
+
+def stop_abandoned_process(process: subprocess.Popen, *, timeout: float = DBT_STOP_SECONDS) -> None:
+    """End a dbt process whose step stopped reading it, first politely, then by force.
+
+    dagster-dbt forwards only Dagster's own interruption to dbt: when anything else ends
+    the step (an event it cannot map, a failing check), dbt goes on building alone and
+    holds the warehouse's write lock, so every retry of the step fails to open it.
+    """
+    if process.poll() is not None:
+        return
+    process.send_signal(signal.SIGINT)
+    try:
+        process.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
