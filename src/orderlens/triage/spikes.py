@@ -27,7 +27,10 @@ chance), the count reaches ``min_count``, is ``min_ratio`` times the expectation
 the peers had at least ``min_count`` events in the history (a type nobody has seen yet
 has no baseline to rise above). Alerting hours of one dimension value that overlap (any
 window, type or metric) merge into one alert, named after its strongest series; an
-alert is recurring when the same value alerted before.
+alert is recurring when the same value alerted before. An open alert whose series rises
+significantly again, against the raised level it alerted at, is re-raised as an alert
+of its own (``escalation_of``): a second cause acting on a value that is already
+alerting would otherwise go unseen for as long as the first keeps the alert open.
 """
 
 from __future__ import annotations
@@ -634,6 +637,9 @@ def score_against_ground_truth(
     after its end included: exceptions are detected after their cause acts (a carrier
     delay is noticed when a scan is a day or two late). The alert is counted as soon as
     it fires, so the delay is from the cause's onset to the alert's first alerting hour.
+    An alert already open at the onset does not catch the cause (it was raised by
+    something else); its re-raising does, if its series rises significantly again after
+    the onset: that escalation is an alert of its own, starting when it was raised.
     Echoes (alerts explained by a stronger one, see :func:`mark_echoes`) neither detect
     a cause nor count as false alarms.
 
