@@ -191,7 +191,7 @@ def test_data_backlog_at_a_past_day_by_node_adds_up_to_the_days_backlog(app_cont
     assert int(by_node["open_count"].sum()) == _open_at(raw_events, day_end(day))
 
 
-def test_data_lift_by_carrier_matches_a_pandas_recount(app_context, mart):
+def test_data_lift_by_carrier_matches_a_pandas_recount(answered_from, mart):
     filters = resolve_filters(Filters())
     start, end = day_start(filters.start), day_end(filters.end)
     orders = mart("marts.fct_orders")
