@@ -33,8 +33,16 @@ def format_duration(seconds: float) -> str:
 
 
 def dot_quoted(*lines: str) -> str:
-    """``lines`` as one quoted Graphviz label (quotes and backslashes escaped)."""
-    escaped = (line.replace("\\", "\\\\").replace('"', '\\"').replace("\n", " ") for line in lines)
+    """``lines`` as one quoted Graphviz label that Graphviz shows literally.
+
+    Quotes and backslashes are escaped (so ``\\N`` or ``\\G`` stay text), and so is
+    ``&``: Graphviz reads ``&amp;`` or ``&#60;`` in a label as an entity, so a name holding
+    one would be drawn as ``&`` or ``<`` instead of what it says.
+    """
+    escaped = (
+        line.replace("&", "&amp;").replace("\\", "\\\\").replace('"', '\\"').replace("\n", " ")
+        for line in lines
+    )
     return '"' + "\\n".join(escaped) + '"'
 
 

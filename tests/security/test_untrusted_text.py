@@ -4,9 +4,6 @@ browser: nothing executes and the text is shown literally."""
 
 from __future__ import annotations
 
-import json
-
-import pandas as pd
 import pytest
 from dashboard_server import (
     EXECUTIVE,
@@ -16,34 +13,11 @@ from dashboard_server import (
     stop_dashboard,
     write_users,
 )
+from hostile_log import ACTIVITY, REASON, write_hostile_log
 
 from orderlens.settings import Settings
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
-
-REASON = "<script>window.__pwned = 'reason'</script>"
-ACTIVITY = "<img src=x onerror=\"window.__pwned='activity'\"> Detected"
-RESOURCE = "<svg onload=\"window.__pwned='resource'\"></svg>"
-ATTRIBUTE = "<b>bold</b> & \"quoted\" 'single' <iframe src=javascript:alert(1)>"
-HOSTILE_ORDERS = 120
-
-
-def _write_hostile_log(out_dir) -> str:
-    """Simulate a small log and plant the payloads; return one affected order id."""
-    from orderlens.simulator import SimulationConfig, simulate
-
-    simulate(SimulationConfig(orders=HOSTILE_ORDERS, scenario="baseline", seed=5, out_dir=out_dir))
-    path = out_dir / "workflow_events.parquet"
-    events = pd.read_parquet(path)
-    detected = events["exception_stage"] == "detected"
-    first_type = events.loc[detected, "exception_type"].iloc[0]
-    planted = events["exception_type"] == first_type
-    events.loc[planted & events["reason_code"].notna(), "reason_code"] = REASON
-    events.loc[planted & detected, "activity"] = ACTIVITY
-    events.loc[planted, "resource"] = RESOURCE
-    events.loc[planted, "attributes"] = json.dumps({"note": ATTRIBUTE})
-    events.to_parquet(path, index=False)
-    return str(events.loc[planted & detected, "case_id"].iloc[0])
 
 
 @pytest.fixture(scope="module")
@@ -55,7 +29,7 @@ def hostile_dashboard(tmp_path_factory):
     root = tmp_path_factory.mktemp("hostile")
     settings = Settings(data_dir=root / "data")
     settings.ensure_dirs()
-    case_id = _write_hostile_log(root / "log")
+    case_id = write_hostile_log(root / "log")
     (root / "log" / "ground_truth.json").unlink()
     report = ingest_paths(settings, [root / "log"])
     assert report is not None
