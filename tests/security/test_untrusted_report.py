@@ -116,3 +116,21 @@ def test_report_pdf_has_no_link_or_script_action(hostile_report):
     assert pdf.startswith(b"%PDF")
     for action in (b"/Annot", b"/URI", b"/JavaScript", b"/JS", b"/Launch"):
         assert action not in pdf, action
+
+
+def test_report_policy_refuses_a_script_that_slipped_past_escaping(hostile_report, chromium):
+    # Simulate an escaping bug: plant a live script and an event handler in the real report.
+    page = hostile_report.read_text(encoding="utf-8").replace(
+        "<main>",
+        "<main><script>window.__pwned='csp'</script>"
+        "<img src='x' onerror=\"window.__pwned='csp-img'\">",
+        1,
+    )
+    planted = hostile_report.with_name("report_with_planted_script.html")
+    planted.write_text(page, encoding="utf-8")
+    context = chromium.new_context()
+    tab = context.new_page()
+    tab.goto(planted.as_uri(), wait_until="load")
+    assert tab.evaluate("document.querySelectorAll('main > script').length") == 1
+    assert tab.evaluate("window.__pwned") is None
+    context.close()
