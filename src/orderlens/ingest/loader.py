@@ -351,19 +351,19 @@ def _identities_are_new(
     True when every record (valid or not) carries an id, the ids are pairwise distinct
     (as many distinct 64-bit hashes as records proves it; distinct ids make distinct
     identities whatever the source system), and none of the identities is in the raw
-    table already. The hashes are sorted in numpy and neighbours compared: on ten
-    million ids that takes half the time of DuckDB's distinct count, whose hash table
-    of every id is the costly part.
+    table already. DuckDB sorts the hashes (in parallel) and numpy compares neighbours:
+    on ten million ids that takes a third of the time of DuckDB's distinct count, whose
+    hash table of every id is the costly part.
     """
     key_list = ", ".join(keys)
     id_column = keys[-1]
     fetched = con.execute(
         f"SELECT hash({id_column}) AS id_hash, {id_column} IS NULL AS id_missing "
-        f"FROM {CHECKED_VIEW}"
+        f"FROM {CHECKED_VIEW} ORDER BY id_hash"
     ).fetchnumpy()
     if np.asarray(fetched.pop("id_missing")).any():
         return False
-    ordered = np.sort(np.asarray(fetched.pop("id_hash")))
+    ordered = np.asarray(fetched.pop("id_hash"))
     if (ordered[1:] == ordered[:-1]).any():
         return False
     del ordered
