@@ -35,6 +35,7 @@ Example:
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import duckdb
@@ -601,6 +602,19 @@ def compute_endpoints(coded: CodedLog) -> pd.DataFrame:
     )
 
 
+def summarize_coded_log(coded: CodedLog) -> ProcessSummary:
+    """Process map with waiting times, variants and endpoints of an already read log.
+
+    The map and the variants share nothing but the read arrays, and numpy releases the
+    GIL in its array loops: on two cores they are computed side by side.
+    """
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        edges = pool.submit(compute_edges, coded)
+        variants = pool.submit(compute_variants, coded)
+        endpoints = compute_endpoints(coded)
+        return ProcessSummary(edges=edges.result(), variants=variants.result(), endpoints=endpoints)
+
+
 def discover_process_summary(con: duckdb.DuckDBPyConnection, log: EventLog) -> ProcessSummary:
     """Process map with waiting times, variants and endpoints, from one read of the log.
 
@@ -608,9 +622,4 @@ def discover_process_summary(con: duckdb.DuckDBPyConnection, log: EventLog) -> P
         con: Connection to the warehouse or the serving copy.
         log: The (filtered) event log.
     """
-    coded = load_coded_log(con, log)
-    return ProcessSummary(
-        edges=compute_edges(coded),
-        variants=compute_variants(coded),
-        endpoints=compute_endpoints(coded),
-    )
+    return summarize_coded_log(load_coded_log(con, log))
