@@ -19,9 +19,10 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from bench.measure import run_measured
+from orderlens.contract import RAW_MODELS, field_names
 from orderlens.settings import Settings
 from orderlens.transform import DBT_PROJECT_DIR, dbt_artifacts_dir, dbt_executable
-from orderlens.warehouse import connect, initialize_warehouse
+from orderlens.warehouse import connect, initialize_warehouse, store_raw_columns
 
 ORDERS = 1_000_000
 EVENTS_PER_ORDER = 10
@@ -37,7 +38,7 @@ _STAGES = "['detected', 'assigned', 'escalated', 'resolved_manual']"
 
 def _workflow_sql(first_order: int, orders: int, first_seq: int) -> str:
     return f"""
-    INSERT INTO raw.workflow_events BY NAME
+    INSERT INTO raw.stored_workflow_events BY NAME
     WITH numbered AS (
         SELECT
             i,
@@ -80,7 +81,7 @@ def _workflow_sql(first_order: int, orders: int, first_seq: int) -> str:
 
 def _integration_sql(orders: int) -> str:
     return f"""
-    INSERT INTO raw.integration_events BY NAME
+    INSERT INTO raw.stored_integration_events BY NAME
     SELECT
         'm' || i || '-' || a AS message_id,
         'k' || i AS idempotency_key,
@@ -157,6 +158,8 @@ def run() -> list[dict[str, object]]:
         settings = Settings(data_dir=Path(folder))
         initialize_warehouse(settings)
         with connect(settings.warehouse_path) as con:
+            for model in RAW_MODELS:
+                store_raw_columns(con, model, field_names(model))
             con.execute(_workflow_sql(0, ORDERS, 1))
             con.execute(_integration_sql(ORDERS))
             events = con.execute("SELECT count(*) FROM raw.workflow_events").fetchone()[0]

@@ -1,8 +1,9 @@
 """The data contract: the canonical event and reference models, defined once.
 
-Everything else derives from these classes: the raw table DDL (:func:`create_table_sql`),
-the validation suites of ingestion, the dbt source documentation and the simulator's
-output columns. A source file whose columns carry these field names needs no mapping.
+Everything else derives from these classes: the raw tables' DDL
+(:func:`create_stored_table_sql`, :func:`raw_view_sql`), the validation suites of
+ingestion, the dbt source documentation and the simulator's output columns. A source
+file whose columns carry these field names needs no mapping.
 
 Timestamps are timezone-aware and stored in UTC (DuckDB ``TIMESTAMPTZ``). Order inside a
 case is (``event_at``, then ``event_seq``): ``event_seq`` is the arrival order assigned
@@ -11,6 +12,7 @@ at ingestion (file by file, row by row), so ties keep the order of the source fi
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
@@ -265,13 +267,8 @@ def qualified_name(model: type[SQLModel]) -> str:
     return f"{table.schema}.{table.name}"
 
 
-def create_table_sql(model: type[SQLModel], *, with_lineage: bool = False) -> str:
-    """``CREATE TABLE IF NOT EXISTS`` statement for ``model``, derived from the contract.
-
-    Args:
-        model: A contract class.
-        with_lineage: Add the ingestion lineage columns (raw tables only).
-    """
+def create_table_sql(model: type[SQLModel]) -> str:
+    """``CREATE TABLE IF NOT EXISTS`` statement for ``model``, every contract column."""
     columns = [
         f"{name} {sql_type}{'' if nullable else ' NOT NULL'}"
         for name, sql_type, nullable in (
@@ -279,12 +276,56 @@ def create_table_sql(model: type[SQLModel], *, with_lineage: bool = False) -> st
             for column in model.__table__.columns
         )
     ]
-    if with_lineage:
-        columns += [f"{name} {sql_type}" for name, sql_type in LINEAGE_COLUMNS.items()]
     return (
         f"CREATE TABLE IF NOT EXISTS {qualified_name(model)} (\n    "
         + ",\n    ".join(columns)
         + "\n)"
+    )
+
+
+def stored_table_name(model: type[SQLModel]) -> str:
+    """``schema.table`` holding a raw model's rows: its view's name with ``stored_`` before it.
+
+    A raw table is a view over this one. The stored table has the required columns and
+    the lineage from the start and gains each optional column when a source first
+    supplies it, so a load writes only the columns its file carries; the view shows
+    every contract column, NULL where nothing was ever supplied.
+    """
+    table = model.__table__
+    return f"{table.schema}.stored_{table.name}"
+
+
+def create_stored_table_sql(model: type[SQLModel]) -> str:
+    """``CREATE TABLE IF NOT EXISTS`` of a raw model's stored table: required and lineage
+    columns (optional ones are added as sources supply them, see :func:`column_sql`)."""
+    columns = [column_sql(model, name) for name in required_field_names(model)]
+    columns += [f"{name} {sql_type}" for name, sql_type in LINEAGE_COLUMNS.items()]
+    return (
+        f"CREATE TABLE IF NOT EXISTS {stored_table_name(model)} (\n    "
+        + ",\n    ".join(columns)
+        + "\n)"
+    )
+
+
+def column_sql(model: type[SQLModel], name: str) -> str:
+    """Definition of one contract column (name, type and NOT NULL when required)."""
+    column = model.__table__.columns[name]
+    return f"{name} {_duckdb_type(column)}{'' if column.nullable else ' NOT NULL'}"
+
+
+def raw_view_sql(model: type[SQLModel], stored: Collection[str]) -> str:
+    """``CREATE OR REPLACE VIEW`` of a raw table: every contract column in contract order
+    (a typed NULL for those not in ``stored``), then the lineage columns."""
+    types = column_types(model)
+    outputs = [
+        name if name in stored else f"CAST(NULL AS {types[name]}) AS {name}"
+        for name in field_names(model)
+    ]
+    outputs += list(LINEAGE_COLUMNS)
+    return (
+        f"CREATE OR REPLACE VIEW {qualified_name(model)} AS SELECT "
+        + ", ".join(outputs)
+        + f" FROM {stored_table_name(model)}"
     )
 
 

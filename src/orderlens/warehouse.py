@@ -10,15 +10,23 @@ that opened the old copy keeps reading it until it reconnects.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
+from sqlmodel import SQLModel
 
-from orderlens.contract import RAW_MODELS, create_table_sql
+from orderlens.contract import (
+    RAW_MODELS,
+    column_sql,
+    create_stored_table_sql,
+    qualified_name,
+    raw_view_sql,
+    stored_table_name,
+)
 from orderlens.reference import load_reference, write_reference
 from orderlens.settings import Settings
 
@@ -66,8 +74,51 @@ def initialize_warehouse(settings: Settings) -> None:
         for schema in WAREHOUSE_SCHEMAS:
             con.execute(f"CREATE SCHEMA IF NOT EXISTS {schema}")
         for model in RAW_MODELS:
-            con.execute(create_table_sql(model, with_lineage=True))
+            _create_raw_table(con, model)
         write_reference(con, reference)
+
+
+def _create_raw_table(con: duckdb.DuckDBPyConnection, model: type[SQLModel]) -> None:
+    """Create a raw model's stored table and its view; a raw table from before the split
+    (a full table under the view's name) becomes the stored table, rows and columns kept."""
+    schema, table = qualified_name(model).split(".")
+    legacy = con.execute(
+        "SELECT 1 FROM information_schema.tables WHERE table_catalog = current_database() "
+        "AND table_schema = ? AND table_name = ? AND table_type = 'BASE TABLE'",
+        [schema, table],
+    ).fetchall()
+    if legacy:
+        stored = stored_table_name(model).split(".")[1]
+        con.execute(f"ALTER TABLE {qualified_name(model)} RENAME TO {stored}")
+    con.execute(create_stored_table_sql(model))
+    store_raw_columns(con, model, ())
+
+
+def stored_raw_columns(con: duckdb.DuckDBPyConnection, model: type[SQLModel]) -> set[str]:
+    """Columns the raw model's stored table has now."""
+    schema, table = stored_table_name(model).split(".")
+    rows = con.execute(
+        "SELECT column_name FROM information_schema.columns "
+        "WHERE table_catalog = current_database() AND table_schema = ? AND table_name = ?",
+        [schema, table],
+    ).fetchall()
+    return {row[0] for row in rows}
+
+
+def store_raw_columns(
+    con: duckdb.DuckDBPyConnection, model: type[SQLModel], names: Iterable[str]
+) -> None:
+    """Give the raw model's stored table the contract columns ``names`` it lacks (NULL in
+    the rows already there) and rewrite its view; runs inside the caller's transaction,
+    so a load that is rolled back takes its new columns with it."""
+    stored = stored_raw_columns(con, model)
+    for name in names:
+        if name not in stored:
+            con.execute(
+                f"ALTER TABLE {stored_table_name(model)} ADD COLUMN {column_sql(model, name)}"
+            )
+            stored.add(name)
+    con.execute(raw_view_sql(model, stored))
 
 
 @dataclass(frozen=True)

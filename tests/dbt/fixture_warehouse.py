@@ -12,10 +12,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
+from sqlmodel import SQLModel
 
+from orderlens.contract import IntegrationEvent, WorkflowEvent, field_names, stored_table_name
 from orderlens.settings import Settings
 from orderlens.transform import run_dbt
-from orderlens.warehouse import connect, initialize_warehouse
+from orderlens.warehouse import connect, initialize_warehouse, store_raw_columns
 
 FIXTURES_DIR = Path(__file__).resolve().parent / "fixtures"
 """CSV files of raw rows; a row's position in its file is its arrival order (event_seq).
@@ -43,16 +45,17 @@ class BuiltWarehouse:
 
 def load_csv(
     con: duckdb.DuckDBPyConnection,
-    table: str,
+    model: type[SQLModel],
     csv_path: Path,
     *,
     first_seq: int = 1,
     load_id: str = "fixture",
 ) -> None:
     """Append a CSV of contract columns to a raw table, numbering rows in file order."""
+    store_raw_columns(con, model, field_names(model))
     con.execute(
         f"""
-        INSERT INTO {table} BY NAME
+        INSERT INTO {stored_table_name(model)} BY NAME
         SELECT
             *,
             ? - 1 + row_number() OVER () AS event_seq,
@@ -70,7 +73,7 @@ def build_warehouse(data_dir: Path) -> Settings:
     settings = Settings(data_dir=data_dir)
     initialize_warehouse(settings)
     with connect(settings.warehouse_path) as con:
-        load_csv(con, "raw.workflow_events", FIXTURES_DIR / "workflow_events.csv")
-        load_csv(con, "raw.integration_events", FIXTURES_DIR / "integration_events.csv")
+        load_csv(con, WorkflowEvent, FIXTURES_DIR / "workflow_events.csv")
+        load_csv(con, IntegrationEvent, FIXTURES_DIR / "integration_events.csv")
     run_dbt(settings, ["build"])
     return settings

@@ -53,7 +53,7 @@ def _raw_rows(log: pd.DataFrame) -> pd.DataFrame:
 def _load(settings: Settings, rows: pd.DataFrame) -> None:
     with connect(settings.warehouse_path) as con:
         con.register("receipt_rows", rows)
-        con.execute("INSERT INTO raw.workflow_events BY NAME SELECT * FROM receipt_rows")
+        con.execute("INSERT INTO raw.stored_workflow_events BY NAME SELECT * FROM receipt_rows")
         con.unregister("receipt_rows")
 
 

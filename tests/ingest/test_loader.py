@@ -120,6 +120,39 @@ def test_ingest_paths_event_seq_keeps_arrival_order_across_loads(
     assert len(set(seqs)) == 5
 
 
+def test_ingest_paths_stores_only_the_columns_files_supply(
+    settings: Settings, tmp_path: Path
+) -> None:
+    first = tmp_path / "a.parquet"
+    _workflow_frame(["A1", "A2"]).to_parquet(first)
+    second = tmp_path / "b.parquet"
+    _workflow_frame(["B1"]).assign(supplier=["SUP-1"]).to_parquet(second)
+    stored_columns = (
+        "SELECT column_name FROM information_schema.columns "
+        "WHERE table_schema = 'raw' AND table_name = 'stored_workflow_events'"
+    )
+
+    ingest_paths(settings, [first])
+    after_first = {row[0] for row in query(settings, stored_columns)}
+    ingest_paths(settings, [second])
+    after_second = {row[0] for row in query(settings, stored_columns)}
+
+    assert "channel" in after_first
+    assert "supplier" not in after_first
+    assert "carrier" not in after_first
+    assert "supplier" in after_second
+    assert "carrier" not in after_second
+    rows = query(
+        settings,
+        "SELECT event_id, channel, supplier, carrier FROM raw.workflow_events ORDER BY event_seq",
+    )
+    assert rows == [
+        ("A1", "web", None, None),
+        ("A2", "web", None, None),
+        ("B1", "web", "SUP-1", None),
+    ]
+
+
 def _documented_hash(system: str, case: str, activity: str, at: str, resource: str, n: int) -> str:
     text = "|".join([system, case, activity, at, resource, str(n)])
     return "h" + hashlib.md5(text.encode()).hexdigest()

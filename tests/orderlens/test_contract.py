@@ -8,10 +8,13 @@ from orderlens.contract import (
     LINEAGE_COLUMNS,
     IntegrationEvent,
     WorkflowEvent,
-    create_table_sql,
+    column_sql,
+    create_stored_table_sql,
     enum_values,
     field_names,
+    raw_view_sql,
     required_field_names,
+    stored_table_name,
 )
 
 
@@ -20,10 +23,18 @@ def _described(con: duckdb.DuckDBPyConnection, table: str) -> dict[str, tuple[st
     return {row[0]: (row[1], row[2]) for row in rows}
 
 
+def _raw_table(con: duckdb.DuckDBPyConnection, model, stored: list[str]) -> None:
+    """A raw table as the warehouse builds it: the stored table, ``stored`` added, the view."""
+    con.execute("CREATE SCHEMA IF NOT EXISTS raw")
+    con.execute(create_stored_table_sql(model))
+    for name in stored:
+        con.execute(f"ALTER TABLE {stored_table_name(model)} ADD COLUMN {column_sql(model, name)}")
+    con.execute(raw_view_sql(model, set(required_field_names(model)) | set(stored)))
+
+
 def test_contract_workflow_table_has_every_field_with_its_type_and_nullability():
     con = duckdb.connect()
-    con.execute("CREATE SCHEMA raw")
-    con.execute(create_table_sql(WorkflowEvent, with_lineage=True))
+    _raw_table(con, WorkflowEvent, ["amount"])
     described = _described(con, "raw.workflow_events")
     expected_names = [
         "event_id", "case_id", "activity", "event_at", "source_system", "resource",
@@ -32,23 +43,46 @@ def test_contract_workflow_table_has_every_field_with_its_type_and_nullability()
         "exception_type", "exception_stage", "reason_code", "amount", "currency", "attributes",
     ]  # fmt: skip
     assert list(described) == expected_names + list(LINEAGE_COLUMNS)
-    assert described["event_at"] == ("TIMESTAMP WITH TIME ZONE", "NO")
-    assert described["amount"] == ("DOUBLE", "YES")
-    assert described["resource"] == ("VARCHAR", "YES")
+    assert described["event_at"][0] == "TIMESTAMP WITH TIME ZONE"
+    assert described["amount"][0] == "DOUBLE"
+    assert described["resource"][0] == "VARCHAR"
     assert described["event_seq"][0] == "BIGINT"
+    stored = _described(con, stored_table_name(WorkflowEvent))
+    assert list(stored) == [
+        "event_id", "case_id", "activity", "event_at", "source_system", *LINEAGE_COLUMNS, "amount"
+    ]  # fmt: skip
+    assert stored["event_at"] == ("TIMESTAMP WITH TIME ZONE", "NO")
+    assert stored["amount"] == ("DOUBLE", "YES")
 
 
 def test_contract_integration_table_types_match_the_model():
     con = duckdb.connect()
-    con.execute("CREATE SCHEMA raw")
-    con.execute(create_table_sql(IntegrationEvent))
+    _raw_table(con, IntegrationEvent, ["correlation_id"])
     described = _described(con, "raw.integration_events")
     assert described["sent_at"][0] == "TIMESTAMP WITH TIME ZONE"
-    assert described["latency_ms"] == ("DOUBLE", "NO")
-    assert described["attempt"] == ("BIGINT", "NO")
-    assert described["dead_lettered"] == ("BOOLEAN", "NO")
-    assert described["correlation_id"] == ("VARCHAR", "YES")
-    assert list(described) == field_names(IntegrationEvent)
+    assert described["latency_ms"][0] == "DOUBLE"
+    assert described["attempt"][0] == "BIGINT"
+    assert described["dead_lettered"][0] == "BOOLEAN"
+    assert described["correlation_id"][0] == "VARCHAR"
+    assert list(described) == field_names(IntegrationEvent) + list(LINEAGE_COLUMNS)
+    stored = _described(con, stored_table_name(IntegrationEvent))
+    assert stored["latency_ms"] == ("DOUBLE", "NO")
+    assert stored["dead_lettered"] == ("BOOLEAN", "NO")
+    assert stored["correlation_id"] == ("VARCHAR", "YES")
+
+
+def test_contract_raw_view_shows_typed_nulls_for_columns_never_stored():
+    con = duckdb.connect()
+    _raw_table(con, WorkflowEvent, [])
+    con.execute(
+        f"INSERT INTO {stored_table_name(WorkflowEvent)} (event_id, case_id, activity, event_at, "
+        "source_system, event_seq) VALUES ('e1', 'o1', 'Order Created', "
+        "TIMESTAMPTZ '2026-01-01 10:00:00+00', 'OMS', 1)"
+    )
+    row = con.execute(
+        "SELECT event_id, amount, carrier, typeof(amount) FROM raw.workflow_events"
+    ).fetchone()
+    assert row == ("e1", None, None, "DOUBLE")
 
 
 def test_contract_required_fields_are_the_non_optional_ones():

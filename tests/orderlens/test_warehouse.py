@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import pytest
 
+from orderlens.contract import WorkflowEvent
 from orderlens.settings import Settings
 from orderlens.warehouse import (
     CorruptWarehouseError,
     connect,
     initialize_warehouse,
     publish_serving_copy,
+    store_raw_columns,
+    stored_raw_columns,
 )
 
 
@@ -22,7 +25,8 @@ def test_initialize_warehouse_is_idempotent_and_keeps_loaded_rows(settings):
     initialize_warehouse(settings)
     with connect(settings.warehouse_path) as con:
         con.execute(
-            "INSERT INTO raw.workflow_events (event_id, case_id, activity, event_at, source_system)"
+            "INSERT INTO raw.stored_workflow_events "
+            "(event_id, case_id, activity, event_at, source_system)"
             " VALUES ('e1', 'o1', 'Order Created', TIMESTAMPTZ '2026-01-01 10:00:00+00', 'OMS')"
         )
     initialize_warehouse(settings)
@@ -31,6 +35,42 @@ def test_initialize_warehouse_is_idempotent_and_keeps_loaded_rows(settings):
         assert con.execute("SELECT count(*) FROM reference.exception_taxonomy").fetchone() == (14,)
     assert settings.inbox_dir.is_dir()
     assert (settings.dagster_home / "dagster.yaml").exists()
+
+
+def test_initialize_warehouse_turns_a_full_raw_table_into_the_stored_table_and_view(settings):
+    settings.ensure_dirs()
+    with connect(settings.warehouse_path) as con:
+        con.execute("CREATE SCHEMA raw")
+        con.execute(
+            "CREATE TABLE raw.workflow_events AS SELECT 'e1' AS event_id, 'o1' AS case_id, "
+            "'Order Created' AS activity, TIMESTAMPTZ '2026-01-01 10:00:00+00' AS event_at, "
+            "'OMS' AS source_system, 'UPS' AS carrier, 1::BIGINT AS event_seq, "
+            "'old.csv' AS source_file, 1::BIGINT AS source_row, 'L1' AS load_id"
+        )
+    initialize_warehouse(settings)
+    with connect(settings.warehouse_path, read_only=True) as con:
+        kinds = dict(
+            con.execute(
+                "SELECT table_name, table_type FROM information_schema.tables "
+                "WHERE table_schema = 'raw' AND table_name LIKE '%workflow_events'"
+            ).fetchall()
+        )
+        row = con.execute(
+            "SELECT event_id, carrier, supplier, load_id FROM raw.workflow_events"
+        ).fetchall()
+    assert kinds == {"workflow_events": "VIEW", "stored_workflow_events": "BASE TABLE"}
+    assert row == [("e1", "UPS", None, "L1")]
+
+
+def test_store_raw_columns_rolls_back_with_its_transaction(settings):
+    initialize_warehouse(settings)
+    with connect(settings.warehouse_path) as con:
+        con.execute("BEGIN TRANSACTION")
+        store_raw_columns(con, WorkflowEvent, ["carrier"])
+        assert "carrier" in stored_raw_columns(con, WorkflowEvent)
+        con.execute("ROLLBACK")
+        assert "carrier" not in stored_raw_columns(con, WorkflowEvent)
+        assert con.execute("SELECT carrier FROM raw.workflow_events").fetchall() == []
 
 
 def test_publish_serving_copy_copies_published_schemas_only(settings):

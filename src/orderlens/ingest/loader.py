@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -21,7 +22,7 @@ import duckdb
 import numpy as np
 from sqlmodel import SQLModel
 
-from orderlens.contract import field_names, qualified_name
+from orderlens.contract import field_names, qualified_name, stored_table_name
 from orderlens.ingest.csv_reader import register_csv
 from orderlens.ingest.formats import SourceFormat, detect_format, expand_paths
 from orderlens.ingest.jsonl_reader import register_jsonl
@@ -76,7 +77,7 @@ from orderlens.ingest.validation import (
 )
 from orderlens.ingest.xes_reader import XES_TABLE, register_xes
 from orderlens.settings import Settings
-from orderlens.warehouse import connect, initialize_warehouse
+from orderlens.warehouse import connect, initialize_warehouse, store_raw_columns
 
 ROW = "__row"
 _DUPLICATES = "_ingest_duplicates"
@@ -310,9 +311,10 @@ def _load(
     keys = IDENTITY_COLUMNS[target]
     con.execute(f"CREATE OR REPLACE TEMP VIEW {CHECKED_VIEW} AS {plan.select_sql}")
     rows_read = _count(con, f"SELECT count(*) FROM {SOURCE_VIEW}")
+    written = plan.written_columns
     if _identities_are_new(con, raw_table, keys):
         loaded, invalid, duplicates = _append_directly(
-            con, raw_table, model, rows_read, load_id, source_file
+            con, model, written, rows_read, load_id, source_file
         )
     else:
         supplied = set(columns.names) | set(mapping.columns) | set(mapping.constants)
@@ -321,6 +323,7 @@ def _load(
             raw_table,
             model,
             target,
+            written,
             rows_read,
             load_id,
             source_file,
@@ -351,22 +354,23 @@ def _identities_are_new(
     True when every record (valid or not) carries an id, the ids are pairwise distinct
     (as many distinct 64-bit hashes as records proves it; distinct ids make distinct
     identities whatever the source system), and none of the identities is in the raw
-    table already. DuckDB sorts the hashes (in parallel) and numpy compares neighbours:
-    on ten million ids that takes a third of the time of DuckDB's distinct count, whose
-    hash table of every id is the costly part.
+    table already. A missing id hashes to DuckDB's fixed hash of NULL, so a record with
+    that hash, id-less or an id colliding with it, sends the file down the careful path,
+    which is exact. DuckDB hashes the ids in parallel and numpy looks for a repeat.
     """
     key_list = ", ".join(keys)
     id_column = keys[-1]
-    fetched = con.execute(
-        f"SELECT hash({id_column}) AS id_hash, {id_column} IS NULL AS id_missing "
-        f"FROM {CHECKED_VIEW} ORDER BY id_hash"
-    ).fetchnumpy()
-    if np.asarray(fetched.pop("id_missing")).any():
+    null_hash = con.execute("SELECT hash(NULL::VARCHAR)").fetchone()
+    hashes = np.asarray(
+        con.execute(f"SELECT hash({id_column}) AS id_hash FROM {CHECKED_VIEW}").fetchnumpy()[
+            "id_hash"
+        ]
+    )
+    if null_hash is not None and (hashes == np.uint64(null_hash[0])).any():
         return False
-    ordered = np.asarray(fetched.pop("id_hash"))
-    if (ordered[1:] == ordered[:-1]).any():
+    if _any_repeated(hashes):
         return False
-    del ordered
+    del hashes
     has_rows = con.execute(f"SELECT EXISTS (SELECT 1 FROM {raw_table})").fetchone()
     if not has_rows or not has_rows[0]:
         return True
@@ -377,21 +381,45 @@ def _identities_are_new(
     return not (overlap and overlap[0])
 
 
+def _any_repeated(hashes: np.ndarray) -> bool:
+    """Whether any 64-bit hash occurs twice: sort and compare neighbours.
+
+    Equal values share their top bit, so the two halves split on it are sorted and
+    checked apart, in two threads (numpy sorts without the interpreter lock): on ten
+    million hashes that halves the sort, the costliest step of proving ids distinct.
+    """
+    upper = hashes >= np.uint64(1 << 63)
+    halves = (hashes[upper], hashes[~upper])
+
+    def repeats_within(half: np.ndarray) -> bool:
+        half.sort()
+        return bool((half[1:] == half[:-1]).any())
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        return any(pool.map(repeats_within, halves))
+
+
 def _append(
     con: duckdb.DuckDBPyConnection,
-    raw_table: str,
-    names: list[str],
+    model: type[SQLModel],
+    names: Sequence[str],
     select: str,
     load_id: str,
     source_file: str,
 ) -> int:
-    """Append ``select`` (``__row`` and the contract columns) with its lineage; rows appended."""
+    """Append ``select`` (``__row`` and the contract columns ``names``) with its lineage to
+    the raw model's stored table, which gains any of ``names`` it lacks; rows appended.
+
+    Columns the file does not supply are left out: writing ten million NULLs per absent
+    column costs DuckDB about as much as writing a real one.
+    """
     base = _max_event_seq(con)
+    store_raw_columns(con, model, names)
     # event_seq carries the order, so the append need not keep it (less memory, parallel)
     con.execute("SET preserve_insertion_order = false")
     try:
         inserted = con.execute(
-            f"INSERT INTO {raw_table} "
+            f"INSERT INTO {stored_table_name(model)} "
             f"({', '.join(names)}, event_seq, source_file, source_row, load_id) "
             f"SELECT {', '.join(names)}, {base} + {ROW}, ?, {ROW}, ? FROM ({select})",
             [source_file, load_id],
@@ -424,8 +452,8 @@ def _collect_invalid(con: duckdb.DuckDBPyConnection) -> int:
 
 def _append_directly(
     con: duckdb.DuckDBPyConnection,
-    raw_table: str,
     model: type[SQLModel],
+    written: Sequence[str],
     rows_read: int,
     load_id: str,
     source_file: str,
@@ -435,9 +463,8 @@ def _append_directly(
     Returns:
         ``(loaded, invalid, duplicates)``; duplicates is always 0 on this path.
     """
-    names = field_names(model)
-    select = f"SELECT {ROW}, {', '.join(names)} FROM {CHECKED_VIEW} WHERE {VALID_COLUMN}"
-    loaded = _append(con, raw_table, names, select, load_id, source_file)
+    select = f"SELECT {ROW}, {', '.join(written)} FROM {CHECKED_VIEW} WHERE {VALID_COLUMN}"
+    loaded = _append(con, model, written, select, load_id, source_file)
     if loaded == rows_read:
         return loaded, 0, 0
     invalid = _collect_invalid(con)
@@ -450,6 +477,7 @@ def _append_carefully(
     raw_table: str,
     model: type[SQLModel],
     target: Target,
+    written: Sequence[str],
     rows_read: int,
     load_id: str,
     source_file: str,
@@ -476,14 +504,14 @@ def _append_carefully(
     valid = _valid_records(keys, hashed=hashed)
     every_id_hashed = hashed > 0 and not carries_event_ids
     duplicates = _find_duplicates(con, raw_table, keys, valid, every_id_hashed=every_id_hashed)
-    names = field_names(model)
-    selected = _valid_records(names, hashed=hashed, duplicates=duplicates)
-    loaded = _append(con, raw_table, names, selected, load_id, source_file)
+    selected = _valid_records(written, hashed=hashed, duplicates=duplicates)
+    loaded = _append(con, model, written, selected, load_id, source_file)
     invalid = 0
     if loaded + duplicates < rows_read:
         invalid = _collect_invalid(con)
         _quarantine_invalid(con, load_id, source_file)
     if duplicates:
+        names = field_names(model)
         record = "to_json(struct_pack(" + ", ".join(f"{name} := v.{name}" for name in names) + "))"
         every = _valid_records(names, hashed=hashed)
         con.execute(

@@ -93,11 +93,17 @@ class ValidationPlan:
             ``__reason`` (NULL when the record is valid), ``__column`` (first failing
             column) and ``__record`` (the source record as JSON, for failing records).
         attribute_columns: Source columns kept inside ``attributes``.
+        written_columns: Contract columns the load writes, in contract order: those the
+            file supplies (mapped, constant or defaulted), the required ones, and
+            ``attributes`` when extra columns fill it. The others are NULL in every
+            record, and the raw table need not store them (see
+            :func:`orderlens.contract.stored_table_name`).
     """
 
     target: Target
     select_sql: str
     attribute_columns: tuple[str, ...]
+    written_columns: tuple[str, ...]
 
 
 def infer_target(source: SourceColumns, mapping: SourceMapping) -> Target:
@@ -365,7 +371,15 @@ def plan_validation(
         f"WHEN nullif({reason}, '') IS NOT NULL THEN {record} END AS {RECORD_COLUMN} "
         "FROM checked"
     )
-    return ValidationPlan(target, select_sql, extras)
+    written = tuple(
+        name
+        for name in names
+        if resolved[name] is not None
+        or name in required
+        or name in DEFAULTED_COLUMNS[target]
+        or (name == "attributes" and attributes is not None)
+    )
+    return ValidationPlan(target, select_sql, extras, written)
 
 
 def _derive_interface_parts(
