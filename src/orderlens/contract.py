@@ -269,18 +269,11 @@ def qualified_name(model: type[SQLModel]) -> str:
 
 def create_table_sql(model: type[SQLModel]) -> str:
     """``CREATE TABLE IF NOT EXISTS`` statement for ``model``, every contract column."""
-    columns = [
-        f"{name} {sql_type}{'' if nullable else ' NOT NULL'}"
-        for name, sql_type, nullable in (
-            (column.name, _duckdb_type(column), column.nullable)
-            for column in model.__table__.columns
-        )
-    ]
-    return (
-        f"CREATE TABLE IF NOT EXISTS {qualified_name(model)} (\n    "
-        + ",\n    ".join(columns)
-        + "\n)"
-    )
+    return _create_table(qualified_name(model), [column_sql(model, n) for n in field_names(model)])
+
+
+def _create_table(name: str, columns: list[str]) -> str:
+    return f"CREATE TABLE IF NOT EXISTS {name} (\n    " + ",\n    ".join(columns) + "\n)"
 
 
 def stored_table_name(model: type[SQLModel]) -> str:
@@ -300,17 +293,13 @@ def create_stored_table_sql(model: type[SQLModel]) -> str:
     columns (optional ones are added as sources supply them, see :func:`column_sql`)."""
     columns = [column_sql(model, name) for name in required_field_names(model)]
     columns += [f"{name} {sql_type}" for name, sql_type in LINEAGE_COLUMNS.items()]
-    return (
-        f"CREATE TABLE IF NOT EXISTS {stored_table_name(model)} (\n    "
-        + ",\n    ".join(columns)
-        + "\n)"
-    )
+    return _create_table(stored_table_name(model), columns)
 
 
 def column_sql(model: type[SQLModel], name: str) -> str:
-    """Definition of one stored contract column (name, type and NOT NULL when required).
+    """Definition of one contract column (name, type and NOT NULL when required).
 
-    The event's own identifier (the model's primary key) is unique by definition, so
+    A primary key (for raw tables, the event's own identifier) is unique by definition, so
     DuckDB's default string compression spends its effort on a dictionary that never
     pays; zstd writes ten million ids in about half the time, and the stored file grows
     by some 14 % on the benchmark's ids.

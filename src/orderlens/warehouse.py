@@ -81,44 +81,44 @@ def initialize_warehouse(settings: Settings) -> None:
 def _create_raw_table(con: duckdb.DuckDBPyConnection, model: type[SQLModel]) -> None:
     """Create a raw model's stored table and its view; a raw table from before the split
     (a full table under the view's name) becomes the stored table, rows and columns kept."""
-    schema, table = qualified_name(model).split(".")
-    legacy = con.execute(
-        "SELECT 1 FROM information_schema.tables WHERE table_catalog = current_database() "
-        "AND table_schema = ? AND table_name = ? AND table_type = 'BASE TABLE'",
-        [schema, table],
-    ).fetchall()
-    if legacy:
+    if _catalog_values(con, "tables", "table_type", qualified_name(model)) == ["BASE TABLE"]:
         stored = stored_table_name(model).split(".")[1]
         con.execute(f"ALTER TABLE {qualified_name(model)} RENAME TO {stored}")
     con.execute(create_stored_table_sql(model))
-    store_raw_columns(con, model, ())
+    con.execute(raw_view_sql(model, stored_raw_columns(con, model)))
+
+
+def _catalog_values(
+    con: duckdb.DuckDBPyConnection, catalog_view: str, column: str, qualified: str
+) -> list[str]:
+    """``column`` of the rows of ``information_schema.<catalog_view>`` about the table
+    ``qualified`` (``schema.table``) of this database."""
+    schema, table = qualified.split(".")
+    rows = con.execute(
+        f"SELECT {column} FROM information_schema.{catalog_view} "
+        "WHERE table_catalog = current_database() AND table_schema = ? AND table_name = ?",
+        [schema, table],
+    ).fetchall()
+    return [row[0] for row in rows]
 
 
 def stored_raw_columns(con: duckdb.DuckDBPyConnection, model: type[SQLModel]) -> set[str]:
     """Columns the raw model's stored table has now."""
-    schema, table = stored_table_name(model).split(".")
-    rows = con.execute(
-        "SELECT column_name FROM information_schema.columns "
-        "WHERE table_catalog = current_database() AND table_schema = ? AND table_name = ?",
-        [schema, table],
-    ).fetchall()
-    return {row[0] for row in rows}
+    return set(_catalog_values(con, "columns", "column_name", stored_table_name(model)))
 
 
 def store_raw_columns(
     con: duckdb.DuckDBPyConnection, model: type[SQLModel], names: Iterable[str]
 ) -> None:
     """Give the raw model's stored table the contract columns ``names`` it lacks (NULL in
-    the rows already there) and rewrite its view; runs inside the caller's transaction,
-    so a load that is rolled back takes its new columns with it."""
+    the rows already there) and rewrite its view to show them; runs inside the caller's
+    transaction, so a load that is rolled back takes its new columns with it."""
     stored = stored_raw_columns(con, model)
-    for name in names:
-        if name not in stored:
-            con.execute(
-                f"ALTER TABLE {stored_table_name(model)} ADD COLUMN {column_sql(model, name)}"
-            )
-            stored.add(name)
-    con.execute(raw_view_sql(model, stored))
+    missing = [name for name in dict.fromkeys(names) if name not in stored]
+    for name in missing:
+        con.execute(f"ALTER TABLE {stored_table_name(model)} ADD COLUMN {column_sql(model, name)}")
+    if missing:
+        con.execute(raw_view_sql(model, stored | set(missing)))
 
 
 @dataclass(frozen=True)
