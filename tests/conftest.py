@@ -16,7 +16,7 @@ import pytest
 from orderlens.settings import Settings
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
-SHARED_DATA = REPO_ROOT.parent / "shared" / "data" / "real"
+SHARED_DATA = REPO_ROOT / "tests" / "data" / "real"
 DEMO_ORDERS = 400
 DEMO_SEED = 11
 

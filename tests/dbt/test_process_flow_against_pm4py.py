@@ -22,7 +22,7 @@ from orderlens.settings import Settings
 from orderlens.transform import run_dbt
 from orderlens.warehouse import connect, initialize_warehouse
 
-RECEIPT_LOG = Path(__file__).resolve().parents[3] / "shared" / "data" / "real" / "receipt.xes.gz"
+RECEIPT_LOG = Path(__file__).resolve().parents[1] / "data" / "real" / "receipt.xes.gz"
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ from orderlens.settings import Settings
 from orderlens.warehouse import connect
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
-REAL_DATA = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "real"
+REAL_DATA = Path(__file__).resolve().parents[1] / "data" / "real"
 
 
 @pytest.fixture

@@ -12,7 +12,7 @@ import duckdb
 import pandas as pd
 import pytest
 
-SHARED_DATA = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "real"
+SHARED_DATA = Path(__file__).resolve().parents[1] / "data" / "real"
 
 
 @dataclass(frozen=True)
