@@ -159,6 +159,19 @@ def _remove_abandoned_copies(settings: Settings) -> None:
             leftover.unlink(missing_ok=True)
 
 
+def _event_span(
+    con: duckdb.DuckDBPyConnection, row_counts: dict[str, int]
+) -> tuple[datetime | None, datetime | None]:
+    """First and last event of the published log: what "data as of" means to a reader,
+    which is not the publication time (a log exported last quarter is published today)."""
+    if "marts.fct_case_traces" not in row_counts:
+        return None, None
+    first, last = con.execute(
+        "SELECT min(first_event_at), max(last_event_at) FROM marts.fct_case_traces"
+    ).fetchall()[0]
+    return first, last
+
+
 def publish_serving_copy(settings: Settings) -> PublishResult:
     """Copy the published schemas into a new file and atomically replace the serving copy.
 
@@ -182,9 +195,16 @@ def publish_serving_copy(settings: Settings) -> PublishResult:
             )
             count = con.execute(f'SELECT count(*) FROM {schema}."{table}"').fetchone()
             row_counts[f"{schema}.{table}"] = int(count[0]) if count else 0
+        first_event_at, last_event_at = _event_span(con, row_counts)
         con.execute("CREATE SCHEMA IF NOT EXISTS meta")
-        con.execute("CREATE TABLE meta.publication (published_at TIMESTAMPTZ, tables BIGINT)")
-        con.execute("INSERT INTO meta.publication VALUES (?, ?)", [published_at, len(row_counts)])
+        con.execute(
+            "CREATE TABLE meta.publication (published_at TIMESTAMPTZ, tables BIGINT,"
+            " first_event_at TIMESTAMPTZ, last_event_at TIMESTAMPTZ)"
+        )
+        con.execute(
+            "INSERT INTO meta.publication VALUES (?, ?, ?, ?)",
+            [published_at, len(row_counts), first_event_at, last_event_at],
+        )
         con.execute("DETACH wh")
         con.execute("CHECKPOINT")
     with connect(temporary, read_only=True) as check:

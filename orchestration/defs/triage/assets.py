@@ -10,6 +10,7 @@ import dagster as dg
 import pandas as pd
 
 from orchestration.defs.resources import OrderlensResource
+from orderlens.coverage import read_coverage
 from orderlens.reference import load_reference
 from orderlens.triage.model import InsufficientHistoryError, load_model, save_model
 from orderlens.triage.recommendations import load_policy
@@ -26,10 +27,27 @@ DIM_NODES = dg.AssetKey(["marts", "dim_nodes"])
 STAGED_EVENTS = dg.AssetKey(["staging", "stg_raw__workflow_events"])
 STAGED_INTEGRATION = dg.AssetKey(["staging", "stg_raw__integration_events"])
 OPEN_INTERVALS = dg.AssetKey(["intermediate", "int_exception_open_intervals"])
+ANALYSIS_COVERAGE = dg.AssetKey(["marts", "mart_analysis_coverage"])
 TRIAGE_MODEL = dg.AssetKey(["triage", "model_versions"])
 TRIAGE_SCORES = dg.AssetKey(["triage", "exception_risk_scores"])
 TRIAGE_ALERTS = dg.AssetKey(["triage", "alerts"])
-FEATURE_INPUTS = [FCT_EXCEPTIONS, FCT_ORDERS, STAGED_EVENTS, STAGED_INTEGRATION, OPEN_INTERVALS]
+FEATURE_INPUTS = [
+    FCT_EXCEPTIONS,
+    FCT_ORDERS,
+    STAGED_EVENTS,
+    STAGED_INTEGRATION,
+    OPEN_INTERVALS,
+    ANALYSIS_COVERAGE,
+]
+
+
+def skipped(reason: str, **metadata: object) -> dg.MaterializeResult:
+    """A materialization that records why the analysis did not run.
+
+    A log without exceptions is the common case on day one, not a failure: the run goes
+    on, the serving copy is published, and Dagster shows the reason on the asset.
+    """
+    return dg.MaterializeResult(metadata={"skipped": True, "reason": reason, **metadata})
 
 
 @dg.asset(
@@ -43,13 +61,16 @@ FEATURE_INPUTS = [FCT_EXCEPTIONS, FCT_ORDERS, STAGED_EVENTS, STAGED_INTEGRATION,
     ),
 )
 def triage_risk_model(orderlens: OrderlensResource) -> dg.MaterializeResult:
-    """Train and save the model; a history too short to learn from is reported, not fatal."""
+    """Train and save the model; no exceptions, or too few to learn from, skip it."""
     settings = orderlens.settings()
     with connect(settings.warehouse_path) as con:
+        coverage = read_coverage(con)["triage"]
+        if not coverage.is_available:
+            return skipped(coverage.skip_message, trained=False)
         try:
             model = train_on_warehouse(con, trained_at=datetime.now(UTC))
         except InsufficientHistoryError as error:
-            return dg.MaterializeResult(metadata={"trained": False, "reason": str(error)})
+            return skipped(f"too few exceptions to learn from: {error}", trained=False)
         path = save_model(model, settings.data_dir / "models")
         record_model(con, model, path)
     return dg.MaterializeResult(
@@ -81,11 +102,15 @@ def triage_exception_risk_scores(orderlens: OrderlensResource) -> dg.Materialize
     now = datetime.now(UTC)
     policy = load_policy()
     with connect(settings.warehouse_path) as con:
+        coverage = read_coverage(con)["triage"]
+        if not coverage.is_available:
+            write_scores(con, pd.DataFrame(columns=list(SCORE_COLUMNS)))
+            return skipped(coverage.skip_message, scored=0)
         try:
             model = load_model(settings.data_dir / "models")
         except FileNotFoundError as error:
             write_scores(con, pd.DataFrame(columns=list(SCORE_COLUMNS)))
-            return dg.MaterializeResult(metadata={"scored": 0, "reason": str(error)})
+            return skipped(str(error), scored=0)
         queue = score_open_exceptions(
             con,
             model,
@@ -111,7 +136,7 @@ def triage_exception_risk_scores(orderlens: OrderlensResource) -> dg.Materialize
 
 @dg.asset(
     key=TRIAGE_ALERTS,
-    deps=[FCT_EXCEPTIONS, FCT_ORDERS, STAGED_INTEGRATION],
+    deps=[FCT_EXCEPTIONS, FCT_ORDERS, STAGED_INTEGRATION, ANALYSIS_COVERAGE],
     group_name=TRIAGE_GROUP,
     owners=[OWNER],
     description=(
@@ -120,11 +145,18 @@ def triage_exception_risk_scores(orderlens: OrderlensResource) -> dg.Materialize
     ),
 )
 def triage_alerts(orderlens: OrderlensResource) -> dg.MaterializeResult:
-    """Run the spike detector over the whole history and store its alerts."""
+    """Run the spike detector over the whole history and store its alerts.
+
+    Without anything to watch the detector still runs (it finds nothing), so the alerts
+    table keeps its columns for the dashboard; the skip is recorded with its reason.
+    """
     settings = orderlens.settings()
     with connect(settings.warehouse_path) as con:
+        coverage = read_coverage(con)["spike_alerts"]
         alerts = detect_spikes(load_watched_events(con))
         write_alerts(con, alerts)
+    if not coverage.is_available:
+        return skipped(coverage.skip_message, alerts=0)
     return dg.MaterializeResult(
         metadata={
             "alerts": len(alerts),
