@@ -39,7 +39,9 @@ class AnalysisCoverage:
     @property
     def skip_message(self) -> str:
         """One sentence for a log line or an empty state: why, and what would fill it."""
-        return f"{self.name}: skipped, {self.missing_reason}. To enable it, load {self.how_to_enable}."
+        return (
+            f"{self.name}: skipped, {self.missing_reason}. To enable it, load {self.how_to_enable}."
+        )
 
 
 def read_coverage(con: duckdb.DuckDBPyConnection) -> dict[str, AnalysisCoverage]:
