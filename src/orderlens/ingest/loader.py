@@ -24,7 +24,13 @@ from sqlmodel import SQLModel
 
 from orderlens.contract import field_names, qualified_name, stored_table_name
 from orderlens.ingest.csv_reader import register_csv
-from orderlens.ingest.formats import SourceFormat, detect_format, expand_paths
+from orderlens.ingest.formats import (
+    OCEL1_FORMATS,
+    OCEL2_FORMATS,
+    SourceFormat,
+    detect_format,
+    expand_paths,
+)
 from orderlens.ingest.jsonl_reader import register_jsonl
 from orderlens.ingest.manifest import (
     MANIFEST_TABLE,
@@ -37,9 +43,11 @@ from orderlens.ingest.manifest import (
     stat_entry,
 )
 from orderlens.ingest.mapping import MappingFile, SourceMapping, Target, load_mapping
+from orderlens.ingest.ocel1_reader import choose_ocel1_case_type, read_ocel1
 from orderlens.ingest.ocel_reader import (
     OCEL_TABLE,
-    OcelLog,
+    OcelSource,
+    choose_case_type,
     create_ocel_tables,
     insert_ocel_relations,
     pseudonymize_log,
@@ -154,8 +162,8 @@ def ingest_file(
         return FileResult(
             shown,
             FileStatus.REJECTED,
-            message="not a recognised event-log format "
-            "(csv, tsv, parquet, jsonl, xes, xes.gz, jsonocel, xmlocel, sqlite)",
+            message="not a recognised event-log format (csv, tsv, parquet, jsonl, xes, "
+            "xes.gz, jsonocel, xmlocel, sqlite, or OCEL 1.0/2.0 as json or xml)",
         )
     try:
         checksum = file_checksum(path)
@@ -180,11 +188,11 @@ def ingest_file(
     policy = PseudonymizationPolicy(key, mapping.personal, mapping.safe)
     in_transaction = False
     try:
-        source_view, columns, ocel_log = _register(con, path, source_format, mapping, policy)
+        source_view, columns, ocel = _register(con, path, source_format, mapping, policy)
         con.execute("BEGIN TRANSACTION")
         in_transaction = True
-        if ocel_log is not None:
-            insert_ocel_relations(con, ocel_log, load_id=load_id, source_file=source_file)
+        if ocel is not None:
+            insert_ocel_relations(con, ocel.log, load_id=load_id, source_file=source_file)
         result = _load(con, path, source_view, columns, mapping, load_id, source_file)
     except (
         UnreadableFileError,
@@ -227,6 +235,8 @@ def ingest_file(
         load_id=load_id,
         checksum=checksum,
         seconds=time.perf_counter() - started,
+        message="" if ocel is None else ocel.case_type.describe(),
+        case_object_type=None if ocel is None else ocel.case_type.object_type,
     )
     _record(con, counted, source_file, size, started_at)
     con.execute("COMMIT")
@@ -239,21 +249,26 @@ def _register(
     source_format: SourceFormat,
     mapping: SourceMapping,
     policy: PseudonymizationPolicy,
-) -> tuple[str, SourceColumns, OcelLog | None]:
+) -> tuple[str, SourceColumns, OcelSource | None]:
     """Register the file as the source view, personal data replaced, before the load's
-    transaction; the name of the view to validate from, its columns and the OCEL log.
+    transaction; the name of the view to validate from, its columns and the OCEL log
+    with its case type.
 
     Reading writes only temporary tables, and reading outside the transaction gives them
     ordinary row ids (file order), which the CSV and JSON Lines readers number records by.
     """
-    if source_format in (
-        SourceFormat.OCEL_JSON,
-        SourceFormat.OCEL_XML,
-        SourceFormat.OCEL_SQLITE,
-    ):
-        log = pseudonymize_log(read_ocel(path, source_format, timezone=mapping.timezone), policy)
-        columns = register_ocel(con, log, case_object_type=mapping.case_object_type)
-        return SOURCE_VIEW, columns, log
+    if source_format in OCEL1_FORMATS | OCEL2_FORMATS:
+        if source_format in OCEL1_FORMATS:
+            read = read_ocel1(
+                path, source_format, timezone=mapping.timezone, encoding=mapping.csv.encoding
+            )
+            case_type = choose_ocel1_case_type(read, mapping.case_object_type)
+        else:
+            read = read_ocel(path, source_format, timezone=mapping.timezone)
+            case_type = choose_case_type(read, mapping.case_object_type)
+        log = pseudonymize_log(read, policy)
+        columns = register_ocel(con, log, case_type=case_type.object_type)
+        return SOURCE_VIEW, columns, OcelSource(log, case_type)
     if source_format is SourceFormat.PARQUET:
         columns = register_parquet(con, path)
     elif source_format is SourceFormat.CSV:

@@ -74,7 +74,7 @@ class OcelLog:
     object_relations: tuple[tuple[str, str, str], ...]
 
 
-def _parse_time(text: str, zone: ZoneInfo) -> datetime:
+def parse_ocel_time(text: str, zone: ZoneInfo) -> datetime:
     value = datetime.fromisoformat(str(text).strip().replace("Z", "+00:00"))
     if value.tzinfo is None:
         value = value.replace(tzinfo=zone)
@@ -87,7 +87,7 @@ def _read_json(path: Path, zone: ZoneInfo) -> OcelLog:
         OcelEvent(
             str(raw["id"]),
             str(raw["type"]),
-            _parse_time(raw["time"], zone),
+            parse_ocel_time(raw["time"], zone),
             {str(a["name"]): a.get("value") for a in raw.get("attributes") or []},
             tuple(
                 (str(r["objectId"]), str(r.get("qualifier") or ""))
@@ -100,7 +100,7 @@ def _read_json(path: Path, zone: ZoneInfo) -> OcelLog:
     relations = []
     for raw in document.get("objects") or []:
         attributes = tuple(
-            (str(a["name"]), _parse_time(a["time"], zone), a.get("value"))
+            (str(a["name"]), parse_ocel_time(a["time"], zone), a.get("value"))
             for a in raw.get("attributes") or []
         )
         objects.append(OcelObject(str(raw["id"]), str(raw["type"]), attributes))
@@ -120,7 +120,7 @@ def _read_xml(path: Path, zone: ZoneInfo) -> OcelLog:
     for element in root.iterfind("objects/object"):
         object_id = element.get("id")
         attributes = tuple(
-            (a.get("name"), _parse_time(a.get("time"), zone), a.text)
+            (a.get("name"), parse_ocel_time(a.get("time"), zone), a.text)
             for a in element.iterfind("attributes/attribute")
         )
         objects.append(OcelObject(object_id, element.get("type"), attributes))
@@ -132,7 +132,7 @@ def _read_xml(path: Path, zone: ZoneInfo) -> OcelLog:
         OcelEvent(
             element.get("id"),
             element.get("type"),
-            _parse_time(element.get("time"), zone),
+            parse_ocel_time(element.get("time"), zone),
             {a.get("name"): a.text for a in element.iterfind("attributes/attribute")},
             tuple(
                 (r.get("object-id"), r.get("qualifier") or "")
@@ -172,7 +172,7 @@ def _read_sqlite(path: Path, zone: ZoneInfo) -> OcelLog:
                 OcelEvent(
                     event_id,
                     event_type,
-                    _parse_time(row["ocel_time"], zone),
+                    parse_ocel_time(row["ocel_time"], zone),
                     attributes,
                     tuple(links.get(event_id, [])),
                 )
@@ -186,7 +186,7 @@ def _read_sqlite(path: Path, zone: ZoneInfo) -> OcelLog:
                 changed = row.get("ocel_changed_field")
                 names = [changed] if changed else [k for k in keys if row[k] is not None]
                 history.setdefault(row["ocel_id"], []).extend(
-                    (name, _parse_time(row["ocel_time"], zone), row[name]) for name in names
+                    (name, parse_ocel_time(row["ocel_time"], zone), row[name]) for name in names
                 )
             order = [
                 r[0]
@@ -293,27 +293,61 @@ def pseudonymize_log(log: OcelLog, policy: PseudonymizationPolicy) -> OcelLog:
     return OcelLog(events, objects, relations)
 
 
-def choose_case_type(log: OcelLog, preferred: str | None = None) -> str | None:
-    """The object type whose objects are the cases (see the module documentation)."""
-    types = {obj.object_type for obj in log.objects}
+@dataclass(frozen=True)
+class CaseTypeChoice:
+    """The object type whose objects become the cases, and why it was chosen.
+
+    Attributes:
+        object_type: The chosen type; ``None`` when the log relates events to no typed
+            object at all, so every event is quarantined for its missing case.
+        reason: Which rule chose it, said to the user in the ingest output.
+    """
+
+    object_type: str | None
+    reason: str
+
+    def describe(self) -> str:
+        """One sentence for the ingest report and the manifest."""
+        if self.object_type is None:
+            return f"no case object type ({self.reason}): events are quarantined"
+        return f"cases are objects of type {self.object_type!r} ({self.reason})"
+
+
+@dataclass(frozen=True)
+class OcelSource:
+    """An OCEL log read for loading, with the case type its events are flattened on."""
+
+    log: OcelLog
+    case_type: CaseTypeChoice
+
+
+def events_per_object_type(log: OcelLog) -> Counter[str]:
+    """How many events relate to at least one object of each type."""
+    type_of = {obj.object_id: obj.object_type for obj in log.objects}
+    return Counter(
+        object_type
+        for event in log.events
+        for object_type in {type_of[o] for o, _ in event.objects if o in type_of}
+    )
+
+
+def choose_case_type(log: OcelLog, preferred: str | None = None) -> CaseTypeChoice:
+    """The OCEL 2.0 case object type (see the module documentation)."""
     if preferred is not None:
-        return preferred
+        return CaseTypeChoice(preferred, "set by the mapping's case_object_type")
+    types = {obj.object_type for obj in log.objects}
     for candidate in sorted(types):
         if candidate.lower() in ("order", "orders"):
-            return candidate
+            return CaseTypeChoice(candidate, "the type named order")
     for candidate in sorted(types):
         if candidate.lower().endswith("order"):
-            return candidate
-    type_of = {obj.object_id: obj.object_type for obj in log.objects}
-    counts = Counter(
-        type_of[object_id]
-        for event in log.events
-        for object_id in {o for o, _ in event.objects}
-        if object_id in type_of
-    )
+            return CaseTypeChoice(candidate, "a type whose name ends in order")
+    counts = events_per_object_type(log)
     if not counts:
-        return None
-    return min(counts, key=lambda name: (-counts[name], name))
+        return CaseTypeChoice(None, "no event relates to a typed object")
+    return CaseTypeChoice(
+        min(counts, key=lambda name: (-counts[name], name)), "the type related to the most events"
+    )
 
 
 def flatten(log: OcelLog, case_type: str | None) -> list[dict[str, object]]:
@@ -361,12 +395,12 @@ OCEL_TABLE = "_ingest_ocel"
 
 
 def register_ocel(
-    con: duckdb.DuckDBPyConnection, log: OcelLog, *, case_object_type: str | None = None
+    con: duckdb.DuckDBPyConnection, log: OcelLog, *, case_type: str | None
 ) -> SourceColumns:
-    """Register the flattened events as the source view."""
+    """Register the events flattened on ``case_type`` objects as the source view."""
     import pyarrow as pa  # only OCEL and XES loads pay for importing Arrow
 
-    rows = flatten(log, choose_case_type(log, case_object_type))
+    rows = flatten(log, case_type)
     table = pa.Table.from_pylist(
         [{ROW_COLUMN: index, **row} for index, row in enumerate(rows, start=1)],
         schema=pa.schema(

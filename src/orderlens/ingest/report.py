@@ -22,7 +22,9 @@ class FileResult:
     ``loaded + quarantined == rows_read`` always holds; ``duplicates`` counts the
     quarantined records that were second copies of known events, and
     ``repeated_idempotency_keys`` the loaded integration messages whose idempotency key
-    was already seen (middleware re-deliveries and retries, kept as facts).
+    was already seen (middleware re-deliveries and retries, kept as facts). For an OCEL
+    log, ``case_object_type`` is the object type flattened to cases and ``message`` says
+    why it was chosen.
     """
 
     path: str
@@ -38,6 +40,7 @@ class FileResult:
     load_id: str | None = None
     checksum: str | None = None
     seconds: float = 0.0
+    case_object_type: str | None = None
 
     @property
     def table(self) -> str | None:
@@ -63,6 +66,8 @@ class FileResult:
         )
         if self.repeated_idempotency_keys:
             text += f"; {self.repeated_idempotency_keys} messages repeat an idempotency key"
+        if self.message:
+            text += f"; {self.message}"
         return text
 
 
