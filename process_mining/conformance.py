@@ -1,12 +1,21 @@
-"""Conformance of the log against the reference model of the fulfillment workflow.
+"""Conformance of the log against a process model.
 
-The reference model (``models/canonical_fulfillment.bpmn``) is the designed process:
-intake, sourcing, allocation and release, execution, shipment or pickup, settlement and
-return, in the contract's milestone names and the simulator's step names. Each trace is
-projected on the model's activities (exception handling steps are not part of the
-designed flow; they are listed as inserted steps instead), then aligned with pm4py, once
-per distinct projected variant and weighted by its number of cases, so checking a
-million orders costs as much as checking a few hundred variants.
+Which model is used, and why, is decided by :mod:`process_mining.conformance_model`: a
+BPMN file the user gives, the retail reference model when the log is the retail process,
+or a model discovered from the log's frequent variants.
+
+The retail reference model (``models/canonical_fulfillment.bpmn``) is the designed
+process: intake, sourcing, allocation and release, execution, shipment or pickup,
+settlement and return, in the contract's milestone names and the simulator's step names.
+Against it each trace is projected on the model's activities (exception handling steps
+are not part of the designed flow; they are listed as inserted steps instead). Any other
+model is aligned with the whole traces, as pm4py's alignments do. Either way traces are
+aligned with pm4py once per distinct (projected) variant and weighted by its number of
+cases, so checking a million orders costs as much as checking a few hundred variants.
+
+A model that names none of the log's activities gives no fitness at all (every case
+would "deviate" everywhere, a number that says nothing): the result then carries the
+reason instead, and empty tables.
 
 Deviations are the moves an alignment needs: an activity the model expected but the
 order skipped, or one the order did that the model did not allow there. Each deviation
@@ -38,13 +47,21 @@ _SKIP = ">>"
 
 @dataclass(frozen=True)
 class ReferenceModel:
-    """A designed process: its BPMN diagram, its Petri net and the activities it names."""
+    """A process model to check against: BPMN diagram, Petri net and the activities it names.
+
+    Attributes:
+        projects_traces: Align traces projected on ``activities``, so steps the model does
+            not name are listed as extra steps without lowering fitness (the retail
+            reference, whose exception handling lies outside the designed flow). ``False``
+            aligns whole traces: an unnamed step is a log move that costs fitness.
+    """
 
     bpmn: BPMN
     net: PetriNet
     initial_marking: Marking
     final_marking: Marking
     activities: frozenset[str]
+    projects_traces: bool = False
 
 
 @dataclass(frozen=True)
@@ -52,9 +69,13 @@ class ConformanceResult:
     """How far the log departs from a model.
 
     Attributes:
-        fitness: Alignment fitness averaged over checked cases (1 = every case fits).
-        conforming_case_share: Share of checked cases that fit the model exactly.
+        fitness: Alignment fitness averaged over checked cases (1 = every case fits);
+            ``None`` when it was not measured (``unmeasured_reason`` says why).
+        conforming_case_share: Share of checked cases that fit the model exactly
+            (``None`` when not measured).
         checked_case_share: Share of the log's cases whose variant was aligned.
+        shared_activities: The model's activities that occur in the log, sorted.
+        unmeasured_reason: Why no fitness is given, in words; ``None`` when it is.
         variants: One row per projected variant: ``activities``, ``case_count``,
             ``fitness``, ``is_conforming``, ``mean_throughput_seconds``, ``deviations``.
         deviations: One row per deviation: ``deviation`` (in words), ``kind``
@@ -62,19 +83,66 @@ class ConformanceResult:
             ``mean_throughput_seconds`` and ``extra_seconds`` (versus conforming cases).
     """
 
-    fitness: float
-    conforming_case_share: float
+    fitness: float | None
+    conforming_case_share: float | None
     checked_case_share: float
     variants: pd.DataFrame
     deviations: pd.DataFrame
+    shared_activities: tuple[str, ...] = ()
+    unmeasured_reason: str | None = None
 
 
-def get_reference_model(path: Path = REFERENCE_MODEL_FILE) -> ReferenceModel:
-    """Read a BPMN reference model and convert it to a Petri net for alignments."""
-    bpmn = pm4py.read_bpmn(str(path))
-    net, initial, final = pm4py.convert_to_petri_net(bpmn)
-    labels = frozenset(t.label for t in net.transitions if t.label is not None)
-    return ReferenceModel(bpmn, net, initial, final, labels)
+VARIANT_RESULT_COLUMNS = {
+    "activities": "object",
+    "case_count": "int64",
+    "fitness": "float64",
+    "is_conforming": "bool",
+    "mean_throughput_seconds": "float64",
+    "deviations": "object",
+}
+"""Columns of :attr:`ConformanceResult.variants` and their types."""
+
+DEVIATION_COLUMNS = {
+    "deviation": "object",
+    "kind": "object",
+    "activity": "object",
+    "case_count": "int64",
+    "case_share": "float64",
+    "mean_throughput_seconds": "float64",
+    "extra_seconds": "float64",
+}
+"""Columns of :attr:`ConformanceResult.deviations` and their types."""
+
+
+def _empty(columns: dict[str, str]) -> pd.DataFrame:
+    return pd.DataFrame({name: pd.Series(dtype=dtype) for name, dtype in columns.items()})
+
+
+def read_bpmn_model(path: Path, *, projects_traces: bool = False) -> ReferenceModel:
+    """Read a BPMN 2.0 file and convert it to a Petri net for alignments.
+
+    Args:
+        path: The BPMN file.
+        projects_traces: See :attr:`ReferenceModel.projects_traces`.
+
+    Raises:
+        ValueError: The file is missing, is not BPMN XML, or names no activity; the
+            message names the file.
+    """
+    try:
+        bpmn = pm4py.read_bpmn(str(path))
+        net, initial, final = pm4py.convert_to_petri_net(bpmn)
+    except Exception as error:  # pm4py raises bare Exception, lxml its own syntax errors
+        raise ValueError(f"{path}: not a readable BPMN model ({error})") from error
+    labels = frozenset(t.label for t in net.transitions if t.label)
+    if not labels:
+        raise ValueError(f"{path}: not a readable BPMN model (it names no task)")
+    return ReferenceModel(bpmn, net, initial, final, labels, projects_traces)
+
+
+def get_reference_model() -> ReferenceModel:
+    """The retail reference model (traces projected on its activities)."""
+    return read_bpmn_model(REFERENCE_MODEL_FILE, projects_traces=True)
 
 
 def _align(variants: list[tuple[str, ...]], model: ReferenceModel) -> list[dict]:
@@ -124,30 +192,59 @@ def check_conformance(
     model: ReferenceModel | None = None,
     max_variants: int = 400,
 ) -> ConformanceResult:
-    """Align the log's variants with ``model`` (the canonical fulfillment by default).
+    """Align the log's variants with ``model`` (the retail reference by default).
 
     Args:
         con: Connection to the warehouse or the serving copy.
         log: The (filtered) event log.
-        model: The reference model; :func:`get_reference_model` when omitted.
-        max_variants: Align at most this many projected variants, the most frequent;
+        model: The model to check against; :func:`get_reference_model` when omitted
+            (:func:`process_mining.conformance_model.choose_conformance_model` picks one).
+        max_variants: Align at most this many (projected) variants, the most frequent;
             ``checked_case_share`` says how many cases they hold.
+
+    Returns:
+        The result; when the model shares no activity with the log, no fitness (``None``),
+        empty tables and the reason.
     """
     model = model or get_reference_model()
     traces, parameters = case_traces_query(log)
     modelled = sorted(model.activities)
+    if model.projects_traces:
+        projection = (
+            "list_filter(trace, lambda activity: list_contains(?::VARCHAR[], activity))"
+            " AS activities, list_filter(trace, lambda activity: NOT list_contains("
+            "?::VARCHAR[], activity)) AS unmodelled"
+        )
+        parameters = [*parameters, modelled, modelled]
+    else:
+        projection = "trace AS activities, []::VARCHAR[] AS unmodelled"
     query = (
         f"WITH traces AS ({traces}),"
-        f" projected AS (SELECT list_filter(trace, lambda activity: list_contains(?::VARCHAR[],"
-        f" activity)) AS activities, list_filter(trace, lambda activity: NOT list_contains("
-        f"?::VARCHAR[], activity)) AS unmodelled, throughput_seconds FROM traces)"
+        f" projected AS (SELECT {projection}, throughput_seconds FROM traces)"
         f" SELECT activities, count(*) AS case_count,"
         f" avg(throughput_seconds) AS mean_throughput_seconds,"
         f" list(unmodelled) AS unmodelled_per_case, list(throughput_seconds) AS throughputs"
         f" FROM projected GROUP BY activities ORDER BY case_count DESC, activities"
     )
-    grouped = con.execute(query, [*parameters, modelled, modelled]).df()
+    grouped = con.execute(query, parameters).df()
     total_cases = int(grouped["case_count"].sum())
+    shared = tuple(sorted(model.activities & set().union(*grouped["activities"])))
+    if not shared:
+        reason = (
+            "the log holds no case"
+            if not total_cases
+            else f"the model shares no activity with the log (it names {len(modelled)}:"
+            f" {', '.join(modelled[:5])}{', ...' if len(modelled) > 5 else ''})"
+        )
+        return ConformanceResult(
+            fitness=None,
+            conforming_case_share=None,
+            checked_case_share=0.0,
+            variants=_empty(VARIANT_RESULT_COLUMNS),
+            deviations=_empty(DEVIATION_COLUMNS),
+            shared_activities=(),
+            unmeasured_reason=reason,
+        )
     checked = grouped.head(max_variants).reset_index(drop=True)
     results = _align([tuple(variant) for variant in checked["activities"]], model)
     checked["fitness"] = [float(result["fitness"]) for result in results]
@@ -171,17 +268,7 @@ def check_conformance(
     baseline = float(fitting["throughput_seconds"].mean()) if len(fitting) else float("nan")
     exploded = cases.explode("deviations").dropna(subset=["deviations"])
     if exploded.empty:
-        deviations = pd.DataFrame(
-            columns=[
-                "deviation",
-                "kind",
-                "activity",
-                "case_count",
-                "case_share",
-                "mean_throughput_seconds",
-                "extra_seconds",
-            ]
-        )
+        deviations = _empty(DEVIATION_COLUMNS)
     else:
         exploded["kind"] = exploded["deviations"].map(lambda found: found[0])
         exploded["activity"] = exploded["deviations"].map(lambda found: found[1])
@@ -201,33 +288,13 @@ def check_conformance(
         ]
         deviations = deviations.sort_values(
             ["case_count", "deviation"], ascending=[False, True]
-        ).reset_index(drop=True)[
-            [
-                "deviation",
-                "kind",
-                "activity",
-                "case_count",
-                "case_share",
-                "mean_throughput_seconds",
-                "extra_seconds",
-            ]
-        ]
-    weights = checked["case_count"]
+        ).reset_index(drop=True)[list(DEVIATION_COLUMNS)]
+    # ``shared`` is not empty, so at least one case was checked.
     return ConformanceResult(
-        fitness=float((checked["fitness"] * weights).sum() / checked_cases)
-        if checked_cases
-        else 1.0,
-        conforming_case_share=len(fitting) / checked_cases if checked_cases else 1.0,
-        checked_case_share=checked_cases / total_cases if total_cases else 1.0,
-        variants=checked[
-            [
-                "activities",
-                "case_count",
-                "fitness",
-                "is_conforming",
-                "mean_throughput_seconds",
-                "deviations",
-            ]
-        ],
+        fitness=float((checked["fitness"] * checked["case_count"]).sum() / checked_cases),
+        conforming_case_share=len(fitting) / checked_cases,
+        checked_case_share=checked_cases / total_cases,
+        variants=checked[list(VARIANT_RESULT_COLUMNS)],
         deviations=deviations,
+        shared_activities=shared,
     )

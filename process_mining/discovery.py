@@ -68,8 +68,28 @@ def discover_model(
         coverage: Use the most frequent variants covering this share of cases.
         noise_threshold: The miner's filter for infrequent behaviour, in ``[0, 1)``.
     """
-    frequent = get_variant_coverage(discover_variants(con, log), coverage=coverage)
-    variants = Counter(
+    return discover_model_from_variants(
+        discover_variants(con, log), coverage=coverage, noise_threshold=noise_threshold
+    )
+
+
+def discover_model_from_variants(
+    variants: pd.DataFrame, *, coverage: float = 0.8, noise_threshold: float = 0.0
+) -> DiscoveredModel:
+    """Mine a model (inductive miner, infrequent variant) from a variants table.
+
+    The table is all the miner needs, so a stored ``mining.variants`` serves a log of any
+    size without reading its events again.
+
+    Args:
+        variants: All variants of the log, most frequent first (columns ``activities``,
+            ``case_count``, ``case_share``, ``cumulative_share``), as
+            :func:`~process_mining.variants.discover_variants` returns them.
+        coverage: Use the most frequent variants covering this share of cases.
+        noise_threshold: The miner's filter for infrequent behaviour, in ``[0, 1)``.
+    """
+    frequent = get_variant_coverage(variants, coverage=coverage)
+    counts = Counter(
         {
             tuple(activities): int(count)
             for activities, count in zip(
@@ -78,7 +98,7 @@ def discover_model(
         }
     )
     parameters = {"noise_threshold": noise_threshold}
-    tree = IMFUVCL(parameters).apply(IMDataStructureUVCL(variants), parameters)
+    tree = IMFUVCL(parameters).apply(IMDataStructureUVCL(counts), parameters)
     tree = fold(tree)
     tree_sort(tree)
     return _model_from_tree(tree, float(frequent["case_share"].sum()))

@@ -3,10 +3,11 @@
 :func:`build_report` runs every analysis of the package on a (filtered) log and lays the
 results out as one HTML page with inline CSS and inline SVG charts, so it opens anywhere
 without a network: summary KPIs, the process map by frequency and by waiting time, top
-variants, bottlenecks, conformance to the canonical fulfillment model and its
-deviations, rework, root causes (scored against a simulator ground truth when one is
-given), the object-centric view, trends, and a period comparison. :func:`print_pdf`
-prints it with headless Chromium. Every text taken from the data is HTML-escaped.
+variants, bottlenecks, conformance (to the model the log calls for, named with the
+reason it was chosen) and its deviations, rework, root causes (scored against a simulator
+ground truth when one is given), the object-centric view, trends, and a period
+comparison. :func:`print_pdf` prints it with headless Chromium. Every text taken from the
+data is HTML-escaped.
 """
 
 from __future__ import annotations
@@ -30,7 +31,12 @@ from process_mining.charts import (
 )
 from process_mining.coded_log import discover_process_summary
 from process_mining.comparison import Period, PeriodComparison, compare_periods, get_period_kpis
-from process_mining.conformance import check_conformance
+from process_mining.conformance import ConformanceResult, check_conformance
+from process_mining.conformance_model import (
+    ConformanceModel,
+    ModelSource,
+    choose_conformance_model,
+)
 from process_mining.event_log import EventLog, TimeFrameMode, events_query, filter_time_frame
 from process_mining.object_centric import (
     discover_object_edges,
@@ -107,6 +113,8 @@ class ReportRequest:
         compare_to: Put this period beside ``period`` (the "before" of a change).
         ground_truth: A simulator ``ground_truth.json`` to score root causes against.
         integration_relation: Middleware attempts for the ``interface`` dimension.
+        reference_model: A BPMN file to measure conformance against (``None``: the log
+            decides, see :mod:`process_mining.conformance_model`).
     """
 
     title: str = "Order fulfillment: process mining report"
@@ -114,6 +122,7 @@ class ReportRequest:
     compare_to: Period | None = None
     ground_truth: Path | None = None
     integration_relation: str | None = STAGED_INTEGRATION_EVENTS
+    reference_model: Path | None = None
 
 
 def _escape(value: object) -> str:
@@ -184,6 +193,72 @@ def _variants_section(variants: pd.DataFrame) -> str:
     )
 
 
+def _model_noun(choice: ConformanceModel) -> str:
+    """The conformance model in two or three words, for a KPI label."""
+    return {
+        ModelSource.USER: "the given model",
+        ModelSource.RETAIL_REFERENCE: "the designed process",
+        ModelSource.DISCOVERED: "the usual paths",
+    }[choice.source]
+
+
+def _measured(share: float | None) -> str:
+    return "not measured" if share is None else _percent(share)
+
+
+def _conformance_section(choice: ConformanceModel, conformance: ConformanceResult) -> str:
+    """Fitness and deviations, after the model they were measured against and why."""
+    shared = len(conformance.shared_activities)
+    model_text = (
+        f"<p>Measured against <strong>{_escape(choice.label)}</strong> "
+        f"({_escape(choice.location)}). Why this model: {_escape(choice.reason)}. "
+        f"It shares {shared:,} of its {len(choice.model.activities):,} activities with the "
+        "log.</p>"
+    )
+    if conformance.fitness is None:
+        return _section(
+            "Conformance",
+            model_text + f"<p class='bad'>No fitness is given: "
+            f"{_escape(conformance.unmeasured_reason)}. A figure against a model of another "
+            "process would say nothing about this one; give a BPMN model of this process "
+            "(ORDERLENS_REFERENCE_MODEL or --reference-model) to measure it.</p>",
+        )
+    how = (
+        "Traces are projected on the model's activities; exception-handling steps count "
+        "as extra steps."
+        if choice.model.projects_traces
+        else "Whole traces are aligned; a step the model does not name is an extra step "
+        "and lowers fitness."
+    )
+    return _section(
+        "Conformance",
+        model_text
+        + _kpi_cards(
+            [
+                ("alignment fitness", _percent(conformance.fitness)),
+                ("orders conforming exactly", _percent(conformance.conforming_case_share)),
+                ("orders checked", _percent(conformance.checked_case_share)),
+                ("deviation kinds", f"{len(conformance.deviations):,}"),
+            ]
+        )
+        + "<h3>Deviations</h3>"
+        + _table(
+            conformance.deviations.head(15).assign(
+                share=lambda frame: frame["case_share"].map(_percent),
+                extra=lambda frame: frame["extra_seconds"].map(format_duration),
+            ),
+            {
+                "deviation": "Deviation",
+                "case_count": "Orders",
+                "share": "Share",
+                "extra": "Extra time vs conforming",
+            },
+            numeric={"case_count", "share", "extra"},
+        ),
+        intro=f"Aligned per path and weighted by orders. {how}",
+    )
+
+
 def _comparison_section(comparison: PeriodComparison) -> str:
     before, after = comparison.before, comparison.after
     kpis = comparison.kpis.copy()
@@ -237,7 +312,10 @@ def build_report(
     summary = discover_process_summary(con, analysed)
     edges, endpoints, variants = summary.edges, summary.endpoints, summary.variants
     bottlenecks = rank_bottlenecks(edges, top=10)
-    conformance = check_conformance(con, analysed)
+    conformance_model = choose_conformance_model(
+        con, analysed, user_model=request.reference_model, variants=variants
+    )
+    conformance = check_conformance(con, analysed, model=conformance_model.model)
     rework = get_rework(con, analysed)
     ping_pong = get_ping_pong(con, analysed)
     team_ping_pong = get_team_ping_pong(con, analysed)
@@ -271,8 +349,11 @@ def build_report(
                     ("distinct paths (variants)", f"{int(kpis['variants']):,}"),
                     ("median throughput time", format_duration(distribution.quantiles[0.5])),
                     ("90th percentile throughput", format_duration(distribution.quantiles[0.9])),
-                    ("fit with the designed process", _percent(conformance.fitness)),
-                    ("orders following it exactly", _percent(conformance.conforming_case_share)),
+                    (f"fit with {_model_noun(conformance_model)}", _measured(conformance.fitness)),
+                    (
+                        "orders following it exactly",
+                        _measured(conformance.conforming_case_share),
+                    ),
                     ("orders with rework", _percent(rework_cases / kpis["cases"])),
                 ]
             ),
@@ -314,34 +395,7 @@ def build_report(
             intro="Handovers ranked by the order-hours of waiting they add in total "
             "(frequency times mean wait): shortening the first ones saves the most.",
         ),
-        _section(
-            "Conformance to the designed process",
-            _kpi_cards(
-                [
-                    ("alignment fitness", _percent(conformance.fitness)),
-                    ("orders conforming exactly", _percent(conformance.conforming_case_share)),
-                    ("orders checked", _percent(conformance.checked_case_share)),
-                    ("deviation kinds", f"{len(conformance.deviations):,}"),
-                ]
-            )
-            + "<h3>Deviations</h3>"
-            + _table(
-                conformance.deviations.head(15).assign(
-                    share=lambda frame: frame["case_share"].map(_percent),
-                    extra=lambda frame: frame["extra_seconds"].map(format_duration),
-                ),
-                {
-                    "deviation": "Deviation",
-                    "case_count": "Orders",
-                    "share": "Share",
-                    "extra": "Extra time vs conforming",
-                },
-                numeric={"case_count", "share", "extra"},
-            ),
-            intro="Against the canonical fulfillment workflow (intake, sourcing, allocation, "
-            "release, execution, shipment or pickup, settlement, return), aligned per path "
-            "and weighted by orders. Exception-handling steps count as extra steps.",
-        ),
+        _conformance_section(conformance_model, conformance),
         _section(
             "Rework and loops",
             _table(

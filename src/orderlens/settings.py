@@ -22,6 +22,7 @@ USERS_FILE_VARIABLE = "ORDERLENS_USERS_FILE"
 SESSION_HOURS_VARIABLE = "ORDERLENS_SESSION_HOURS"
 SESSION_IDLE_MINUTES_VARIABLE = "ORDERLENS_SESSION_IDLE_MINUTES"
 PSEUDONYMIZATION_KEY_VARIABLE = "ORDERLENS_PSEUDONYMIZATION_KEY"
+REFERENCE_MODEL_VARIABLE = "ORDERLENS_REFERENCE_MODEL"
 DEFAULT_PORT = 8050
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_SESSION_HOURS = 8.0
@@ -59,6 +60,9 @@ class Settings:
         pseudonymization_key: Key of the HMAC-SHA256 that replaces personal data
             (customer ids, names, emails, phones, addresses) at ingestion. There is no
             default: a file with personal-data columns is rejected while it is ``None``.
+        reference_model: A BPMN file of the user's process that conformance is measured
+            against; ``None`` lets the log decide (the retail reference model for a retail
+            log, else a model discovered from its frequent variants).
     """
 
     data_dir: Path
@@ -70,6 +74,7 @@ class Settings:
     session_hours: float = DEFAULT_SESSION_HOURS
     session_idle_minutes: float = DEFAULT_SESSION_IDLE_MINUTES
     pseudonymization_key: str | None = field(default=None, repr=False)
+    reference_model: Path | None = None
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -87,6 +92,7 @@ class Settings:
             raise ValueError(f"{PORT_VARIABLE} must be a port number, got {port_text!r}") from error
         reference_text = env.get(REFERENCE_FILE_VARIABLE)
         users_text = env.get(USERS_FILE_VARIABLE)
+        model_text = env.get(REFERENCE_MODEL_VARIABLE)
         return cls(
             data_dir=data_dir,
             host=env.get(HOST_VARIABLE) or DEFAULT_HOST,
@@ -99,6 +105,7 @@ class Settings:
                 env, SESSION_IDLE_MINUTES_VARIABLE, DEFAULT_SESSION_IDLE_MINUTES
             ),
             pseudonymization_key=env.get(PSEUDONYMIZATION_KEY_VARIABLE) or None,
+            reference_model=Path(model_text).expanduser().resolve() if model_text else None,
         )
 
     @property
@@ -168,4 +175,6 @@ class Settings:
         env[SESSION_IDLE_MINUTES_VARIABLE] = str(self.session_idle_minutes)
         if self.pseudonymization_key is not None:
             env[PSEUDONYMIZATION_KEY_VARIABLE] = self.pseudonymization_key
+        if self.reference_model is not None:
+            env[REFERENCE_MODEL_VARIABLE] = str(self.reference_model)
         return env

@@ -17,7 +17,7 @@ SECTIONS = (
     "Process map",
     "Top variants",
     "Bottlenecks",
-    "Conformance to the designed process",
+    "Conformance",
     "Rework and loops",
     "Root causes",
     "Trends",

@@ -14,6 +14,11 @@ from orchestration.defs.resources import OrderlensResource
 from orderlens.settings import Settings
 from orderlens.warehouse import connect
 from process_mining.conformance import check_conformance
+from process_mining.conformance_model import (
+    CONFORMANCE_MODEL_COLUMNS,
+    choose_conformance_model,
+    describe_conformance_model,
+)
 from process_mining.event_log import EventLog
 from process_mining.report import ReportRequest, build_report, write_report
 from process_mining.root_causes import get_root_causes, slow_cases
@@ -26,18 +31,61 @@ STAGED_INTEGRATION = dg.AssetKey(["staging", "stg_raw__integration_events"])
 MINING_VARIANTS = dg.AssetKey(["mining", "variants"])
 MINING_CONFORMANCE = dg.AssetKey(["mining", "conformance_variants"])
 MINING_DEVIATIONS = dg.AssetKey(["mining", "deviations"])
+MINING_CONFORMANCE_MODEL = dg.AssetKey(["mining", "conformance_model"])
 MINING_ROOT_CAUSES = dg.AssetKey(["mining", "root_causes"])
 MINING_REPORT = dg.AssetKey(["mining", "report"])
 REPORT_FILE_NAME = "process_mining_report.html"
 
 
-def _store(con: duckdb.DuckDBPyConnection, table: str, frame: pd.DataFrame) -> None:
-    """Replace ``mining.<table>`` with ``frame``."""
+CONFORMANCE_VARIANT_TYPES = {
+    "activities": "VARCHAR[]",
+    "case_count": "BIGINT",
+    "fitness": "DOUBLE",
+    "is_conforming": "BOOLEAN",
+    "mean_throughput_seconds": "DOUBLE",
+    "deviations": "VARCHAR[]",
+}
+DEVIATION_TYPES = {
+    "deviation": "VARCHAR",
+    "kind": "VARCHAR",
+    "activity": "VARCHAR",
+    "case_count": "BIGINT",
+    "case_share": "DOUBLE",
+    "mean_throughput_seconds": "DOUBLE",
+    "extra_seconds": "DOUBLE",
+}
+
+
+def _store(
+    con: duckdb.DuckDBPyConnection,
+    table: str,
+    frame: pd.DataFrame,
+    types: dict[str, str] | None = None,
+) -> None:
+    """Replace ``mining.<table>`` with ``frame``; ``types`` (column -> SQL type) keeps the
+    columns typed when the frame is empty."""
+    columns = (
+        ", ".join(f'"{name}"::{sql_type} AS "{name}"' for name, sql_type in types.items())
+        if types
+        else "*"
+    )
     con.register("mining_frame", frame)
     try:
-        con.execute(f"CREATE OR REPLACE TABLE mining.{table} AS SELECT * FROM mining_frame")
+        con.execute(f"CREATE OR REPLACE TABLE mining.{table} AS SELECT {columns} FROM mining_frame")
     finally:
         con.unregister("mining_frame")
+
+
+def _store_row(
+    con: duckdb.DuckDBPyConnection, table: str, columns: dict[str, str], row: dict[str, object]
+) -> None:
+    """Replace ``mining.<table>`` with one row, typed by ``columns`` (nulls stay typed)."""
+    definition = ", ".join(f"{name} {sql_type}" for name, sql_type in columns.items())
+    con.execute(f"CREATE OR REPLACE TABLE mining.{table} ({definition})")
+    placeholders = ", ".join("?" for _ in columns)
+    con.execute(
+        f"INSERT INTO mining.{table} VALUES ({placeholders})", [row[name] for name in columns]
+    )
 
 
 @dg.asset(
@@ -81,42 +129,78 @@ def mining_variants(orderlens: OrderlensResource) -> dg.MaterializeResult:
     specs=[
         dg.AssetSpec(
             MINING_CONFORMANCE,
-            deps=[STAGED_EVENTS],
+            deps=[STAGED_EVENTS, MINING_VARIANTS],
             group_name=MINING_GROUP,
             owners=[OWNER],
-            description="One row per variant projected on the canonical fulfillment model: "
-            "cases, alignment fitness, deviations.",
+            description="One row per variant aligned with the conformance model "
+            "(mining.conformance_model): cases, alignment fitness, deviations. Empty when "
+            "the model shares no activity with the log.",
         ),
         dg.AssetSpec(
             MINING_DEVIATIONS,
-            deps=[STAGED_EVENTS],
+            deps=[STAGED_EVENTS, MINING_VARIANTS],
             group_name=MINING_GROUP,
             owners=[OWNER],
-            description="One row per deviation from the canonical fulfillment model: "
-            "orders carrying it and the extra throughput time they take.",
+            description="One row per deviation from the conformance model: orders carrying "
+            "it and the extra throughput time they take.",
+        ),
+        dg.AssetSpec(
+            MINING_CONFORMANCE_MODEL,
+            deps=[STAGED_EVENTS, MINING_VARIANTS],
+            group_name=MINING_GROUP,
+            owners=[OWNER],
+            description="One row: the model conformance was measured against (user, "
+            "retail_reference or discovered), why, the activities it shares with the log, "
+            "and the fitness or why there is none.",
         ),
     ]
 )
 def mining_conformance(orderlens: OrderlensResource):
-    """Align the staged log with the reference model, per variant, and store both tables."""
+    """Choose the conformance model, align the staged log with it per variant, and store
+    the model, the variants and the deviations."""
     settings = orderlens.settings()
     with connect(settings.warehouse_path) as con:
-        result = check_conformance(con, EventLog())
+        stored_variants = con.execute("SELECT activities, case_count FROM mining.variants").df()
+        choice = choose_conformance_model(
+            con, EventLog(), user_model=settings.reference_model, variants=stored_variants
+        )
+        result = check_conformance(con, EventLog(), model=choice.model)
         variants = result.variants.assign(
             deviations=result.variants["deviations"].map(
                 lambda found: [f"{kind}: {activity}" for kind, activity in found]
             )
         )
-        _store(con, "conformance_variants", variants)
-        _store(con, "deviations", result.deviations)
+        _store(con, "conformance_variants", variants, CONFORMANCE_VARIANT_TYPES)
+        _store(con, "deviations", result.deviations, DEVIATION_TYPES)
+        _store_row(
+            con,
+            "conformance_model",
+            CONFORMANCE_MODEL_COLUMNS,
+            describe_conformance_model(choice, result),
+        )
+    described = {
+        "model_source": dg.MetadataValue.text(choice.source.value),
+        "model": dg.MetadataValue.text(choice.label),
+        "model_reason": dg.MetadataValue.text(choice.reason),
+        "shared_activities": dg.MetadataValue.int(len(result.shared_activities)),
+    }
+    measured = (
+        {
+            "fitness": dg.MetadataValue.float(result.fitness),
+            "conforming_case_share": dg.MetadataValue.float(result.conforming_case_share),
+        }
+        if result.fitness is not None and result.conforming_case_share is not None
+        else {"fitness": dg.MetadataValue.text(f"not measured: {result.unmeasured_reason}")}
+    )
     yield dg.MaterializeResult(
         asset_key=MINING_CONFORMANCE,
         metadata={
-            "fitness": dg.MetadataValue.float(result.fitness),
-            "conforming_case_share": dg.MetadataValue.float(result.conforming_case_share),
+            **described,
+            **measured,
             "checked_case_share": dg.MetadataValue.float(result.checked_case_share),
         },
     )
+    yield dg.MaterializeResult(asset_key=MINING_CONFORMANCE_MODEL, metadata=described)
     yield dg.MaterializeResult(
         asset_key=MINING_DEVIATIONS,
         metadata={"deviations": dg.MetadataValue.int(len(result.deviations))},
@@ -165,7 +249,11 @@ def mining_report(orderlens: OrderlensResource) -> dg.MaterializeResult:
     settings = orderlens.settings()
     ground_truth = find_ground_truth(settings)
     with connect(settings.warehouse_path) as con:
-        report_html = build_report(con, EventLog(), ReportRequest(ground_truth=ground_truth))
+        report_html = build_report(
+            con,
+            EventLog(),
+            ReportRequest(ground_truth=ground_truth, reference_model=settings.reference_model),
+        )
     path = write_report(report_html, settings.reports_dir / REPORT_FILE_NAME)
     return dg.MaterializeResult(
         metadata={

@@ -24,7 +24,11 @@ def variant_cases_add_up(orderlens: OrderlensResource) -> dg.AssetCheckResult:
 
 @dg.asset_check(asset=MINING_CONFORMANCE)
 def conformance_fitness_is_a_share(orderlens: OrderlensResource) -> dg.AssetCheckResult:
-    """Alignment fitness lies in [0, 1] and a variant conforms exactly when it fits fully."""
+    """Alignment fitness lies in [0, 1] and a variant conforms exactly when it fits fully.
+
+    When no fitness was measured (the model shares no activity with the log), there is no
+    figure to be wrong: the check passes and carries the reason.
+    """
     settings = orderlens.settings()
     with connect(settings.warehouse_path, read_only=True) as con:
         out_of_range, inconsistent = con.execute(
@@ -32,7 +36,17 @@ def conformance_fitness_is_a_share(orderlens: OrderlensResource) -> dg.AssetChec
             " count(*) FILTER (WHERE is_conforming <> (fitness = 1))"
             " FROM mining.conformance_variants"
         ).fetchall()[0]
+        ((unmeasured_reason,),) = con.execute(
+            "SELECT unmeasured_reason FROM mining.conformance_model"
+        ).fetchall()
+    metadata: dict[str, object] = {
+        "out_of_range": int(out_of_range),
+        "inconsistent": int(inconsistent),
+    }
+    if unmeasured_reason is not None:
+        metadata["no_fitness_because"] = unmeasured_reason
     return dg.AssetCheckResult(
         passed=out_of_range == 0 and inconsistent == 0,
-        metadata={"out_of_range": int(out_of_range), "inconsistent": int(inconsistent)},
+        metadata=metadata,
+        description=f"no fitness measured: {unmeasured_reason}" if unmeasured_reason else None,
     )

@@ -37,6 +37,12 @@ def _days(text: str) -> tuple[datetime, datetime]:
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
     help="A simulator ground_truth.json: score root causes against its injected causes.",
 )
+@click.option(
+    "--reference-model",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="A BPMN file of your process to measure conformance against (overrides "
+    "ORDERLENS_REFERENCE_MODEL); without one the log decides.",
+)
 @click.option("--out", required=True, type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--pdf", is_flag=True, help="Also print a PDF beside the HTML (headless Chromium).")
 def command(
@@ -44,6 +50,7 @@ def command(
     to_day: str | None,
     compare_to: str | None,
     ground_truth: Path | None,
+    reference_model: Path | None,
     out: Path,
     pdf: bool,
 ) -> None:
@@ -72,7 +79,12 @@ def command(
     if compare_to:
         start, end = _days(compare_to)
         before = Period("comparison period", start, end)
-    request = ReportRequest(period=period, compare_to=before, ground_truth=ground_truth)
+    request = ReportRequest(
+        period=period,
+        compare_to=before,
+        ground_truth=ground_truth,
+        reference_model=reference_model or settings.reference_model,
+    )
     try:
         with connect(settings.warehouse_path, read_only=True) as con:
             report_html = build_report(con, EventLog(), request)
