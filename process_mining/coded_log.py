@@ -5,10 +5,10 @@ process mining: on ten million events a SQL formulation sorts the log twice (onc
 window, once per ordered list) and counts distinct cases per edge. Here the log is read
 from DuckDB once, as small integers (activities coded in name order, cases coded
 densely, timestamps as microseconds) in case order, and everything else is vectorized
-numpy over those arrays. The staged workflow events come from their coded copy, the
-``fct_event_log`` mart that ``dbt build`` writes already in case order, whenever it is
-current; any other relation (or a copy behind the staged events) is coded in SQL and
-sorted once:
+numpy over those arrays. The process events (``int_process_events_selected``) come from
+their coded copy, the ``fct_event_log`` mart that ``dbt build`` writes already in case
+order, whenever it is current; any other relation (or a copy behind the events) is coded
+in SQL and sorted once:
 
 * edges are the positions where the next row belongs to the same case; frequencies,
   total waits and distinct cases come from ``bincount`` over edge codes, medians and
@@ -43,7 +43,7 @@ import numpy as np
 import pandas as pd
 
 from process_mining.event_log import (
-    STAGED_WORKFLOW_EVENTS,
+    PROCESS_EVENTS,
     EventLog,
     events_query,
     kept_cases_query,
@@ -153,8 +153,8 @@ class CodedCopy:
 
 
 CODED_WORKFLOW_EVENTS = CodedCopy("marts", "fct_event_log", "dim_activities")
-"""The staged workflow events as dbt codes them (models ``fct_event_log`` and
-``dim_activities``)."""
+"""The process events as dbt codes them (models ``fct_event_log`` and ``dim_activities``,
+both built from ``int_process_events_selected``)."""
 
 
 def coded_events_query(log: EventLog) -> tuple[str, list[object]]:
@@ -218,7 +218,7 @@ def _stable_argsort_codes(case_codes: np.ndarray) -> np.ndarray:
 def coded_copy_of(log: EventLog) -> CodedCopy | None:
     """The integer-coded copy of ``log``'s relation, if orderlens builds one.
 
-    Only the staged workflow events with the contract's column roles have one (the
+    Only the process events with the contract's column roles have one (the
     ``fct_event_log`` mart); a log over any other relation is coded on the fly.
     """
     if (
@@ -227,7 +227,7 @@ def coded_copy_of(log: EventLog) -> CodedCopy | None:
         log.activity_column,
         log.timestamp_column,
         log.order_column,
-    ) == (STAGED_WORKFLOW_EVENTS, "case_id", "activity", "event_at", "event_seq"):
+    ) == (PROCESS_EVENTS, "case_id", "activity", "event_at", "event_seq"):
         return CODED_WORKFLOW_EVENTS
     return None
 

@@ -1,7 +1,9 @@
 """Which events an analysis reads: a relation, its column names, and case filters.
 
-An :class:`EventLog` names a DuckDB relation holding one row per event (the staged
-workflow events by default) and the columns that play the roles of case, activity,
+An :class:`EventLog` names a DuckDB relation holding one row per event (by default
+:data:`PROCESS_EVENTS`, the staged workflow events with lifecycle transitions treated as
+the ``ORDERLENS_LIFECYCLE`` setting says, the same events the process-flow marts read)
+and the columns that play the roles of case, activity,
 timestamp and arrival order. Filters (time frame, attribute, variant, endpoints,
 performance) are added by the ``filter_...`` functions, each returning a new log, and are
 applied in SQL by every analysis, so a filtered analysis of ten million events never
@@ -28,6 +30,12 @@ from enum import StrEnum
 
 STAGED_WORKFLOW_EVENTS = "staging.stg_raw__workflow_events"
 """The event log every stage of orderlens shares: contract columns plus ``event_seq``."""
+
+PROCESS_EVENTS = "intermediate.int_process_events_selected"
+"""The staged events as the process flow reads them (dbt model
+``int_process_events_selected``): under the default lifecycle treatment only completions
+(and events without lifecycle), so a step logged as start and complete counts once. Every
+analysis reads it by default, so mining agrees with the process-flow marts."""
 
 _IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$")
 
@@ -77,7 +85,7 @@ class EventLog:
     """An event log in the warehouse and the case filters applied to it.
 
     Attributes:
-        relation: Table or view with one row per event.
+        relation: Table or view with one row per event (default :data:`PROCESS_EVENTS`).
         case_column: Case (order) identifier.
         activity_column: Activity name.
         timestamp_column: Event time (UTC).
@@ -86,7 +94,7 @@ class EventLog:
         case_filters: Conditions every kept case satisfies.
     """
 
-    relation: str = STAGED_WORKFLOW_EVENTS
+    relation: str = PROCESS_EVENTS
     case_column: str = "case_id"
     activity_column: str = "activity"
     timestamp_column: str = "event_at"

@@ -7,7 +7,7 @@ events as (
         count(*) as event_count,
         count(distinct case_id) as case_count
 
-    from {{ ref('stg_raw__workflow_events') }}
+    from {{ ref('int_process_events_selected') }}
 
 ),
 

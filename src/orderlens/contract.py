@@ -138,6 +138,11 @@ class WorkflowEvent(SQLModel, table=True):
     reason_code: str | None = Field(default=None, description="Reason code given by the source.")
     amount: float | None = Field(default=None, description="Money amount of the step, if any.")
     currency: str | None = Field(default=None, description="ISO 4217 currency of the amount.")
+    lifecycle: str | None = Field(
+        default=None,
+        description="Lifecycle transition of the step, lower case (XES standard lifecycle "
+        "model: schedule, start, complete, ...); null where the source has none.",
+    )
     attributes: str | None = Field(
         default=None, description="Other source attributes as a JSON object."
     )
@@ -204,6 +209,14 @@ class CostModel(SQLModel, table=True):
     unit: str
     description: str
 
+
+LOWER_CASE_COLUMNS: frozenset[str] = frozenset({"lifecycle"})
+"""Columns whose text values ingestion trims and lower-cases: a log writing ``COMPLETE``
+and one writing ``complete`` mean the same transition."""
+
+COLUMN_ALIASES: dict[str, tuple[str, ...]] = {"lifecycle": ("lifecycle:transition",)}
+"""Source column names that feed a contract column without a mapping, besides its own
+name (XES's ``lifecycle:transition`` key, kept as a column by exports to CSV)."""
 
 RAW_MODELS: tuple[type[SQLModel], ...] = (WorkflowEvent, IntegrationEvent)
 REFERENCE_MODELS: tuple[type[SQLModel], ...] = (ExceptionTaxonomyEntry, SlaPolicy, CostModel)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from enum import StrEnum
 from pathlib import Path
 
 DATA_DIR_VARIABLE = "ORDERLENS_DATA_DIR"
@@ -22,11 +23,30 @@ USERS_FILE_VARIABLE = "ORDERLENS_USERS_FILE"
 SESSION_HOURS_VARIABLE = "ORDERLENS_SESSION_HOURS"
 SESSION_IDLE_MINUTES_VARIABLE = "ORDERLENS_SESSION_IDLE_MINUTES"
 PSEUDONYMIZATION_KEY_VARIABLE = "ORDERLENS_PSEUDONYMIZATION_KEY"
+LIFECYCLE_VARIABLE = "ORDERLENS_LIFECYCLE"
 REFERENCE_MODEL_VARIABLE = "ORDERLENS_REFERENCE_MODEL"
 DEFAULT_PORT = 8050
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_SESSION_HOURS = 8.0
 DEFAULT_SESSION_IDLE_MINUTES = 30.0
+
+
+class LifecycleTreatment(StrEnum):
+    """How the process map, variants, rework and conformance read lifecycle transitions.
+
+    A step logged as START and COMPLETE is one step done once: read as two events it
+    counts as a repetition (rework) and doubles the map's boxes.
+    """
+
+    COMPLETIONS = "completions"
+    """Only events whose lifecycle is ``complete`` or absent (Disco's and Celonis's
+    default): one event per step; a log without lifecycle data is read whole."""
+    ACTIVITY_TRANSITION = "activity_transition"
+    """Every event, named ``activity+transition`` (``Pick+start``), as ProM's and pm4py's
+    ``concept:name`` + ``lifecycle:transition`` classifier does; events without a
+    transition keep their name."""
+    ALL = "all"
+    """Every event under its activity name, transitions ignored (pm4py's default)."""
 
 
 def _positive_number(env: Mapping[str, str], name: str, default: float) -> float:
@@ -38,6 +58,15 @@ def _positive_number(env: Mapping[str, str], name: str, default: float) -> float
     if value <= 0:
         raise ValueError(f"{name} must be positive, got {text!r}")
     return value
+
+
+def _lifecycle_treatment(env: Mapping[str, str]) -> LifecycleTreatment:
+    text = (env.get(LIFECYCLE_VARIABLE) or LifecycleTreatment.COMPLETIONS.value).strip().lower()
+    try:
+        return LifecycleTreatment(text)
+    except ValueError as error:
+        allowed = ", ".join(member.value for member in LifecycleTreatment)
+        raise ValueError(f"{LIFECYCLE_VARIABLE} must be one of {allowed}, got {text!r}") from error
 
 
 @dataclass(frozen=True)
@@ -63,6 +92,8 @@ class Settings:
         reference_model: A BPMN file of the user's process that conformance is measured
             against; ``None`` lets the log decide (the retail reference model for a retail
             log, else a model discovered from its frequent variants).
+        lifecycle: Which events, under which names, the process-flow marts and process
+            mining read (``ORDERLENS_LIFECYCLE``; see :class:`LifecycleTreatment`).
     """
 
     data_dir: Path
@@ -75,6 +106,7 @@ class Settings:
     session_idle_minutes: float = DEFAULT_SESSION_IDLE_MINUTES
     pseudonymization_key: str | None = field(default=None, repr=False)
     reference_model: Path | None = None
+    lifecycle: LifecycleTreatment = LifecycleTreatment.COMPLETIONS
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -106,6 +138,7 @@ class Settings:
             ),
             pseudonymization_key=env.get(PSEUDONYMIZATION_KEY_VARIABLE) or None,
             reference_model=Path(model_text).expanduser().resolve() if model_text else None,
+            lifecycle=_lifecycle_treatment(env),
         )
 
     @property
@@ -177,4 +210,5 @@ class Settings:
             env[PSEUDONYMIZATION_KEY_VARIABLE] = self.pseudonymization_key
         if self.reference_model is not None:
             env[REFERENCE_MODEL_VARIABLE] = str(self.reference_model)
+        env[LIFECYCLE_VARIABLE] = self.lifecycle.value
         return env

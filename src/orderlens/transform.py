@@ -7,16 +7,21 @@ uses :data:`DBT_PROJECT_DIR` with dagster-dbt; the CLI and the tests use :func:`
 which keeps dbt's artifacts (``target``, logs) beside the warehouse it builds, so builds of
 different warehouses running at the same time never overwrite each other's manifest,
 compiled SQL or run results.
+
+Settings reach dbt in two ways: the data directory through the environment (the profile's
+``env_var``), and the analysis settings as dbt vars (:func:`dbt_vars`), which both
+:func:`run_dbt` and the Dagster asset pass with :func:`with_settings_vars`.
 """
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from orderlens.settings import Settings
+from orderlens.settings import LifecycleTreatment, Settings
 
 DBT_PROJECT_DIR: Path = Path(__file__).resolve().parents[2] / "dbt_project"
 """The repository's dbt project (it also holds ``profiles.yml``)."""
@@ -36,12 +41,71 @@ def dbt_artifacts_dir(settings: Settings) -> Path:
     return settings.data_dir / "dbt"
 
 
+VARS_COMMANDS: frozenset[str] = frozenset(
+    {"build", "run", "test", "compile", "parse", "docs", "list", "ls", "seed", "snapshot", "show"}
+)
+"""dbt subcommands that render the project and so receive the settings' vars."""
+
+REBUILDING_COMMANDS: frozenset[str] = frozenset({"build", "run"})
+"""dbt subcommands that (re)build incremental models."""
+
+SELECTORS: frozenset[str] = frozenset({"--select", "-s", "--exclude", "--selector", "-m"})
+"""Arguments that narrow a build: the treatment is recorded only after a whole build."""
+
+
+def dbt_vars(settings: Settings) -> dict[str, str]:
+    """The dbt vars derived from the settings: ``lifecycle``, the lifecycle treatment that
+    ``int_process_events_selected`` (and so every process-flow mart) applies."""
+    return {"lifecycle": settings.lifecycle.value}
+
+
+def lifecycle_state_path(settings: Settings) -> Path:
+    """File recording the lifecycle treatment the warehouse's process-flow marts were built with."""
+    return settings.data_dir / "dbt" / "lifecycle_treatment"
+
+
+def built_lifecycle(settings: Settings) -> LifecycleTreatment | None:
+    """The treatment of the last successful build, ``None`` if unknown (never recorded)."""
+    try:
+        return LifecycleTreatment(lifecycle_state_path(settings).read_text().strip())
+    except (OSError, ValueError):
+        return None
+
+
+def record_built_lifecycle(settings: Settings) -> None:
+    """Record the settings' treatment after a successful build (see :func:`with_settings_vars`)."""
+    path = lifecycle_state_path(settings)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(settings.lifecycle.value + "\n")
+
+
+def with_settings_vars(settings: Settings, args: Sequence[str]) -> list[str]:
+    """``args`` with the settings' dbt vars, and ``--full-refresh`` when the build would
+    otherwise mix lifecycle treatments.
+
+    The process-flow marts ``fct_case_transitions`` and ``fct_case_traces`` are
+    incremental: they rebuild only the cases with new events. A build under another
+    lifecycle treatment than the recorded one (or none recorded, as in warehouses built
+    before the setting existed) must rebuild them whole, or old cases would keep the
+    previous treatment. Call :func:`record_built_lifecycle` once a whole build succeeds.
+    """
+    command = list(args)
+    if not command or command[0] not in VARS_COMMANDS:
+        return command
+    command += ["--vars", json.dumps(dbt_vars(settings))]
+    rebuilds = command[0] in REBUILDING_COMMANDS and "--full-refresh" not in command
+    if rebuilds and built_lifecycle(settings) is not settings.lifecycle:
+        command.append("--full-refresh")
+    return command
+
+
 def run_dbt(settings: Settings, args: Sequence[str]) -> subprocess.CompletedProcess[str]:
     """Run one dbt command (for example ``["build"]``) on the settings' warehouse.
 
     Args:
         settings: Whose data directory holds the warehouse dbt writes.
-        args: The dbt subcommand and its arguments.
+        args: The dbt subcommand and its arguments; the settings' vars are added (see
+            :func:`with_settings_vars`).
 
     Returns:
         The finished process, with dbt's output in ``stdout``; the artifacts
@@ -53,7 +117,7 @@ def run_dbt(settings: Settings, args: Sequence[str]) -> subprocess.CompletedProc
     """
     command = [
         str(dbt_executable()),
-        *args,
+        *with_settings_vars(settings, args),
         "--project-dir",
         str(DBT_PROJECT_DIR),
         "--profiles-dir",
@@ -77,4 +141,6 @@ def run_dbt(settings: Settings, args: Sequence[str]) -> subprocess.CompletedProc
             f"dbt {' '.join(args)} failed with exit code {completed.returncode} "
             f"(warehouse {settings.warehouse_path}):\n{output[-8000:]}"
         )
+    if args and args[0] in REBUILDING_COMMANDS and not SELECTORS & set(args):
+        record_built_lifecycle(settings)
     return completed

@@ -40,7 +40,8 @@ def test_contract_workflow_table_has_every_field_with_its_type_and_nullability(t
         "event_id", "case_id", "activity", "event_at", "source_system", "resource",
         "resource_type", "channel", "node_id", "region", "carrier", "supplier",
         "order_line_id", "shipment_id", "payment_id", "return_id", "exception_id",
-        "exception_type", "exception_stage", "reason_code", "amount", "currency", "attributes",
+        "exception_type", "exception_stage", "reason_code", "amount", "currency", "lifecycle",
+        "attributes",
     ]  # fmt: skip
     assert list(described) == expected_names + list(LINEAGE_COLUMNS)
     assert described["event_at"][0] == "TIMESTAMP WITH TIME ZONE"

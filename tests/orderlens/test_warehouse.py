@@ -62,6 +62,25 @@ def test_initialize_warehouse_turns_a_full_raw_table_into_the_stored_table_and_v
     assert row == [("e1", "UPS", None, "L1")]
 
 
+def test_initialize_warehouse_shows_the_lifecycle_column_in_a_view_that_predates_it(settings):
+    initialize_warehouse(settings)
+    with connect(settings.warehouse_path) as con:
+        con.execute(
+            "INSERT INTO raw.stored_workflow_events "
+            "(event_id, case_id, activity, event_at, source_system)"
+            " VALUES ('e1', 'o1', 'Order Created', TIMESTAMPTZ '2026-01-01 10:00:00+00', 'OMS')"
+        )
+        # the view as a warehouse built before the contract had the column wrote it
+        con.execute(
+            "CREATE OR REPLACE VIEW raw.workflow_events AS SELECT event_id, case_id, activity,"
+            " event_at, source_system FROM raw.stored_workflow_events"
+        )
+    initialize_warehouse(settings)
+    with connect(settings.warehouse_path, read_only=True) as con:
+        rows = con.execute("SELECT event_id, lifecycle FROM raw.workflow_events").fetchall()
+    assert rows == [("e1", None)]
+
+
 def test_store_raw_columns_rolls_back_with_its_transaction(settings):
     initialize_warehouse(settings)
     with connect(settings.warehouse_path) as con:

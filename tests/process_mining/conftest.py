@@ -24,6 +24,20 @@ class LoadedLog:
     directory: Path | None = None
 
 
+def stage_process_events(con: duckdb.DuckDBPyConnection) -> None:
+    """Give the staged events the name analyses read by default (``PROCESS_EVENTS``).
+
+    dbt's ``int_process_events_selected`` leaves out lifecycle transitions other than
+    completions; these logs carry none, so under every treatment it holds every staged
+    event, as this view does.
+    """
+    con.execute("CREATE SCHEMA IF NOT EXISTS intermediate")
+    con.execute(
+        "CREATE OR REPLACE VIEW intermediate.int_process_events_selected AS"
+        " SELECT * FROM staging.stg_raw__workflow_events"
+    )
+
+
 def load_frame(con: duckdb.DuckDBPyConnection, frame: pd.DataFrame, table: str) -> None:
     """Create ``table`` from ``frame`` (schema created when the name has one)."""
     if "." in table:
@@ -49,6 +63,7 @@ def receipt_log() -> Iterator[LoadedLog]:
     )
     con = duckdb.connect()
     load_frame(con, events, "staging.stg_raw__workflow_events")
+    stage_process_events(con)
     yield LoadedLog(con, events)
     con.close()
 
@@ -74,5 +89,6 @@ def holiday_peak_log(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Loade
     con = duckdb.connect()
     load_frame(con, workflow, "staging.stg_raw__workflow_events")
     load_frame(con, integration, "staging.stg_raw__integration_events")
+    stage_process_events(con)
     yield LoadedLog(con, workflow, directory)
     con.close()

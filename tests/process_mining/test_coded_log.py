@@ -18,6 +18,7 @@ from process_mining.coded_log import (
     load_coded_log,
 )
 from process_mining.event_log import EventLog, filter_attribute
+from tests.process_mining.conftest import stage_process_events
 
 START = datetime(2026, 3, 1, tzinfo=UTC)
 
@@ -159,6 +160,7 @@ def _staged_with_coded_copy(frame: pd.DataFrame, *, seed: int) -> duckdb.DuckDBP
     con.register("frame", frame)
     con.execute("CREATE TABLE staging.stg_raw__workflow_events AS SELECT * FROM frame")
     con.unregister("frame")
+    stage_process_events(con)
     activities = sorted(frame["activity"].unique())
     cases = sorted(frame["case_id"].unique())
     coded = pd.DataFrame(

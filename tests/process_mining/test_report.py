@@ -9,6 +9,7 @@ from click.testing import CliRunner
 
 from process_mining.event_log import EventLog
 from process_mining.report import ReportRequest, build_report, print_pdf, write_report
+from tests.process_mining.conftest import stage_process_events
 
 pytestmark = pytest.mark.slow
 
@@ -84,6 +85,7 @@ def test_report_command_writes_html_for_a_period(holiday_peak_log, tmp_path, mon
         warehouse.register("frame", frame)
         warehouse.execute(f"CREATE TABLE staging.{table} AS SELECT * FROM frame")
         warehouse.unregister("frame")
+    stage_process_events(warehouse)
     warehouse.close()
     monkeypatch.setenv("ORDERLENS_DATA_DIR", str(data_dir))
     out = tmp_path / "forum.html"

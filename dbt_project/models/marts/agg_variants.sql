@@ -41,7 +41,7 @@ representative_events as (
         workflow_events.event_at,
         workflow_events.event_seq
 
-    from {{ ref('stg_raw__workflow_events') }} as workflow_events
+    from {{ ref('int_process_events_selected') }} as workflow_events
     inner join variants
         on workflow_events.case_id = variants.representative_case_id
 

@@ -6,7 +6,7 @@ with
 
 workflow_events as (
 
-    select activity from {{ ref('stg_raw__workflow_events') }}
+    select activity from {{ ref('int_process_events_selected') }}
 
 ),
 

@@ -21,7 +21,7 @@ with
     changed_cases as (
 
         select distinct changed.case_id
-        from {{ ref('stg_raw__workflow_events') }} as changed
+        from {{ ref('int_process_events_selected') }} as changed
         where changed.event_seq > (
                 select coalesce(max(built.case_max_event_seq), -1)
                 from {{ this }} as built
@@ -38,7 +38,7 @@ workflow_events as (
         event_at,
         event_seq
 
-    from {{ ref('stg_raw__workflow_events') }}
+    from {{ ref('int_process_events_selected') }}
     {% if is_incremental() %}
         where case_id in (select changed_cases.case_id from changed_cases)
     {% endif %}

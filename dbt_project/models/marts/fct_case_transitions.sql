@@ -24,11 +24,11 @@ workflow_events as (
         event_at,
         event_seq
 
-    from {{ ref('stg_raw__workflow_events') }}
+    from {{ ref('int_process_events_selected') }}
     {% if is_incremental() %}
         where case_id in (
                 select changed.case_id
-                from {{ ref('stg_raw__workflow_events') }} as changed
+                from {{ ref('int_process_events_selected') }} as changed
                 where changed.event_seq > (
                         select
                             coalesce(

@@ -18,7 +18,7 @@ workflow_events as (
         event_at,
         event_seq
 
-    from {{ ref('stg_raw__workflow_events') }}
+    from {{ ref('int_process_events_selected') }}
 
 ),
 

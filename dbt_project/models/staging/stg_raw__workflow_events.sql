@@ -20,6 +20,7 @@ renamed as (
 
         -- what happened, where and by whom
         activity,
+        lower(trim(lifecycle)) as lifecycle,
         source_system,
         resource,
         resource_type,

@@ -17,7 +17,8 @@ import dagster as dg
 from dagster import AssetExecutionContext
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_assets
 
-from orderlens.transform import DBT_PROJECT_DIR
+from orchestration.defs.resources import OrderlensResource
+from orderlens.transform import DBT_PROJECT_DIR, record_built_lifecycle, with_settings_vars
 
 OWNER = "team:analytics-engineering"
 
@@ -76,13 +77,19 @@ def build_dbt_assets(project: DbtProject) -> dg.AssetsDefinition:
         dagster_dbt_translator=LayeredTranslator(),
         name="dbt_models",
     )
-    def dbt_models(context: AssetExecutionContext, dbt: DbtCliResource):
-        """Build the selected dbt models and run their tests as asset checks."""
-        invocation = dbt.cli(["build"], context=context)
+    def dbt_models(
+        context: AssetExecutionContext, dbt: DbtCliResource, orderlens: OrderlensResource
+    ):
+        """Build the selected dbt models with the settings' vars (the lifecycle treatment)
+        and run their tests as asset checks."""
+        settings = orderlens.settings()
+        invocation = dbt.cli(with_settings_vars(settings, ["build"]), context=context)
         try:
             yield from invocation.stream()
         finally:
             stop_abandoned_process(invocation.process)
+        if not context.is_subset:
+            record_built_lifecycle(settings)
 
     return dbt_models
 

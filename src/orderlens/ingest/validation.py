@@ -21,6 +21,8 @@ from datetime import UTC, datetime, timedelta
 from sqlmodel import SQLModel
 
 from orderlens.contract import (
+    COLUMN_ALIASES,
+    LOWER_CASE_COLUMNS,
     IntegrationEvent,
     WorkflowEvent,
     column_types,
@@ -125,7 +127,7 @@ def _resolve(name: str, source: SourceColumns, mapping: SourceMapping) -> tuple[
     if name in mapping.constants:
         value = mapping.constants[name]
         return (("NULL" if value is None else quote_literal(str(value))) + "::VARCHAR", "VARCHAR")
-    column = mapping.columns.get(name, name if name in source.types else None)
+    column = mapping.columns.get(name, source_column_for(name, source))
     if column is None:
         return None
     if column not in source.types:
@@ -133,6 +135,15 @@ def _resolve(name: str, source: SourceColumns, mapping: SourceMapping) -> tuple[
             f"the mapping reads {name} from column {column!r}, which the file lacks"
         )
     return quote_identifier(column), source.types[column]
+
+
+def source_column_for(name: str, source: SourceColumns) -> str | None:
+    """The source column carrying contract column ``name`` without a mapping: its own
+    name, else one of its :data:`~orderlens.contract.COLUMN_ALIASES`."""
+    for candidate in (name, *COLUMN_ALIASES.get(name, ())):
+        if candidate in source.types:
+            return candidate
+    return None
 
 
 def _text(raw: str, kind: str) -> str:
@@ -188,6 +199,8 @@ def _typed(
             f"WHEN {quote_literal(value.upper())} THEN {quote_literal(value)}" for value in allowed
         )
         return f"(CASE upper(trim({text})) {whens} END)"
+    if name in LOWER_CASE_COLUMNS:
+        return f"nullif(lower(trim({_renamed(_text(raw, kind), renames)})), '')"
     if sql_type == "VARCHAR":
         return _renamed(_text(raw, kind), renames)
     if kind == "VARCHAR":
@@ -297,7 +310,10 @@ def plan_validation(
             f"required column(s) {', '.join(missing)} missing "
             f"(the file has: {', '.join(source.names) or 'no columns'})"
         )
-    used = {mapping.columns.get(name, name) for name in field_names(model)}
+    used = {
+        mapping.columns.get(name, source_column_for(name, source) or name)
+        for name in field_names(model)
+    }
     extras = tuple(name for name in source.names if name not in used)
 
     typed_parts: list[str] = []

@@ -2,7 +2,8 @@
 
 rustxes returns one row per event with the trace attributes as ``case:`` columns and the
 timestamps converted to UTC (a timestamp without offset is taken as UTC). The standard
-extension keys become contract columns; every other event and case attribute is kept,
+extension keys become contract columns (``lifecycle:transition`` the ``lifecycle``
+column, lower-cased by validation); every other event and case attribute is kept,
 under its own key, in the ``attributes`` JSON object (keys that differ only in case, such
 as ``Activity`` next to ``concept:name``, stay apart). Rows keep the file's order, so
 ``source_row`` is the event's position in the file and ties in time keep the log's order.
@@ -39,6 +40,7 @@ XES_COLUMNS: dict[str, str] = {
     "time:timestamp": "event_at",
     "org:resource": "resource",
     "identity:id": "event_id",
+    "lifecycle:transition": "lifecycle",
 }
 """XES standard-extension keys -> contract columns."""
 
