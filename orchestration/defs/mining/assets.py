@@ -19,14 +19,15 @@ from process_mining.conformance_model import (
     choose_conformance_model,
     describe_conformance_model,
 )
-from process_mining.event_log import EventLog
+from process_mining.event_log import PROCESS_EVENTS, EventLog
 from process_mining.report import ReportRequest, build_report, write_report
 from process_mining.root_causes import get_root_causes, slow_cases
 from process_mining.variants import discover_variants
 
 MINING_GROUP = "mining"
 OWNER = "team:process-excellence"
-STAGED_EVENTS = dg.AssetKey(["staging", "stg_raw__workflow_events"])
+PROCESS_EVENTS_ASSET = dg.AssetKey(["intermediate", "int_process_events_selected"])
+"""The events every analysis reads (:data:`process_mining.event_log.PROCESS_EVENTS`)."""
 STAGED_INTEGRATION = dg.AssetKey(["staging", "stg_raw__integration_events"])
 MINING_VARIANTS = dg.AssetKey(["mining", "variants"])
 MINING_CONFORMANCE = dg.AssetKey(["mining", "conformance_variants"])
@@ -90,7 +91,7 @@ def _store_row(
 
 @dg.asset(
     key=MINING_VARIANTS,
-    deps=[STAGED_EVENTS],
+    deps=[PROCESS_EVENTS_ASSET],
     group_name=MINING_GROUP,
     owners=[OWNER],
     description=(
@@ -104,9 +105,7 @@ def mining_variants(orderlens: OrderlensResource) -> dg.MaterializeResult:
         variants = discover_variants(con, EventLog())
         # Fetch every row before the next statement: DuckDB 2.0 refuses new work on a
         # connection whose previous result is still open.
-        ((events,),) = con.execute(
-            "SELECT count(*) FROM staging.stg_raw__workflow_events"
-        ).fetchall()
+        ((events,),) = con.execute(f"SELECT count(*) FROM {PROCESS_EVENTS}").fetchall()
         cases = int(variants["case_count"].sum())
         con.register("variants_frame", variants)
         con.execute(
@@ -129,7 +128,7 @@ def mining_variants(orderlens: OrderlensResource) -> dg.MaterializeResult:
     specs=[
         dg.AssetSpec(
             MINING_CONFORMANCE,
-            deps=[STAGED_EVENTS, MINING_VARIANTS],
+            deps=[PROCESS_EVENTS_ASSET, MINING_VARIANTS],
             group_name=MINING_GROUP,
             owners=[OWNER],
             description="One row per variant aligned with the conformance model "
@@ -138,7 +137,7 @@ def mining_variants(orderlens: OrderlensResource) -> dg.MaterializeResult:
         ),
         dg.AssetSpec(
             MINING_DEVIATIONS,
-            deps=[STAGED_EVENTS, MINING_VARIANTS],
+            deps=[PROCESS_EVENTS_ASSET, MINING_VARIANTS],
             group_name=MINING_GROUP,
             owners=[OWNER],
             description="One row per deviation from the conformance model: orders carrying "
@@ -146,7 +145,7 @@ def mining_variants(orderlens: OrderlensResource) -> dg.MaterializeResult:
         ),
         dg.AssetSpec(
             MINING_CONFORMANCE_MODEL,
-            deps=[STAGED_EVENTS, MINING_VARIANTS],
+            deps=[PROCESS_EVENTS_ASSET, MINING_VARIANTS],
             group_name=MINING_GROUP,
             owners=[OWNER],
             description="One row: the model conformance was measured against (user, "
@@ -209,7 +208,7 @@ def mining_conformance(orderlens: OrderlensResource):
 
 @dg.asset(
     key=MINING_ROOT_CAUSES,
-    deps=[STAGED_EVENTS, STAGED_INTEGRATION],
+    deps=[PROCESS_EVENTS_ASSET, STAGED_INTEGRATION],
     group_name=MINING_GROUP,
     owners=[OWNER],
     description="Attribute values associated with slow orders (slowest 10 %): support, "
@@ -238,7 +237,7 @@ def find_ground_truth(settings: Settings) -> Path | None:
 
 @dg.asset(
     key=MINING_REPORT,
-    deps=[STAGED_EVENTS, STAGED_INTEGRATION, MINING_VARIANTS],
+    deps=[PROCESS_EVENTS_ASSET, STAGED_INTEGRATION, MINING_VARIANTS],
     group_name=MINING_GROUP,
     owners=[OWNER],
     description="The self-contained HTML process-mining report for improvement forums; "
