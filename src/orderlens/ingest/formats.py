@@ -7,12 +7,11 @@ header has ``ocel:type:<type>`` columns is pm4py's OCEL 1.0 table; a ``.jsonocel
 OCEL 1.0 JSON, one with ``objectTypes``/``eventTypes`` OCEL 2.0 JSON; an ``.xmlocel`` or
 ``.xml`` file is OCEL 1.0 when its ``<log>`` holds ``<global scope="log">`` (or
 ``"object"``, scopes XES does not have) or attribute-less ``<event>``/``<object>``
-elements, OCEL 2.0 when it holds ``<object-types>``, ``<event-types>`` or
-``<event id=...>``. A ``.json`` or ``.xml`` file that is neither (an XES log saved as
-``.xml`` included) is not recognised. So users drop any of these files in the inbox
-without a mapping.
-Hidden files and files named ``ground_truth*`` (the simulator's answer key, not an event
-log) are never ingested.
+elements in ``<events>``/``<objects>``, OCEL 2.0 when it holds ``<object-types>``,
+``<event-types>`` or ``<events><event id=...>``. A ``.json`` or ``.xml`` file that is
+neither (an XES log saved as ``.xml`` included) is not recognised. So users drop any of
+these files in the inbox without a mapping. Hidden files and files named
+``ground_truth*`` (the simulator's answer key, not an event log) are never ingested.
 """
 
 from __future__ import annotations
@@ -135,7 +134,7 @@ def _xml_version(head: bytes) -> SourceFormat | None:
                 return SourceFormat.OCEL1_XML
             if depth == 1 and tag in ("object-types", "event-types"):
                 return SourceFormat.OCEL_XML
-            if depth == 2 and tag in ("event", "object"):
+            if depth == 2 and f"{tag}s" == str(parent.tag).lower() and tag in ("event", "object"):
                 return SourceFormat.OCEL_XML if element.get("id") else SourceFormat.OCEL1_XML
     except etree.XMLSyntaxError:
         return None

@@ -315,10 +315,12 @@ class CaseTypeChoice:
 
 @dataclass(frozen=True)
 class OcelSource:
-    """An OCEL log read for loading, with the case type its events are flattened on."""
+    """An OCEL log read for loading, with the case type its events are flattened on and
+    how many flattened events have no case object (validation quarantines them)."""
 
     log: OcelLog
     case_type: CaseTypeChoice
+    caseless_events: int = 0
 
 
 def events_per_object_type(log: OcelLog) -> Counter[str]:
