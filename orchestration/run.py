@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import dagster as dg
 
@@ -21,6 +21,8 @@ class PipelineRun:
     success: bool
     materialized: list[str]
     failed_steps: list[str]
+    skipped: dict[str, str] = field(default_factory=dict)
+    """Asset -> why its analysis did not run (its inputs are absent from the log)."""
 
 
 def run_pipeline(settings: Settings) -> PipelineRun:
@@ -37,6 +39,7 @@ def run_pipeline(settings: Settings) -> PipelineRun:
     os.environ.update(settings.subprocess_env())
     definitions = build_definitions()
     materialized: list[str] = []
+    skipped: dict[str, str] = {}
     failed: list[str] = []
     run_ids: list[str] = []
     with dg.DagsterInstance.from_config(str(settings.dagster_home)) as instance:
@@ -44,11 +47,14 @@ def run_pipeline(settings: Settings) -> PipelineRun:
             job = definitions.resolve_job_def(job_name)
             result = job.execute_in_process(instance=instance, raise_on_error=False)
             run_ids.append(result.run_id)
-            materialized += [
-                event.asset_key.to_user_string()
-                for event in result.all_events
-                if event.event_type_value == "ASSET_MATERIALIZATION" and event.asset_key
-            ]
+            for event in result.all_events:
+                if event.event_type_value != "ASSET_MATERIALIZATION" or not event.asset_key:
+                    continue
+                asset = event.asset_key.to_user_string()
+                materialized.append(asset)
+                metadata = event.event_specific_data.materialization.metadata
+                if "skipped" in metadata and metadata["skipped"].value:
+                    skipped[asset] = str(metadata["reason"].value)
             failed += [
                 event.step_key or ""
                 for event in result.all_events
@@ -56,4 +62,6 @@ def run_pipeline(settings: Settings) -> PipelineRun:
             ]
             if not result.success:
                 break
-    return PipelineRun(", ".join(run_ids), not failed, sorted(materialized), sorted(failed))
+    return PipelineRun(
+        ", ".join(run_ids), not failed, sorted(materialized), sorted(failed), skipped
+    )

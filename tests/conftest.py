@@ -16,7 +16,7 @@ import pytest
 from orderlens.settings import Settings
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
-SHARED_DATA = REPO_ROOT / "tests" / "data" / "real"
+REAL_LOGS = REPO_ROOT / "tests" / "data" / "real"
 DEMO_ORDERS = 400
 DEMO_SEED = 11
 
@@ -62,6 +62,96 @@ def published_demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Publish
         os.environ.clear()
         os.environ.update(saved_environment)
     yield PublishedDemo(settings, simulation_dir, outcome.success, outcome.materialized)
+
+
+FOREIGN_LOGS: dict[str, str] = {
+    "receipt": "receipt.xes.gz",
+    "running_example": "running-example.xes",
+    "ocel20_json": "ocel20_example.jsonocel",
+    "ocel20_xml": "ocel20_example.xmlocel",
+    "ocel20_sqlite": "ocel20_example.sqlite",
+    "simulated_minimal": "simulated_minimal.csv",
+}
+"""Logs nobody tuned the product for, by name: the real public logs in ``tests/data/real``
+and the simulator's log cut down to case, activity and time, with no exception,
+integration or optional column (written by :func:`write_minimal_simulated_log`)."""
+
+
+@dataclass(frozen=True)
+class PublishedForeignLog:
+    """A data directory after ``orderlens run`` on one foreign log dropped in its inbox."""
+
+    name: str
+    settings: Settings
+    log_path: Path
+    exit_code: int
+    output: str
+    seconds: float
+
+
+def write_minimal_simulated_log(path: Path, simulation_dir: Path) -> Path:
+    """The demo simulation (written to ``simulation_dir``) as a bare export in ``path``:
+    case, activity and time of the workflow events that are not exception records, as
+    CSV; no integration file."""
+    import pandas as pd
+
+    _simulate_demo(simulation_dir)
+    events = pd.read_parquet(simulation_dir / "workflow_events.parquet")
+    events = events[events["exception_id"].isna()]
+    events[["case_id", "activity", "event_at"]].to_csv(path, index=False)
+    return path
+
+
+@pytest.fixture(scope="session")
+def published_foreign_log(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Callable[[str], PublishedForeignLog]:
+    """``orderlens run`` through the CLI, as a user would, on a foreign log (once per name).
+
+    Returns a function of the log's name in :data:`FOREIGN_LOGS`; tests that share a log
+    share its run, which is the slow part.
+    """
+    import shutil
+    import time
+
+    from click.testing import CliRunner
+
+    from orderlens.cli import main
+
+    published: dict[str, PublishedForeignLog] = {}
+
+    def publish(name: str) -> PublishedForeignLog:
+        if name in published:
+            return published[name]
+        scratch = tmp_path_factory.mktemp(f"foreign-{name}")
+        data_dir = scratch / "data"
+        settings = Settings(data_dir=data_dir)
+        settings.ensure_dirs()
+        log_path = settings.inbox_dir / FOREIGN_LOGS[name]
+        if name == "simulated_minimal":
+            write_minimal_simulated_log(log_path, scratch / "simulation")
+        else:
+            shutil.copyfile(REAL_LOGS / FOREIGN_LOGS[name], log_path)
+        saved_environment = dict(os.environ)
+        started = time.perf_counter()
+        try:
+            result = CliRunner().invoke(
+                main, ["run"], env=settings.subprocess_env(), catch_exceptions=False
+            )
+        finally:
+            os.environ.clear()
+            os.environ.update(saved_environment)
+        published[name] = PublishedForeignLog(
+            name,
+            settings,
+            log_path,
+            result.exit_code,
+            result.output,
+            time.perf_counter() - started,
+        )
+        return published[name]
+
+    return publish
 
 
 @pytest.fixture(scope="session")
