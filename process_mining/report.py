@@ -22,6 +22,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
+from process_mining.activity_times import get_activity_times, has_activity_instances
 from process_mining.charts import (
     PALETTE,
     format_duration,
@@ -151,6 +152,54 @@ def _table(frame: pd.DataFrame, columns: dict[str, str], *, numeric: set[str]) -
     return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
 
 
+def _activity_times_block(activity_times: pd.DataFrame | None) -> str:
+    """Service versus waiting time per activity, or why the log cannot tell them apart."""
+    if activity_times is None or not activity_times["timed_instance_count"].sum():
+        return (
+            "<p class='note'>The log records no step starts (lifecycle START), so the waits "
+            "above include the work itself: service and waiting time cannot be told apart."
+            "</p>"
+        )
+    timed = activity_times[activity_times["timed_instance_count"] > 0].head(15)
+    shown = timed.assign(
+        **{
+            column: timed[column].map(
+                lambda seconds: "-" if pd.isna(seconds) else format_duration(seconds)
+            )
+            for column in (
+                "median_service_seconds",
+                "mean_service_seconds",
+                "median_waiting_seconds",
+                "mean_waiting_seconds",
+            )
+        }
+    )
+    return (
+        "<h3>Service and waiting time per step</h3>"
+        "<p class='note'>From each step's start to its completion (service), and from the "
+        "order's previous completion to the start (waiting): a step with long waits needs "
+        "capacity or a faster hand-over, one with long service needs a faster method.</p>"
+        + _table(
+            shown,
+            {
+                "activity": "step",
+                "timed_instance_count": "timed executions",
+                "median_service_seconds": "median service",
+                "mean_service_seconds": "mean service",
+                "median_waiting_seconds": "median waiting",
+                "mean_waiting_seconds": "mean waiting",
+            },
+            numeric={
+                "timed_instance_count",
+                "median_service_seconds",
+                "mean_service_seconds",
+                "median_waiting_seconds",
+                "mean_waiting_seconds",
+            },
+        )
+    )
+
+
 def _percent(value: float) -> str:
     return "-" if pd.isna(value) else f"{value:.1%}"
 
@@ -210,10 +259,9 @@ def _conformance_section(choice: ConformanceModel, conformance: ConformanceResul
     """Fitness and deviations, after the model they were measured against and why."""
     shared = len(conformance.shared_activities)
     model_text = (
-        f"<p>Measured against <strong>{_escape(choice.label)}</strong> "
-        f"({_escape(choice.location)}). Why this model: {_escape(choice.reason)}. "
-        f"It shares {shared:,} of its {len(choice.model.activities):,} activities with the "
-        "log.</p>"
+        f"<p>Model: <strong>{_escape(choice.label)}</strong> ({_escape(choice.location)}). "
+        f"Why this model: {_escape(choice.reason)}. It shares {shared:,} of its "
+        f"{len(choice.model.activities):,} activities with the log.</p>"
     )
     if conformance.fitness is None:
         return _section(
@@ -233,6 +281,7 @@ def _conformance_section(choice: ConformanceModel, conformance: ConformanceResul
     return _section(
         "Conformance",
         model_text
+        + f"<p class='note'>Aligned per path and weighted by orders. {how}</p>"
         + _kpi_cards(
             [
                 ("alignment fitness", _percent(conformance.fitness)),
@@ -255,7 +304,6 @@ def _conformance_section(choice: ConformanceModel, conformance: ConformanceResul
             },
             numeric={"case_count", "share", "extra"},
         ),
-        intro=f"Aligned per path and weighted by orders. {how}",
     )
 
 
@@ -312,6 +360,7 @@ def build_report(
     summary = discover_process_summary(con, analysed)
     edges, endpoints, variants = summary.edges, summary.endpoints, summary.variants
     bottlenecks = rank_bottlenecks(edges, top=10)
+    activity_times = get_activity_times(con, analysed) if has_activity_instances(con) else None
     conformance_model = choose_conformance_model(
         con, analysed, user_model=request.reference_model, variants=variants
     )
@@ -391,7 +440,8 @@ def build_report(
                     )
                 ],
                 color=PALETTE[3],
-            ),
+            )
+            + _activity_times_block(activity_times),
             intro="Handovers ranked by the order-hours of waiting they add in total "
             "(frequency times mean wait): shortening the first ones saves the most.",
         ),

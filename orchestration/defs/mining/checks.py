@@ -5,16 +5,18 @@ import dagster as dg
 from orchestration.defs.mining.assets import MINING_CONFORMANCE, MINING_VARIANTS
 from orchestration.defs.resources import OrderlensResource
 from orderlens.warehouse import connect
+from process_mining.event_log import PROCESS_EVENTS
 
 
 @dg.asset_check(asset=MINING_VARIANTS, blocking=True)
 def variant_cases_add_up(orderlens: OrderlensResource) -> dg.AssetCheckResult:
-    """Every case follows exactly one variant: variant case counts sum to the cases."""
+    """Every case follows exactly one variant: variant case counts sum to the cases of the
+    events the analyses read (lifecycle transitions treated as the settings say)."""
     settings = orderlens.settings()
     with connect(settings.warehouse_path, read_only=True) as con:
         in_variants, in_log = con.execute(
             "SELECT (SELECT coalesce(sum(case_count), 0) FROM mining.variants),"
-            " (SELECT count(DISTINCT case_id) FROM staging.stg_raw__workflow_events)"
+            f" (SELECT count(DISTINCT case_id) FROM {PROCESS_EVENTS})"
         ).fetchall()[0]
     return dg.AssetCheckResult(
         passed=int(in_variants) == int(in_log),
