@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from orderlens.settings import Settings
+from orderlens.settings import LifecycleTreatment, Settings
 
 
 def test_settings_from_env_defaults_to_data_under_the_working_directory(monkeypatch, tmp_path):
@@ -92,3 +92,20 @@ def test_settings_pseudonymization_key_is_read_from_its_variable_and_has_no_defa
     assert settings.pseudonymization_key == "s3cret"
     assert "s3cret" not in repr(settings)
     assert settings.subprocess_env({})["ORDERLENS_PSEUDONYMIZATION_KEY"] == "s3cret"
+
+
+def test_settings_lifecycle_defaults_to_completions_and_is_passed_on(tmp_path):
+    assert Settings(data_dir=tmp_path).lifecycle is LifecycleTreatment.COMPLETIONS
+    settings = Settings.from_env(
+        {"ORDERLENS_DATA_DIR": str(tmp_path), "ORDERLENS_LIFECYCLE": " Activity_Transition "}
+    )
+    assert settings.lifecycle is LifecycleTreatment.ACTIVITY_TRANSITION
+    assert settings.subprocess_env({})["ORDERLENS_LIFECYCLE"] == "activity_transition"
+    assert Settings.from_env({"ORDERLENS_DATA_DIR": str(tmp_path)}).lifecycle.value == (
+        "completions"
+    )
+
+
+def test_settings_rejects_an_unknown_lifecycle_treatment_naming_the_choices(tmp_path):
+    with pytest.raises(ValueError, match="ORDERLENS_LIFECYCLE must be one of completions"):
+        Settings.from_env({"ORDERLENS_DATA_DIR": str(tmp_path), "ORDERLENS_LIFECYCLE": "starts"})
