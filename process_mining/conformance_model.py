@@ -134,7 +134,7 @@ def choose_conformance_model(
     if user_model is not None:
         return ConformanceModel(
             source=ModelSource.USER,
-            label=f"the given model {Path(user_model).name}",
+            label=f"given model {Path(user_model).name}",
             location=str(user_model),
             reason="a reference model was given (ORDERLENS_REFERENCE_MODEL or "
             "--reference-model): it is used whatever the log",
@@ -149,7 +149,7 @@ def choose_conformance_model(
     if share is None:
         return ConformanceModel(
             source=ModelSource.RETAIL_REFERENCE,
-            label="the retail fulfillment reference model",
+            label="retail fulfillment reference model",
             location=str(REFERENCE_MODEL_FILE),
             reason="the log holds no event, so nothing decides against the default "
             "retail reference model",
@@ -159,7 +159,7 @@ def choose_conformance_model(
     if share >= retail_event_share:
         return ConformanceModel(
             source=ModelSource.RETAIL_REFERENCE,
-            label="the retail fulfillment reference model",
+            label="retail fulfillment reference model",
             location=str(REFERENCE_MODEL_FILE),
             reason=f"{share:.1%} of the log's events are steps of the retail reference "
             f"model (at least {threshold} makes a log the retail process)",

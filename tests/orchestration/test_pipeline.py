@@ -85,3 +85,23 @@ def test_pipeline_rerun_with_no_new_file_changes_no_count(published_demo):
         os.environ.update(saved)
     assert again.success
     assert counts() == before
+
+
+def test_pipeline_measures_the_retail_simulation_against_the_retail_reference(published_demo):
+    from process_mining.conformance import get_reference_model
+
+    workflow = _simulated(published_demo, "workflow_events")
+    share = workflow["activity"].isin(get_reference_model().activities).mean()
+    with connect(published_demo.settings.serving_path, read_only=True) as con:
+        source, retail_share, fitness, unmeasured = con.execute(
+            "SELECT source, retail_event_share, fitness, unmeasured_reason"
+            " FROM mining.conformance_model"
+        ).fetchone()
+        (weighted,) = con.execute(
+            "SELECT sum(fitness * case_count) / sum(case_count) FROM mining.conformance_variants"
+        ).fetchone()
+    assert source == "retail_reference"
+    assert retail_share == pytest.approx(share)
+    assert unmeasured is None
+    assert 0 < fitness < 1
+    assert weighted == pytest.approx(fitness)

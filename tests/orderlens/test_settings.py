@@ -94,6 +94,17 @@ def test_settings_pseudonymization_key_is_read_from_its_variable_and_has_no_defa
     assert settings.subprocess_env({})["ORDERLENS_PSEUDONYMIZATION_KEY"] == "s3cret"
 
 
+def test_settings_reference_model_is_read_from_its_variable_and_passed_on(tmp_path):
+    assert Settings.from_env({"ORDERLENS_DATA_DIR": str(tmp_path)}).reference_model is None
+    model = tmp_path / "models" / "permit.bpmn"
+    settings = Settings.from_env(
+        {"ORDERLENS_DATA_DIR": str(tmp_path), "ORDERLENS_REFERENCE_MODEL": str(model)}
+    )
+    assert settings.reference_model == model.resolve()
+    assert settings.subprocess_env({})["ORDERLENS_REFERENCE_MODEL"] == str(model.resolve())
+    assert "ORDERLENS_REFERENCE_MODEL" not in Settings(data_dir=tmp_path).subprocess_env({})
+
+
 def test_settings_lifecycle_defaults_to_completions_and_is_passed_on(tmp_path):
     assert Settings(data_dir=tmp_path).lifecycle is LifecycleTreatment.COMPLETIONS
     settings = Settings.from_env(

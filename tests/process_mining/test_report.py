@@ -112,3 +112,71 @@ def test_report_command_writes_html_for_a_period(holiday_peak_log, tmp_path, mon
     empty = CliRunner().invoke(main, ["report", "--from", "2027-01-01", "--out", str(out)])
     assert empty.exit_code != 0
     assert "no case in the analysed period" in empty.output
+
+
+def _bare_report_log(events: pd.DataFrame) -> duckdb.DuckDBPyConnection:
+    """``events`` (case, activity, time, arrival only) with the optional columns empty."""
+    con = duckdb.connect()
+    con.register("frame", events)
+    con.execute("CREATE TABLE ev AS SELECT * FROM frame")
+    con.unregister("frame")
+    for column in (
+        "channel",
+        "node_id",
+        "supplier",
+        "region",
+        "carrier",
+        "exception_type",
+        "resource",
+        "source_system",
+        "order_line_id",
+        "shipment_id",
+        "payment_id",
+        "return_id",
+        "exception_id",
+    ):
+        con.execute(f"ALTER TABLE ev ADD COLUMN {column} VARCHAR")
+    return con
+
+
+def _kpi(report: str, label: str) -> str:
+    found = re.search(rf"<div class='value'>([^<]*)</div><div class='label'>{label}", report)
+    assert found, label
+    return found.group(1)
+
+
+def test_build_report_names_the_conformance_model_and_gives_no_fitness_without_shared_steps(
+    receipt_log,
+):
+    import pm4py
+
+    from process_mining.conformance import REFERENCE_MODEL_FILE
+
+    con = _bare_report_log(receipt_log.events)
+    log = EventLog(relation="ev")
+    discovered = build_report(con, log, ReportRequest(integration_relation=None))
+    label = re.search(
+        r"Model: <strong>(discovered from the \d+ most frequent variants)", discovered
+    )
+    assert label, "the report names the discovered model"
+    assert "only 0.0% of the log&#x27;s events are steps of the retail reference model" in (
+        discovered
+    )
+    # The fitness shown is pm4py's, against the BPMN the report names (mined by pm4py's
+    # inductive miner from the same frequent variants).
+    frequent = int(label.group(1).split()[3])
+    keys = {"case_id_key": "case_id", "activity_key": "activity", "timestamp_key": "event_at"}
+    top = pm4py.filter_variants_top_k(receipt_log.events, frequent, **keys)
+    net = pm4py.convert_to_petri_net(pm4py.discover_process_tree_inductive(top, **keys))
+    fitness = pm4py.fitness_alignments(receipt_log.events, *net, **keys)
+    assert _kpi(discovered, "fit with the usual paths") == f"{fitness['average_trace_fitness']:.1%}"
+    assert _kpi(discovered, "alignment fitness") == f"{fitness['average_trace_fitness']:.1%}"
+
+    foreign = build_report(
+        con, log, ReportRequest(integration_relation=None, reference_model=REFERENCE_MODEL_FILE)
+    )
+    assert "Model: <strong>given model canonical_fulfillment.bpmn</strong>" in foreign
+    assert _kpi(foreign, "fit with the given model") == "not measured"
+    assert _kpi(foreign, "orders following it exactly") == "not measured"
+    assert "No fitness is given: the model shares no activity with the log" in foreign
+    assert "alignment fitness" not in foreign

@@ -159,7 +159,10 @@ def mining_conformance(orderlens: OrderlensResource):
     the model, the variants and the deviations."""
     settings = orderlens.settings()
     with connect(settings.warehouse_path) as con:
-        stored_variants = con.execute("SELECT activities, case_count FROM mining.variants").df()
+        stored_variants = con.execute(
+            "SELECT activities, case_count, case_share, cumulative_share FROM mining.variants"
+            " ORDER BY cumulative_share"
+        ).df()
         choice = choose_conformance_model(
             con, EventLog(), user_model=settings.reference_model, variants=stored_variants
         )
