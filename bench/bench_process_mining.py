@@ -73,6 +73,14 @@ def generate_log(path: Path, *, cases: int = CASES) -> int:
             FROM steps ORDER BY event_seq
             """
         )
+        # The synthetic log has no lifecycle transitions, so dbt's int_process_events_selected
+        # (what analyses and fct_event_log read) would hold every staged event: a view
+        # stands for it, as the synthetic table stands for the staging model.
+        con.execute("CREATE SCHEMA IF NOT EXISTS intermediate")
+        con.execute(
+            "CREATE OR REPLACE VIEW intermediate.int_process_events_selected AS"
+            " SELECT * FROM staging.stg_raw__workflow_events"
+        )
         ((count,),) = con.execute(
             "SELECT count(*) FROM staging.stg_raw__workflow_events"
         ).fetchall()
