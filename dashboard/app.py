@@ -5,7 +5,10 @@ copy through ``dashboard.data``. CSS and JavaScript are served from ``dashboard/
 and Dash's own bundles, so the dashboard works with no network.
 
 Every route but ``/health`` and the login page needs a logged-in user
-(``dashboard.auth``); the navigation offers only the pages the user's role may open.
+(``dashboard.auth``); the navigation offers only the pages the user's role may open, and
+leaves out the pages whose analysis the published data cannot answer (each page names its
+analysis in ``register_page(..., analysis=...)``; its own URL still opens and says what
+data would fill it).
 
 The global filters sit above every page. Their single source of truth is the ``filters``
 store: it is filled from the URL when a page opens, and from the controls when the user
@@ -26,10 +29,12 @@ from dashboard.auth import COST_PAGES, LOGOUT_PATH, install_access_control, may_
 from dashboard.components.filter_bar import FILTER_IDS, filter_bar
 from dashboard.data import (
     SETTINGS_KEY,
+    DataPeriod,
     ServingCopyUnavailableError,
     derived_tables_ready,
     get_data_period,
     get_filter_options,
+    get_missing_analysis,
     get_publication,
     resolve_filters,
 )
@@ -44,7 +49,13 @@ PAGES_LOCATION = "_pages_location"
 """Dash Pages' own location component: its ``search`` is the URL's query at navigation."""
 
 
-def _navigation() -> dbc.Navbar:
+def _page_is_answerable(page: dict) -> bool:
+    """False when the page's analysis is known to lack its data (unknown counts as answerable)."""
+    analysis = page.get("analysis")
+    return analysis is None or get_missing_analysis(analysis) is None
+
+
+def _navigation(data_times: str) -> dbc.Navbar:
     shows_costs = may_see_costs()
     links = [
         dbc.NavItem(
@@ -58,13 +69,18 @@ def _navigation() -> dbc.Navbar:
         for page in dash.page_registry.values()
         if page.get("path_template") is None
         and (shows_costs or page["relative_path"] not in COST_PAGES)
+        and _page_is_answerable(page)
     ]
     return dbc.Navbar(
         dbc.Container(
             [
                 dbc.NavbarBrand("orderlens", href="/"),
                 dbc.Nav(links, navbar=True, className="flex-wrap"),
-                html.Span(id="data-as-of-nav", className="navbar-text small text-light ms-auto"),
+                html.Span(
+                    data_times,
+                    id="data-as-of-nav",
+                    className="navbar-text small text-light ms-auto me-2",
+                ),
                 dbc.NavLink("Log out", href=LOGOUT_PATH, external_link=True, id="logout-link"),
             ],
             fluid=True,
@@ -79,14 +95,17 @@ def _layout() -> html.Div:
     """Built per page load, so filter choices follow the latest publication."""
     try:
         options, period = get_filter_options(), get_data_period()
-        as_of = f"Data as of {get_publication().published_at:%Y-%m-%d %H:%M} UTC"
+        publication = get_publication()
+        as_of = publication.as_of_text
+        data_times = f"{publication.as_of_text} · {publication.published_text}"
     except ServingCopyUnavailableError:
         options, period, as_of = None, None, "No published data yet"
+        data_times = as_of
     return html.Div(
         [
             dcc.Store(id="filters"),
             dcc.Store(id="url-written"),
-            _navigation(),
+            _navigation(data_times),
             dbc.Container(
                 [
                     html.Div(as_of, id="data-as-of-global", className="visually-hidden"),
@@ -100,12 +119,26 @@ def _layout() -> html.Div:
     )
 
 
+def _period_note(filters: Filters, period: DataPeriod | None) -> str:
+    """The period shown, in words, and what the default would be."""
+    if period is None or filters.start is None or filters.end is None:
+        return ""
+    shown = f"Showing {filters.start} to {filters.end} (UTC)"
+    if (filters.start, filters.end) == (period.first_day, period.last_day):
+        return f"{shown}: the whole data set."
+    return (
+        f"{shown}. The data runs from {period.first_day} to {period.last_day}; "
+        f"the default period is {period.default_description}."
+    )
+
+
 def _register_filter_callbacks(app: Dash) -> None:
     dimension_outputs = [Output(FILTER_IDS[dimension], "value") for dimension in DIMENSIONS]
     dimension_inputs = [Input(FILTER_IDS[dimension], "value") for dimension in DIMENSIONS]
 
     @app.callback(
         Output("filters", "data"),
+        Output("filter-period-note", "children"),
         Output("filter-dates", "start_date"),
         Output("filter-dates", "end_date"),
         *dimension_outputs,
@@ -125,16 +158,18 @@ def _register_filter_callbacks(app: Dash) -> None:
                 {"start": start, "end": end, **dict(zip(DIMENSIONS, chosen, strict=True))}
             )
         try:
-            resolved = resolve_filters(requested)
+            period = get_data_period()
+            resolved = resolve_filters(requested, period)
         except ServingCopyUnavailableError:
-            resolved = requested
+            period, resolved = None, requested
         store = {**resolved.to_store(), "query": filters_to_query(resolved)}
         controls = [
             resolved.start.isoformat() if resolved.start else None,
             resolved.end.isoformat() if resolved.end else None,
             *[list(resolved.values(dimension)) for dimension in DIMENSIONS],
         ]
-        return (no_update if store == current else store), *controls
+        note = _period_note(resolved, period)
+        return (no_update if store == current else store), note, *controls
 
     app.clientside_callback(
         """

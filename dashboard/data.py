@@ -10,9 +10,10 @@ asked twice is answered from memory. Filter values are always bound as parameter
 
 from __future__ import annotations
 
+import re
 import threading
 from collections import OrderedDict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
@@ -29,11 +30,13 @@ from dashboard.filters import (
     day_start,
     where_clause,
 )
+from orderlens.coverage import AnalysisCoverage, read_coverage
 from orderlens.settings import Settings
 
 SETTINGS_KEY = "ORDERLENS_SETTINGS"
 DEFAULT_PERIOD_DAYS = 14
-"""The default view: the last two weeks of data, compared with the two weeks before."""
+"""The default view of data with exceptions: the last two weeks, compared with the two weeks
+before (a morning check of an operation). A log without exceptions opens on all its days."""
 RESULT_CACHE_SIZE = 512
 AGING_BUCKETS: tuple[str, ...] = ("0-4h", "4-24h", "1-3d", "3-7d", "7d+")
 BACKLOG_GROUPINGS: tuple[str, ...] = ("exception_type", "owning_team", "node_id")
@@ -154,6 +157,8 @@ class _Publication:
             ) from error
         self.derived_ready = False
         self.derived_started = False
+        self.coverage: dict[str, AnalysisCoverage] | None = None
+        self.coverage_read = False
         self._build_lock = threading.Lock()
 
     def cursor(self) -> duckdb.DuckDBPyConnection:
@@ -233,15 +238,25 @@ class _ServingConnection:
 _SERVING = _ServingConnection()
 
 
+_MISSING_NAME = re.compile(r"with name (\S+) does not exist")
+
+
+def _missing_table_message(error: duckdb.CatalogException) -> str:
+    """The missing table in people's words; DuckDB's own text stays in the cause only."""
+    found = _MISSING_NAME.search(str(error))
+    table = f" ({found.group(1)})" if found else ""
+    return (
+        f"the published data lacks a table this view reads{table}: it was published by an "
+        "older or partial run. Run the whole pipeline (`orderlens run`) to build it."
+    )
+
+
 def _run(publication: _Publication, sql: str, parameters: list[object]) -> pd.DataFrame:
     cursor = publication.cursor()
     try:
         return cursor.execute(sql, parameters).df()
     except duckdb.CatalogException as error:
-        raise MissingTableError(
-            f"the published data has no such table yet ({error}); "
-            "run the whole pipeline (`orderlens run`) to build it"
-        ) from error
+        raise MissingTableError(_missing_table_message(error)) from error
     finally:
         cursor.close()
 
@@ -299,28 +314,113 @@ def prepare_derived_tables() -> bool:
 
 @dataclass(frozen=True)
 class Publication:
-    """When the data on screen was published."""
+    """When the data on screen was published, and the times its events span.
+
+    Attributes:
+        published_at: When the pipeline published the serving copy.
+        first_event_at: The earliest event's time (``None`` from an older publication).
+        last_event_at: The latest event's time: what the data is "as of" (``None`` from an
+            older publication).
+    """
 
     published_at: datetime
+    first_event_at: datetime | None = None
+    last_event_at: datetime | None = None
+
+    @property
+    def as_of_text(self) -> str:
+        """ "Data as of" the last event (the publication time when an older copy lacks it)."""
+        shown = self.last_event_at or self.published_at
+        return f"Data as of {shown:%Y-%m-%d %H:%M} UTC"
+
+    @property
+    def published_text(self) -> str:
+        """When the copy was published, said apart from the data's own time."""
+        return f"published {self.published_at:%Y-%m-%d %H:%M} UTC"
+
+
+def _timestamp(row: pd.Series, column: str) -> datetime | None:
+    value = row.get(column)
+    return None if value is None or pd.isna(value) else pd.Timestamp(value).to_pydatetime()
 
 
 def get_publication() -> Publication:
-    """The time of the serving copy's publication ("data as of")."""
-    frame = query("SELECT published_at FROM meta.publication")
-    return Publication(published_at=frame["published_at"].iloc[0].to_pydatetime())
+    """The serving copy's publication time and the first and last event it holds."""
+    row = query("SELECT * FROM meta.publication").iloc[0]
+    return Publication(
+        published_at=_timestamp(row, "published_at"),
+        first_event_at=_timestamp(row, "first_event_at"),
+        last_event_at=_timestamp(row, "last_event_at"),
+    )
+
+
+def get_coverage() -> dict[str, AnalysisCoverage] | None:
+    """What the published data can answer, per analysis (``marts.mart_analysis_coverage``).
+
+    Returns:
+        The coverage keyed by analysis, or ``None`` when it is unknown: a serving copy
+        published by an older version has no coverage mart, and is then read as before.
+    """
+    publication = _SERVING.publication(_serving_path())
+    if publication.coverage_read:
+        return publication.coverage
+    cursor = publication.cursor()
+    try:
+        coverage = read_coverage(cursor)
+    except duckdb.CatalogException:
+        coverage = None
+    finally:
+        cursor.close()
+    publication.coverage, publication.coverage_read = coverage, True
+    return coverage
+
+
+def get_missing_analysis(analysis: str) -> AnalysisCoverage | None:
+    """The coverage of ``analysis`` when the data is known to lack its inputs, else ``None``.
+
+    ``None`` also when nothing is published or the coverage is unknown: the page then
+    queries as usual and says what went wrong, if anything.
+    """
+    try:
+        coverage = get_coverage()
+    except ServingCopyUnavailableError:
+        return None
+    found = (coverage or {}).get(analysis)
+    return found if found is not None and not found.is_available else None
 
 
 @dataclass(frozen=True)
 class DataPeriod:
-    """The calendar the data covers: first and last day, and the latest event time."""
+    """The calendar the data covers: first and last day, and the latest event time.
+
+    Attributes:
+        first_day: First day of the business calendar.
+        last_day: Last day of the business calendar.
+        as_of_at: The latest event time.
+        default_days: Length of the default period ending on ``last_day``; ``None`` when
+            the default period is the whole data set.
+    """
 
     first_day: date
     last_day: date
     as_of_at: datetime | None
+    default_days: int | None = DEFAULT_PERIOD_DAYS
+
+    @property
+    def default_description(self) -> str:
+        """The default period in words, for the filter bar."""
+        if self.default_days is None:
+            return f"the whole data set, {self.first_day} to {self.last_day}"
+        return f"the last {self.default_days} days of data, to {self.last_day}"
 
 
 def get_data_period() -> DataPeriod:
-    """The first and last day of the business calendar and the warehouse's "now"."""
+    """The first and last day of the business calendar and the warehouse's "now".
+
+    The default period is the last two weeks when the data records exceptions (an
+    operation watched day by day), and the whole data set when it does not (a process log:
+    its map and variants mean most over all its cases).
+    """
     frame = query(
         """
         SELECT
@@ -337,14 +437,21 @@ def get_data_period() -> DataPeriod:
         first_day=pd.Timestamp(row["first_day"]).date(),
         last_day=pd.Timestamp(row["last_day"]).date(),
         as_of_at=None if pd.isna(as_of) else pd.Timestamp(as_of).to_pydatetime(),
+        default_days=None if get_missing_analysis("exceptions") else DEFAULT_PERIOD_DAYS,
     )
 
 
 def resolve_filters(filters: Filters, period: DataPeriod | None = None) -> Filters:
-    """Fill in the default period (the last two weeks of data) and keep days inside the data."""
+    """Fill in the default period (:attr:`DataPeriod.default_days`) and keep days inside
+    the data."""
     period = period or get_data_period()
     end = filters.end or period.last_day
-    start = filters.start or max(period.first_day, end - timedelta(days=DEFAULT_PERIOD_DAYS - 1))
+    default_start = (
+        period.first_day
+        if period.default_days is None
+        else end - timedelta(days=period.default_days - 1)
+    )
+    start = filters.start or max(period.first_day, default_start)
     end = min(max(end, period.first_day), period.last_day)
     start = min(max(start, period.first_day), end)
     return filters.with_period(start, end)
@@ -365,14 +472,39 @@ def read_filters(data: dict | None) -> Filters:
         return filters
 
 
+DIMENSION_ANALYSES: dict[str, str] = {
+    "channel": "channels",
+    "region": "regions",
+    "node_id": "nodes",
+    "carrier": "carriers",
+}
+"""The coverage analysis that says whether the events carry each filter dimension."""
+
+
 @dataclass(frozen=True)
 class FilterOptions:
-    """The values the filter drop-downs offer."""
+    """The values the filter drop-downs offer.
+
+    Attributes:
+        absent: Dimensions the events do not carry, with the coverage saying what would
+            add them (their drop-downs are disabled: reference data alone may list
+            channels, but no event would match one).
+    """
 
     channels: list[str]
     regions: list[str]
     nodes: list[str]
     carriers: list[str]
+    absent: dict[str, AnalysisCoverage] = field(default_factory=dict)
+
+    def values(self, dimension: str) -> list[str]:
+        """The offered values of one dimension (a name in :data:`DIMENSIONS`)."""
+        return {
+            "channel": self.channels,
+            "region": self.regions,
+            "node_id": self.nodes,
+            "carrier": self.carriers,
+        }[dimension]
 
 
 def get_filter_options() -> FilterOptions:
@@ -380,11 +512,26 @@ def get_filter_options() -> FilterOptions:
     channels = query("SELECT channel FROM marts.dim_channels ORDER BY channel")
     nodes = query("SELECT node_id, region FROM marts.dim_nodes ORDER BY node_id")
     carriers = query("SELECT carrier FROM marts.dim_carriers ORDER BY carrier")
+    absent = {
+        dimension: missing
+        for dimension, analysis in DIMENSION_ANALYSES.items()
+        if (missing := get_missing_analysis(analysis)) is not None
+    }
+    offered = {
+        "channel": channels["channel"].dropna().tolist(),
+        "region": sorted(nodes["region"].dropna().unique().tolist()),
+        "node_id": nodes["node_id"].dropna().tolist(),
+        "carrier": carriers["carrier"].dropna().tolist(),
+    }
+    offered = {
+        dimension: [] if dimension in absent else values for dimension, values in offered.items()
+    }
     return FilterOptions(
-        channels=channels["channel"].dropna().tolist(),
-        regions=sorted(nodes["region"].dropna().unique().tolist()),
-        nodes=nodes["node_id"].dropna().tolist(),
-        carriers=carriers["carrier"].dropna().tolist(),
+        channels=offered["channel"],
+        regions=offered["region"],
+        nodes=offered["node_id"],
+        carriers=offered["carrier"],
+        absent=absent,
     )
 
 
@@ -1025,19 +1172,87 @@ def get_deviations() -> pd.DataFrame:
     )
 
 
-def get_conformance_summary() -> dict[str, float | None]:
-    """Case-weighted fitness and the share of cases fitting the reference model."""
+@dataclass(frozen=True)
+class ConformanceSummary:
+    """How well the cases fit the model conformance was measured against.
+
+    Attributes:
+        fitness: Case-weighted alignment fitness; ``None`` when not measured.
+        conforming_share: Share of cases fitting the model; ``None`` when not measured.
+        model_label: The model in a few words (``mining.conformance_model``); ``None``
+            when the publication does not say which model was used.
+        unmeasured_reason: Why there is no fitness, in words.
+    """
+
+    fitness: float | None
+    conforming_share: float | None
+    model_label: str | None
+    unmeasured_reason: str | None
+
+    @property
+    def headline(self) -> str:
+        """Fitness and the share of fitting cases against the named model, or why none."""
+        against = f" against {self.model_label}" if self.model_label else ""
+        if self.fitness is None:
+            return f"No fitness{against}: {self.unmeasured_reason}."
+        conforming = (
+            f" · cases fitting the model {self.conforming_share:.1%}"
+            if self.conforming_share is not None
+            else ""
+        )
+        return f"Fitness {self.fitness:.1%}{against}{conforming}"
+
+
+NO_CASES_CHECKED = "no case of this log could be checked against a model of its process"
+
+
+def _conformance_model_row() -> pd.Series | None:
+    """The one row of ``mining.conformance_model``, or ``None`` when not published."""
+    try:
+        frame = query("SELECT * FROM mining.conformance_model")
+    except MissingTableError:
+        return None
+    return None if frame.empty else frame.iloc[0]
+
+
+def get_conformance_summary() -> ConformanceSummary:
+    """Fitness and conforming share, with the model's label and why a figure is missing.
+
+    Read from ``mining.conformance_model`` when the publication has it; otherwise the
+    case-weighted fitness of the variants that have one (``mining.conformance_variants``).
+    """
+    model = _conformance_model_row()
+    if model is not None:
+        fitness = _number(model.get("fitness"))
+        conforming = _number(model.get("conforming_case_share"))
+        reason = model.get("unmeasured_reason")
+        label = model.get("label")
+        return ConformanceSummary(
+            fitness=fitness,
+            conforming_share=conforming if fitness is not None else None,
+            model_label=None if label is None or pd.isna(label) else str(label),
+            unmeasured_reason=(
+                str(reason) if isinstance(reason, str) and reason else NO_CASES_CHECKED
+            )
+            if fitness is None
+            else None,
+        )
     row = query(
         """
-        SELECT sum(fitness * case_count) / sum(case_count) AS fitness,
-               sum(case_count) FILTER (WHERE is_conforming) / sum(case_count) AS conforming_share
+        SELECT sum(fitness * case_count) FILTER (WHERE fitness IS NOT NULL)
+                   / sum(case_count) FILTER (WHERE fitness IS NOT NULL) AS fitness,
+               sum(case_count) FILTER (WHERE fitness IS NOT NULL AND is_conforming)
+                   / sum(case_count) FILTER (WHERE fitness IS NOT NULL) AS conforming_share
         FROM mining.conformance_variants
         """
     ).iloc[0]
-    return {
-        "fitness": _number(row["fitness"]),
-        "conforming_share": _number(row["conforming_share"]),
-    }
+    fitness = _number(row["fitness"])
+    return ConformanceSummary(
+        fitness=fitness,
+        conforming_share=_number(row["conforming_share"]) if fitness is not None else None,
+        model_label=None,
+        unmeasured_reason=NO_CASES_CHECKED if fitness is None else None,
+    )
 
 
 def get_interface_health(filters: Filters) -> pd.DataFrame:
@@ -1221,6 +1436,9 @@ ORDER_SUMMARY_COLUMNS: tuple[str, ...] = (
     "region",
     "node_id",
     "carrier",
+    "first_event_at",
+    "last_event_at",
+    "event_count",
     "ordered_at",
     "promised_at",
     "fulfilled_at",
@@ -1312,6 +1530,7 @@ __all__ = [
     "LIFT_DIMENSIONS",
     "PARETO_DIMENSIONS",
     "SETTINGS_KEY",
+    "ConformanceSummary",
     "CostAccessDeniedError",
     "DataPeriod",
     "FilterOptions",

@@ -15,7 +15,16 @@ FILTER_IDS: dict[str, str] = {
 }
 
 
-def _dropdown(element_id: str, label: str, options: list[str]) -> dbc.Col:
+DIMENSION_LABELS: dict[str, str] = {
+    "channel": "Channel",
+    "region": "Region",
+    "node_id": "Node",
+    "carrier": "Carrier",
+}
+ABSENT_PLACEHOLDER = "Not in this data"
+
+
+def _dropdown(element_id: str, label: str, options: list[str], *, absent: bool) -> dbc.Col:
     return dbc.Col(
         [
             html.Label(label, htmlFor=element_id, className="form-label small mb-0"),
@@ -23,7 +32,8 @@ def _dropdown(element_id: str, label: str, options: list[str]) -> dbc.Col:
                 id=element_id,
                 options=[{"label": option, "value": option} for option in options],
                 multi=True,
-                placeholder="All",
+                placeholder=ABSENT_PLACEHOLDER if absent else "All",
+                disabled=absent,
                 className="filter-dropdown",
             ),
         ],
@@ -31,37 +41,63 @@ def _dropdown(element_id: str, label: str, options: list[str]) -> dbc.Col:
     )
 
 
+def _absent_note(options: FilterOptions) -> html.Div | None:
+    """Which filters the events cannot serve, and the columns that would enable them."""
+    if not options.absent:
+        return None
+    named = ", ".join(DIMENSION_LABELS[dimension].lower() for dimension in options.absent)
+    columns = "; ".join(coverage.how_to_enable.rstrip(".") for coverage in options.absent.values())
+    return html.Div(
+        f"Filters by {named} are off: the events do not carry them. To enable them, load "
+        f"{columns}.",
+        id="filter-absent-note",
+        className="small text-muted mt-1",
+    )
+
+
 def filter_bar(options: FilterOptions | None, period: DataPeriod | None) -> html.Div:
-    """The filter controls; their values are set from the URL by the app's sync callback."""
+    """The filter controls; their values are set from the URL by the app's sync callback.
+
+    Dimensions the events lack are disabled with a note saying what would enable them.
+    """
     options = options or FilterOptions([], [], [], [])
     return html.Div(
-        dbc.Row(
-            [
-                dbc.Col(
-                    [
-                        html.Label(
-                            "Period (UTC)",
-                            htmlFor="filter-dates",
-                            className="form-label small mb-0",
-                        ),
-                        dcc.DatePickerRange(
-                            id="filter-dates",
-                            min_date_allowed=period.first_day if period else None,
-                            max_date_allowed=period.last_day if period else None,
-                            display_format="YYYY-MM-DD",
-                            first_day_of_week=1,
-                            minimum_nights=0,
-                        ),
+        [
+            dbc.Row(
+                [
+                    dbc.Col(
+                        [
+                            html.Label(
+                                "Period (UTC)",
+                                htmlFor="filter-dates",
+                                className="form-label small mb-0",
+                            ),
+                            dcc.DatePickerRange(
+                                id="filter-dates",
+                                min_date_allowed=period.first_day if period else None,
+                                max_date_allowed=period.last_day if period else None,
+                                display_format="YYYY-MM-DD",
+                                first_day_of_week=1,
+                                minimum_nights=0,
+                            ),
+                        ],
+                        md=4,
+                    ),
+                    *[
+                        _dropdown(
+                            FILTER_IDS[dimension],
+                            label,
+                            options.values(dimension),
+                            absent=dimension in options.absent,
+                        )
+                        for dimension, label in DIMENSION_LABELS.items()
                     ],
-                    md=4,
-                ),
-                _dropdown(FILTER_IDS["channel"], "Channel", options.channels),
-                _dropdown(FILTER_IDS["region"], "Region", options.regions),
-                _dropdown(FILTER_IDS["node_id"], "Node", options.nodes),
-                _dropdown(FILTER_IDS["carrier"], "Carrier", options.carriers),
-            ],
-            className="g-2 align-items-end",
-        ),
+                ],
+                className="g-2 align-items-end",
+            ),
+            html.Div(id="filter-period-note", className="small text-muted mt-1"),
+            _absent_note(options),
+        ],
         className="filter-bar bg-white border rounded shadow-sm p-2 mb-3",
         id="filter-bar",
     )

@@ -10,6 +10,7 @@ from dash import Input, Output, State, callback, dcc, html
 from dash.exceptions import PreventUpdate
 
 from dashboard.components.cards import empty_state, section
+from dashboard.components.missing_data import page_without_data
 from dashboard.components.palette import AGING_COLOURS, BLUE, ORANGE, plain_figure
 from dashboard.components.tables import data_table
 from dashboard.data import (
@@ -24,7 +25,12 @@ from dashboard.data import (
 from dashboard.filters import Filters
 
 dash.register_page(
-    __name__, path="/backlog", name="Backlog and aging", title="orderlens · Backlog", order=1
+    __name__,
+    path="/backlog",
+    name="Backlog and aging",
+    title="orderlens · Backlog",
+    order=1,
+    analysis="exceptions",
 )
 
 GROUPINGS = {"exception_type": "Exception type", "owning_team": "Team", "node_id": "Node"}
@@ -51,6 +57,8 @@ OLDEST_COLUMNS = {
 
 def layout(**_query: str) -> html.Div:
     """The page frame: an as-of date, a grouping choice, and three sections."""
+    if (missing := page_without_data("Backlog and aging", "exceptions")) is not None:
+        return missing
     return html.Div(
         [
             html.H2("Backlog and aging"),

@@ -9,6 +9,7 @@ from dash import Input, Output, callback, dcc, html
 from dash.exceptions import PreventUpdate
 
 from dashboard.components.cards import empty_state, section
+from dashboard.components.missing_data import page_without_data
 from dashboard.components.palette import BLUE, ORANGE, plain_figure
 from dashboard.components.tables import data_table
 from dashboard.data import (
@@ -26,6 +27,7 @@ dash.register_page(
     name="Integration health",
     title="orderlens · Integration",
     order=4,
+    analysis="integration",
 )
 
 METRIC_LABELS = {
@@ -54,6 +56,8 @@ INTERFACE_NOTE = (
 
 def layout(**_query: str) -> html.Div:
     """Metric picker, time series, per-interface table, and the orders each interface hurt."""
+    if (missing := page_without_data("Integration health", "integration")) is not None:
+        return missing
     return html.Div(
         [
             html.H2("Integration health"),

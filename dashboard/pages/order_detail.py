@@ -37,6 +37,9 @@ SUMMARY_FIELDS = {
     "region": "Region",
     "node_id": "Node",
     "carrier": "Carrier",
+    "first_event_at": "First event (UTC)",
+    "last_event_at": "Last event (UTC)",
+    "event_count": "Events",
     "ordered_at": "Ordered (UTC)",
     "promised_at": "Promised (UTC)",
     "fulfilled_at": "Fulfilled (UTC)",
@@ -68,8 +71,12 @@ EXCEPTION_COLUMNS = {
 WORKFLOW_LANE = "Workflow"
 
 
+def _is_blank(value: object) -> bool:
+    return value is None or (not isinstance(value, str) and bool(pd.isna(value)))
+
+
 def _show(value: object) -> str:
-    if value is None or (not isinstance(value, str) and pd.isna(value)):
+    if _is_blank(value):
         return "—"
     if isinstance(value, pd.Timestamp):
         return f"{value:%Y-%m-%d %H:%M}"
@@ -169,6 +176,10 @@ def update_order(case_id, filters_data):
     if order.empty:
         return empty_state(f"No order with id {case_id} in the published data.")
     summary = order.iloc[0]
+    known = {name: label for name, label in SUMMARY_FIELDS.items() if name in summary.index}
+    # A log of another process has no channel, promise or fulfilment: its blank facts are
+    # named once below instead of filling the card with dashes.
+    blank = [label for name, label in known.items() if _is_blank(summary[name])]
     facts = dbc.Row(
         [
             dbc.Col(
@@ -181,10 +192,19 @@ def update_order(case_id, filters_data):
                 md=2,
                 className="mb-2",
             )
-            for name, label in SUMMARY_FIELDS.items()
-            if name in summary.index
+            for name, label in known.items()
+            if not _is_blank(summary[name])
         ]
     )
+    if blank:
+        facts = [
+            facts,
+            html.Div(
+                f"Not recorded for this order: {', '.join(blank)}.",
+                className="small text-muted",
+                id="order-blank-facts",
+            ),
+        ]
     query = (filters_data or {}).get("query", "")
     events_table = (
         data_table(

@@ -9,13 +9,16 @@ from dash.exceptions import PreventUpdate
 
 from dashboard.auth import may_see_costs
 from dashboard.components.cards import comparison_card, empty_state, section
+from dashboard.components.missing_data import coverage_list, missing_data_state
 from dashboard.components.palette import BLUE, VERMILLION, plain_figure
 from dashboard.data import (
     ServingCopyUnavailableError,
     backlog_is_exact,
     get_backlog_series,
+    get_coverage,
     get_current_alerts,
     get_kpi_comparison,
+    get_missing_analysis,
     get_pareto,
     get_publication,
     read_filters,
@@ -53,21 +56,50 @@ def _alert_lines() -> html.Div | None:
     )
 
 
+def _coverage_section() -> dbc.Card | None:
+    """What the published data can answer, and what would enable the rest (when known)."""
+    coverage = get_coverage()
+    if not coverage:
+        return None
+    return section(
+        "What this data can answer",
+        coverage_list(coverage),
+        note="Read from the events themselves: each analysis needs the columns named here.",
+    )
+
+
 def layout(**_query: str) -> html.Div:
-    """The page frame; its numbers are filled by the callbacks below from the filters."""
+    """The page frame; its numbers are filled by the callbacks below from the filters.
+
+    Without exceptions in the data, the exception charts give way to what the data can
+    answer and what would enable the rest.
+    """
     try:
-        as_of = f"Data as of {get_publication().published_at:%Y-%m-%d %H:%M} UTC"
+        publication = get_publication()
     except ServingCopyUnavailableError as error:
         return html.Div([html.H2("Overview"), empty_state(str(error))])
+    header = html.Div(
+        [
+            html.H2("Overview", className="mb-0 me-3"),
+            html.Span(publication.as_of_text, id="data-as-of", className="text-muted me-2"),
+            html.Span(
+                f"({publication.published_text})", id="data-published", className="small text-muted"
+            ),
+        ],
+        className="d-flex align-items-baseline flex-wrap mb-2",
+    )
+    if get_missing_analysis("exceptions") is not None:
+        return html.Div(
+            [
+                header,
+                html.Div(id="overview-period", className="small text-muted mb-2"),
+                dcc.Loading(html.Div(id="overview-kpis"), type="dot"),
+                _coverage_section(),
+            ]
+        )
     return html.Div(
         [
-            html.Div(
-                [
-                    html.H2("Overview", className="mb-0 me-3"),
-                    html.Span(as_of, id="data-as-of", className="text-muted"),
-                ],
-                className="d-flex align-items-baseline flex-wrap mb-2",
-            ),
+            header,
             html.Div(id="overview-period", className="small text-muted mb-2"),
             _alert_lines(),
             dcc.Loading(html.Div(id="overview-kpis"), type="dot"),
@@ -104,6 +136,11 @@ def update_kpis(filters_data):
         raise PreventUpdate
     filters = read_filters(filters_data)
     previous = filters.previous_period()
+    missing = get_missing_analysis("exceptions")
+    if missing is not None:
+        return missing_data_state(missing, element_id="overview-missing-exceptions"), (
+            f"Period {filters.start} to {filters.end} (UTC)."
+        )
     try:
         comparisons = compare_all(*get_kpi_comparison(filters))
     except ServingCopyUnavailableError as error:

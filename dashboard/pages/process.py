@@ -8,6 +8,7 @@ from dash import Input, Output, callback, dcc, html
 from dash.exceptions import PreventUpdate
 
 from dashboard.components.cards import empty_state, section
+from dashboard.components.missing_data import page_without_data
 from dashboard.components.process_map import build_process_map
 from dashboard.components.tables import data_table
 from dashboard.data import (
@@ -20,7 +21,14 @@ from dashboard.data import (
     read_filters,
 )
 
-dash.register_page(__name__, path="/process", name="Process", title="orderlens · Process", order=3)
+dash.register_page(
+    __name__,
+    path="/process",
+    name="Process",
+    title="orderlens · Process",
+    order=3,
+    analysis="process",
+)
 
 BOTTLENECK_COLUMNS = {
     "source_activity": "From",
@@ -32,7 +40,7 @@ BOTTLENECK_COLUMNS = {
 VARIANT_COLUMNS = {
     "variant_rank": "Rank",
     "variant_key": "Activities in order",
-    "case_count": "Orders",
+    "case_count": "Cases",
     "case_share_percent": "Share (%)",
     "median_throughput_hours": "Median throughput (h)",
     "p95_throughput_hours": "P95 throughput (h)",
@@ -40,17 +48,19 @@ VARIANT_COLUMNS = {
 DEVIATION_COLUMNS = {
     "deviation": "Deviation",
     "kind": "Kind",
-    "case_count": "Orders",
+    "case_count": "Cases",
     "case_share_percent": "Share (%)",
     "extra_hours": "Extra time (h)",
 }
 ALL_TIME_NOTE = (
-    "All orders in the published data (variants and conformance are not split by the filters)."
+    "All cases in the published data (variants and conformance are not split by the filters)."
 )
 
 
 def layout(**_query: str) -> html.Div:
     """The map with its edge slider, then bottlenecks, variants and deviations."""
+    if (missing := page_without_data("Process", "process")) is not None:
+        return missing
     return html.Div(
         [
             html.H2("Process"),
@@ -144,71 +154,65 @@ def update_map(filters_data, edge_count):
     return dcc.Graph(id="process-map-chart", figure=figure, config={"displaylogo": False}), table
 
 
-@callback(
-    Output("process-variants", "children"),
-    Output("process-deviations", "children"),
-    Input("filters", "data"),
-)
+@callback(Output("process-variants", "children"), Input("filters", "data"))
 def update_variants(filters_data):
-    """Most frequent variants and conformance deviations (all-time tables)."""
+    """The most frequent variants (all-time), whatever the conformance tables hold."""
     if not filters_data:
         raise PreventUpdate
     try:
         variants = get_variants()
     except ServingCopyUnavailableError as error:
-        variants_body = empty_state(str(error))
-    else:
-        variants_body = (
-            empty_state("No variants: no orders have been processed yet.")
-            if variants.empty
-            else data_table(
-                variants.assign(case_share_percent=variants["case_share"] * 100),
-                table_id="process-variant-table",
-                columns=VARIANT_COLUMNS,
-                page_size=10,
-                numeric_formats={
-                    "case_count": ",d",
-                    "case_share_percent": ".1f",
-                    "median_throughput_hours": ",.1f",
-                    "p95_throughput_hours": ",.1f",
-                },
-            )
-        )
+        return empty_state(str(error))
+    if variants.empty:
+        return empty_state("No variants: no cases have been processed yet.")
+    return data_table(
+        variants.assign(case_share_percent=variants["case_share"] * 100),
+        table_id="process-variant-table",
+        columns=VARIANT_COLUMNS,
+        page_size=10,
+        numeric_formats={
+            "case_count": ",d",
+            "case_share_percent": ".1f",
+            "median_throughput_hours": ",.1f",
+            "p95_throughput_hours": ",.1f",
+        },
+    )
+
+
+@callback(Output("process-deviations", "children"), Input("filters", "data"))
+def update_deviations(filters_data):
+    """Conformance fitness (with its model) and the deviations found (all-time)."""
+    if not filters_data:
+        raise PreventUpdate
     try:
         deviations = get_deviations()
         summary = get_conformance_summary()
     except MissingTableError:
-        deviations_body = empty_state(
+        return empty_state(
             "Conformance has not been checked yet: the process-mining stage has not published "
             "its tables. Run the whole pipeline (`orderlens run`)."
         )
     except ServingCopyUnavailableError as error:
-        deviations_body = empty_state(str(error))
-    else:
-        header = html.Div(
-            f"Fitness {summary['fitness']:.1%} · orders fitting the reference model "
-            f"{summary['conforming_share']:.1%}"
-            if summary["fitness"] is not None
-            else "No cases were checked.",
-            className="small mb-2",
-            id="process-conformance-summary",
+        return empty_state(str(error))
+    header = html.Div(summary.headline, className="small mb-2", id="process-conformance-summary")
+    if deviations.empty:
+        message = (
+            "No deviations from the model."
+            if summary.fitness is not None
+            else "No deviations to list: no case was checked against a model."
         )
-        deviations_body = (
-            [header, empty_state("No deviations from the reference model.")]
-            if deviations.empty
-            else [
-                header,
-                data_table(
-                    deviations.assign(case_share_percent=deviations["case_share"] * 100),
-                    table_id="process-deviation-table",
-                    columns=DEVIATION_COLUMNS,
-                    page_size=10,
-                    numeric_formats={
-                        "case_count": ",d",
-                        "case_share_percent": ".1f",
-                        "extra_hours": ",.1f",
-                    },
-                ),
-            ]
-        )
-    return variants_body, deviations_body
+        return [header, empty_state(message)]
+    return [
+        header,
+        data_table(
+            deviations.assign(case_share_percent=deviations["case_share"] * 100),
+            table_id="process-deviation-table",
+            columns=DEVIATION_COLUMNS,
+            page_size=10,
+            numeric_formats={
+                "case_count": ",d",
+                "case_share_percent": ".1f",
+                "extra_hours": ",.1f",
+            },
+        ),
+    ]

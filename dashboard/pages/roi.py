@@ -9,6 +9,7 @@ from dash.exceptions import PreventUpdate
 
 from dashboard.auth import may_see_costs
 from dashboard.components.cards import empty_state, kpi_card, section
+from dashboard.components.missing_data import page_without_data
 from dashboard.components.palette import BLUE, COST_COLOURS, GREEN, plain_figure
 from dashboard.data import (
     ServingCopyUnavailableError,
@@ -20,7 +21,9 @@ from dashboard.data import (
 )
 from dashboard.roi import COST_COMPONENTS, project_savings
 
-dash.register_page(__name__, path="/roi", name="ROI", title="orderlens · ROI", order=5)
+dash.register_page(
+    __name__, path="/roi", name="ROI", title="orderlens · ROI", order=5, analysis="roi"
+)
 
 COMPONENT_LABELS = {
     "labor_cost": "Labor",
@@ -96,6 +99,8 @@ def layout(**_query: str) -> html.Div:
     not see costs, whatever route asks for it)."""
     if not may_see_costs():
         return html.Div([html.H2("ROI"), empty_state("This page is not available to your role.")])
+    if (missing := page_without_data("ROI", "roi")) is not None:
+        return missing
     try:
         classes = get_automatable_classes()
         levels = get_automation_levels()

@@ -15,6 +15,7 @@ from dash.exceptions import PreventUpdate
 
 from dashboard.components.cards import empty_state, section
 from dashboard.components.filter_bar import FILTER_IDS
+from dashboard.components.missing_data import page_without_data
 from dashboard.components.palette import (
     BLUE,
     GREY,
@@ -37,7 +38,12 @@ from dashboard.data import (
 from dashboard.filters import Filters
 
 dash.register_page(
-    __name__, path="/root-causes", name="Root causes", title="orderlens · Root causes", order=2
+    __name__,
+    path="/root-causes",
+    name="Root causes",
+    title="orderlens · Root causes",
+    order=2,
+    analysis="exceptions",
 )
 
 PARETO_TITLES = {"reason_code": "Reason codes", "exception_type": "Exception types"}
@@ -56,6 +62,8 @@ LIFT_LIMIT = 10
 
 def layout(**_query: str) -> html.Div:
     """Two Pareto charts on top, six lift charts below, and the current focus."""
+    if (missing := page_without_data("Root causes", "exceptions")) is not None:
+        return missing
     pareto = [
         dbc.Col(
             section(

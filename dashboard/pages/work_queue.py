@@ -12,11 +12,17 @@ from dash.exceptions import PreventUpdate
 
 from dashboard.auth import may_see_costs
 from dashboard.components.cards import empty_state, section
+from dashboard.components.missing_data import page_without_data
 from dashboard.components.tables import data_table
 from dashboard.data import ServingCopyUnavailableError, get_work_queue, read_filters
 
 dash.register_page(
-    __name__, path="/work-queue", name="Work queue", title="orderlens · Work queue", order=6
+    __name__,
+    path="/work-queue",
+    name="Work queue",
+    title="orderlens · Work queue",
+    order=6,
+    analysis="triage",
 )
 
 QUEUE_COLUMNS = {
@@ -36,6 +42,8 @@ QUEUE_COLUMNS = {
 
 def layout(**_query: str) -> html.Div:
     """The page frame; the queue is filled from the global filters."""
+    if (missing := page_without_data("Work queue", "triage")) is not None:
+        return missing
     return html.Div(
         [
             html.H2("Work queue"),
@@ -59,7 +67,7 @@ def update_queue(filters_data):
     try:
         queue = get_work_queue(filters)
     except ServingCopyUnavailableError as error:
-        return empty_state(f"No risk scores published yet: {error}")
+        return empty_state(f"No risk scores are published: {error}")
     if queue.empty:
         return empty_state("No open exceptions are scored for these filters.")
     columns = {
