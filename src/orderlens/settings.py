@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import date
 from enum import StrEnum
 from pathlib import Path
 
@@ -23,12 +24,16 @@ USERS_FILE_VARIABLE = "ORDERLENS_USERS_FILE"
 SESSION_HOURS_VARIABLE = "ORDERLENS_SESSION_HOURS"
 SESSION_IDLE_MINUTES_VARIABLE = "ORDERLENS_SESSION_IDLE_MINUTES"
 PSEUDONYMIZATION_KEY_VARIABLE = "ORDERLENS_PSEUDONYMIZATION_KEY"
-LIFECYCLE_VARIABLE = "ORDERLENS_LIFECYCLE"
+PLAUSIBLE_FROM_VARIABLE = "ORDERLENS_PLAUSIBLE_FROM"
+PLAUSIBLE_UNTIL_VARIABLE = "ORDERLENS_PLAUSIBLE_UNTIL"
 REFERENCE_MODEL_VARIABLE = "ORDERLENS_REFERENCE_MODEL"
+LIFECYCLE_VARIABLE = "ORDERLENS_LIFECYCLE"
 DEFAULT_PORT = 8050
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_SESSION_HOURS = 8.0
 DEFAULT_SESSION_IDLE_MINUTES = 30.0
+DEFAULT_PLAUSIBLE_FROM = date(1990, 1, 1)
+"""Events before this day are taken as placeholders (epoch zero, 0001-01-01), not facts."""
 
 
 class LifecycleTreatment(StrEnum):
@@ -47,6 +52,16 @@ class LifecycleTreatment(StrEnum):
     transition keep their name."""
     ALL = "all"
     """Every event under its activity name, transitions ignored (pm4py's default)."""
+
+
+def _day(env: Mapping[str, str], name: str) -> date | None:
+    text = env.get(name)
+    if not text:
+        return None
+    try:
+        return date.fromisoformat(text.strip())
+    except ValueError as error:
+        raise ValueError(f"{name} must be a date written YYYY-MM-DD, got {text!r}") from error
 
 
 def _positive_number(env: Mapping[str, str], name: str, default: float) -> float:
@@ -87,8 +102,16 @@ class Settings:
         session_hours: A dashboard login lasts at most this long.
         session_idle_minutes: A dashboard login ends after this long without a request.
         pseudonymization_key: Key of the HMAC-SHA256 that replaces personal data
-            (customer ids, names, emails, phones, addresses) at ingestion. There is no
-            default: a file with personal-data columns is rejected while it is ``None``.
+            (customer ids, names, emails, phones, addresses) at ingestion. ``None`` means
+            the key file in the data directory (``pseudonymization_key_path``), which the
+            first ingest meeting personal data creates with a random key (mode 0600), so a
+            public log with a ``customer`` column loads on day one; keep that file (or set
+            this) to keep pseudonyms stable. A set key always wins over the file.
+        plausible_from: First day (UTC) an event may fall on; earlier timestamps are
+            quarantined as implausible. A mapping's ``plausible_from`` or
+            ``relative_timestamps`` overrides it for its files.
+        plausible_until: Last day (UTC) an event may fall on; ``None`` means one year
+            after the ingestion. A mapping's ``plausible_until`` overrides it.
         reference_model: A BPMN file of the user's process that conformance is measured
             against; ``None`` lets the log decide (the retail reference model for a retail
             log, else a model discovered from its frequent variants).
@@ -105,6 +128,8 @@ class Settings:
     session_hours: float = DEFAULT_SESSION_HOURS
     session_idle_minutes: float = DEFAULT_SESSION_IDLE_MINUTES
     pseudonymization_key: str | None = field(default=None, repr=False)
+    plausible_from: date = DEFAULT_PLAUSIBLE_FROM
+    plausible_until: date | None = None
     reference_model: Path | None = None
     lifecycle: LifecycleTreatment = LifecycleTreatment.COMPLETIONS
 
@@ -137,6 +162,8 @@ class Settings:
                 env, SESSION_IDLE_MINUTES_VARIABLE, DEFAULT_SESSION_IDLE_MINUTES
             ),
             pseudonymization_key=env.get(PSEUDONYMIZATION_KEY_VARIABLE) or None,
+            plausible_from=_day(env, PLAUSIBLE_FROM_VARIABLE) or DEFAULT_PLAUSIBLE_FROM,
+            plausible_until=_day(env, PLAUSIBLE_UNTIL_VARIABLE),
             reference_model=Path(model_text).expanduser().resolve() if model_text else None,
             lifecycle=_lifecycle_treatment(env),
         )
@@ -170,6 +197,12 @@ class Settings:
     def secret_key_path(self) -> Path:
         """File holding the session-signing key when ``ORDERLENS_SECRET_KEY`` is not set."""
         return self.data_dir / "secret_key"
+
+    @property
+    def pseudonymization_key_path(self) -> Path:
+        """File holding the pseudonymization key when ``ORDERLENS_PSEUDONYMIZATION_KEY`` is
+        not set; the first ingest meeting personal data creates it."""
+        return self.data_dir / "pseudonymization_key"
 
     @property
     def dagster_home(self) -> Path:
@@ -208,6 +241,9 @@ class Settings:
         env[SESSION_IDLE_MINUTES_VARIABLE] = str(self.session_idle_minutes)
         if self.pseudonymization_key is not None:
             env[PSEUDONYMIZATION_KEY_VARIABLE] = self.pseudonymization_key
+        env[PLAUSIBLE_FROM_VARIABLE] = self.plausible_from.isoformat()
+        if self.plausible_until is not None:
+            env[PLAUSIBLE_UNTIL_VARIABLE] = self.plausible_until.isoformat()
         if self.reference_model is not None:
             env[REFERENCE_MODEL_VARIABLE] = str(self.reference_model)
         env[LIFECYCLE_VARIABLE] = self.lifecycle.value

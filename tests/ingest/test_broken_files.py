@@ -1,5 +1,6 @@
-"""The broken-file corpus: every file is rejected whole with a reason, or every record it
-holds is either loaded or quarantined with its file, row, column and reason.
+"""The broken-file corpus: every file is rejected whole with a reason, fails whole (more
+records invalid than valid) with the dominant reason and its fix, or every record it holds
+is either loaded or quarantined with its file, row, column and reason.
 
 Expected outcomes are written by hand from the fixture files in ``tests/fixtures/broken``.
 """
@@ -26,6 +27,13 @@ class Rejected:
 
 
 @dataclass(frozen=True)
+class Failed:
+    """The file is read but rolled back: more records fail validation than pass."""
+
+    says: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class Loaded:
     """Counts of a processed file and the quarantined (row, column, reason part)s."""
 
@@ -33,26 +41,24 @@ class Loaded:
     loaded: int
     quarantined: list[tuple[int, str | None, str]]
     duplicates: int = 0
+    encoding: str = "utf-8"
 
 
 CORPUS = {
     "empty.csv": Rejected("the file is empty"),
     "truncated.csv.gz": Rejected("GZIP"),
-    "latin1.csv": Rejected("not valid utf-8 (first at line 2, column activity)"),
+    "latin1.csv": Loaded(2, 2, [], encoding="cp1252"),
     "missing_columns.csv": Rejected("required column(s) activity, event_at missing"),
     "not_parquet.parquet": Rejected("magic bytes"),
     "not_xml.xes": Rejected("truncated"),
     "header_only.csv": Loaded(0, 0, []),
-    "bad_timestamps.csv": Loaded(
-        6,
-        1,
-        [
-            (2, "event_at", "cannot read '2024-02-30T10:00:00Z' as a timestamp"),
-            (3, "event_at", "cannot read 'yesterday' as a timestamp"),
-            (4, "event_at", "implausible timestamp 1970-01-01"),
-            (5, "event_at", "implausible timestamp 2999-12-31"),
-            (6, "event_at", "missing required value"),
-        ],
+    # rows 2 and 3 cannot be read as timestamps, 4 is before 1990, 5 after next year, 6 blank
+    "bad_timestamps.csv": Failed(
+        (
+            "5 of 6 records fail validation, 1 pass",
+            "(2 records, first at row 2): event_at: cannot read '2024-02-30T10:00:00Z'",
+            "Fix: declare the timestamps' form with `timestamp_format:`",
+        )
     ),
     "duplicate_rows.csv": Loaded(
         5,
@@ -92,6 +98,18 @@ def test_ingest_paths_gives_each_broken_file_its_outcome(settings: Settings, nam
             ("rejected", result.message)
         ]
         return
+    if isinstance(expected, Failed):
+        assert result.status is FileStatus.FAILED
+        assert not report.ok
+        for part in expected.says:
+            assert part in result.message
+        assert (result.rows_read, result.loaded, result.quarantined) == (0, 0, 0)
+        assert query(settings, "SELECT count(*) FROM raw.workflow_events") == [(0,)]
+        assert query(settings, "SELECT count(*) FROM quarantine.rejected_rows") == [(0,)]
+        assert query(settings, "SELECT status, message FROM raw.ingest_manifest") == [
+            ("failed", result.message)
+        ]
+        return
     assert report.ok
     assert (result.rows_read, result.loaded, result.quarantined, result.duplicates) == (
         expected.rows_read,
@@ -112,6 +130,8 @@ def test_ingest_paths_gives_each_broken_file_its_outcome(settings: Settings, nam
         assert source_file == str(path.resolve())
     raw_rows = query(settings, "SELECT count(*) FROM raw.workflow_events")[0][0]
     assert raw_rows + len(rows) == expected.rows_read
+    assert result.encoding == expected.encoding
+    assert query(settings, "SELECT encoding FROM raw.ingest_manifest") == [(expected.encoding,)]
 
 
 def test_ingest_paths_converts_each_zone_of_a_mixed_file_to_utc(settings: Settings) -> None:

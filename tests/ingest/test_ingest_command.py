@@ -24,7 +24,7 @@ def _run(tmp_path: Path, *arguments: str) -> tuple[int, str, str]:
 
 
 def test_ingest_command_exits_zero_when_every_file_is_processed(tmp_path: Path) -> None:
-    code, out, _ = _run(tmp_path, str(BROKEN / "duplicate_rows.csv"), str(BROKEN / "nul_bytes.csv"))
+    code, out, _ = _run(tmp_path, str(BROKEN / "duplicate_rows.csv"), str(BROKEN / "ragged.csv"))
 
     assert code == 0
     lines = out.splitlines()
@@ -32,10 +32,11 @@ def test_ingest_command_exits_zero_when_every_file_is_processed(tmp_path: Path) 
         lines[0].startswith("LOADED")
         and "read 5, loaded 3, quarantined 2 (duplicates 2)" in lines[0]
     )
-    # nul_bytes.csv repeats event (OMS, E1) of the first file and has one NUL-byte row
+    # ragged.csv repeats event (OMS, E1) of the first file, has one unreadable record (E2)
+    # and one new event (E3): quarantined rows alone do not fail a file
     assert (
         lines[1].startswith("LOADED")
-        and "read 2, loaded 0, quarantined 2 (duplicates 1)" in lines[1]
+        and "read 3, loaded 1, quarantined 2 (duplicates 1)" in lines[1]
     )
 
 
@@ -63,10 +64,11 @@ def test_ingest_command_json_report_holds_every_file(tmp_path: Path) -> None:
     assert [
         (f["status"], f["rows_read"], f["loaded"], f["quarantined"]) for f in report["files"]
     ] == [
-        ("loaded", 6, 1, 5),
+        ("failed", 0, 0, 0),
         ("rejected", 0, 0, 0),
     ]
-    assert report["totals"]["rows_read"] == 6
+    assert "5 of 6 records fail validation" in report["files"][0]["message"]
+    assert report["totals"]["rows_read"] == 0
 
 
 def test_ingest_command_reports_an_unusable_mapping_without_a_trace(tmp_path: Path) -> None:

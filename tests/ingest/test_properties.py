@@ -14,6 +14,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 import string
 import tempfile
 from datetime import UTC, datetime, timedelta
@@ -77,8 +78,9 @@ def _ingest(
 
 
 def _check_outcome(result: FileResult, data: Settings, *, written: int | None) -> None:
-    """The file is loaded with counts that add up in the warehouse, or rejected clearly."""
-    assert result.status in (FileStatus.LOADED, FileStatus.REJECTED)
+    """The file is loaded with counts that add up in the warehouse, or rejected clearly, or
+    failed whole (more records invalid than valid) with nothing of it stored."""
+    assert result.status in (FileStatus.LOADED, FileStatus.REJECTED, FileStatus.FAILED)
     with connect(data.warehouse_path, read_only=True) as con:
         raw = con.execute(
             "SELECT (SELECT count(*) FROM raw.workflow_events WHERE load_id = ?) "
@@ -96,10 +98,17 @@ def _check_outcome(result: FileResult, data: Settings, *, written: int | None) -
             [result.load_id],
         ).fetchall()
     assert raw is not None and quarantined is not None
-    if result.status is FileStatus.REJECTED:
+    if result.status in (FileStatus.REJECTED, FileStatus.FAILED):
         assert result.message.strip()
         assert (raw[0], quarantined[0]) == (0, 0)
-        assert [row[3] for row in manifest] == ["rejected"]
+        assert [row[3] for row in manifest] == [str(result.status)]
+        if result.status is FileStatus.FAILED:
+            counts = re.match(r"(\d+) of (\d+) records fail validation, (\d+) pass", result.message)
+            assert counts is not None, result.message
+            invalid, read, passed = (int(part) for part in counts.groups())
+            assert invalid > passed and invalid + passed <= read
+            if written is not None:
+                assert read == written
         return
     assert result.loaded + result.quarantined == result.rows_read
     assert (raw[0], quarantined[0], quarantined[1]) == (result.loaded, result.quarantined, 0)

@@ -129,18 +129,96 @@ def test_looks_personal_leaves_ordinary_columns_alone(name: str) -> None:
     assert not looks_personal(name)
 
 
-def test_ingest_rejects_personal_data_without_a_key_naming_the_variable(
+def _key_file_text(settings: Settings) -> str:
+    return settings.pseudonymization_key_path.read_text(encoding="utf-8").strip()
+
+
+def test_ingest_without_a_key_creates_a_private_key_file_and_pseudonymizes_with_it(
     settings: Settings, tmp_path: Path
 ) -> None:
+    plain = tmp_path / "plain.csv"
+    plain.write_text(
+        "event_id,case_id,activity,event_at\nP1,C9,Created,2024-05-01T07:00:00Z\n",
+        encoding="utf-8",
+    )
     path = _csv_with_personal_data(tmp_path / "orders.csv")
 
-    (result,) = ingest_paths(settings, [path]).results
+    first, second = ingest_paths(settings, [plain, path]).results
+
+    # a file without personal data needs no key; the first one holding some creates it
+    assert first.notice == ""
+    key_path = settings.pseudonymization_key_path
+    assert (second.status, second.loaded, second.quarantined) == (FileStatus.LOADED, 2, 2)
+    assert key_path.is_file()
+    assert key_path.stat().st_mode & 0o777 == 0o600
+    assert str(key_path) in second.notice and "keep it" in second.notice
+    assert second.summary().startswith(
+        f"NOTICE    created the pseudonymization key file {key_path}"
+    )
+    key = _key_file_text(settings)
+    assert len(key) >= 40
+    stored = settings.warehouse_path.read_bytes()
+    for raw in RAW_VALUES:
+        assert raw.encode() not in stored, raw
+    sql = "SELECT attributes->>'customer_email' FROM raw.workflow_events WHERE event_id = 'E1'"
+    assert query(settings, sql) == [(_expected(key, EMAIL),)]
+
+
+def test_ingest_keeps_pseudonyms_stable_with_the_created_key_file(
+    settings: Settings, tmp_path: Path
+) -> None:
+    ingest_paths(settings, [_csv_with_personal_data(tmp_path / "orders.csv")])
+    key = _key_file_text(settings)
+    feed = tmp_path / "feed.jsonl"
+    feed.write_text(
+        json.dumps(
+            {
+                "event_id": "W1",
+                "case_id": "C2",
+                "activity": "Picked",
+                "event_at": "2024-05-02T08:00:00Z",
+                "source_system": "WMS",
+                "customer_email": EMAIL,
+            }
+        )
+        + "\n",
+        encoding="utf-8",
+    )
+
+    (later,) = ingest_paths(settings, [feed]).results
+
+    assert (later.status, later.notice) == (FileStatus.LOADED, "")
+    assert _key_file_text(settings) == key
+    assert query(
+        settings, "SELECT DISTINCT attributes->>'customer_email' FROM raw.workflow_events"
+    ) == [(_expected(key, EMAIL),)]
+
+
+def test_ingest_set_key_wins_over_the_key_file(tmp_path: Path) -> None:
+    settings = Settings(data_dir=tmp_path / "data", pseudonymization_key=KEY)
+    settings.data_dir.mkdir(parents=True)
+    settings.pseudonymization_key_path.write_text("a-key-in-the-file\n", encoding="utf-8")
+
+    (result,) = ingest_paths(settings, [_csv_with_personal_data(tmp_path / "orders.csv")]).results
+
+    assert (result.status, result.notice) == (FileStatus.LOADED, "")
+    assert _key_file_text(settings) == "a-key-in-the-file"
+    sql = "SELECT attributes->>'customer_email' FROM raw.workflow_events WHERE event_id = 'E1'"
+    assert query(settings, sql) == [(_expected(KEY, EMAIL),)]
+
+
+def test_ingest_rejects_personal_data_when_the_key_file_is_empty(
+    settings: Settings, tmp_path: Path
+) -> None:
+    settings.data_dir.mkdir(parents=True)
+    settings.pseudonymization_key_path.write_text("\n", encoding="utf-8")
+
+    (result,) = ingest_paths(settings, [_csv_with_personal_data(tmp_path / "orders.csv")]).results
 
     assert result.status is FileStatus.REJECTED
+    assert str(settings.pseudonymization_key_path) in result.message
     assert "ORDERLENS_PSEUDONYMIZATION_KEY" in result.message
-    assert "customer_email" in result.message
     assert query(settings, "SELECT count(*) FROM raw.workflow_events") == [(0,)]
-    assert query(settings, "SELECT count(*) FROM quarantine.rejected_rows") == [(0,)]
 
 
 def test_ingest_stores_no_raw_personal_value_anywhere_in_the_warehouse(

@@ -2,6 +2,12 @@
 
 They only move data: reading, validation, quarantine and exactly-once loading live in
 ``orderlens.ingest``; the reference data in ``orderlens.reference``.
+
+An inbox file that cannot be read (rejected) fails the ingestion step. One that was read
+but failed validation as a whole (more records invalid than valid, see
+``orderlens.ingest.failures``) does not stop the run for the other files: it is logged
+as a warning, listed with its reason and fix in the raw table's ``files_failed``
+metadata, and the ``no_file_failed_validation`` check fails until it is loaded.
 """
 
 import time
@@ -11,7 +17,7 @@ from dagster import AssetExecutionContext
 
 from orchestration.defs.resources import OrderlensResource
 from orderlens.contract import REFERENCE_MODELS, IntegrationEvent, WorkflowEvent
-from orderlens.ingest import ingest_paths, pending_inbox_files
+from orderlens.ingest import FileStatus, ingest_paths, pending_inbox_files
 from orderlens.warehouse import connect, initialize_warehouse
 
 INGESTION_GROUP = "ingestion"
@@ -76,9 +82,15 @@ def raw_events(context: AssetExecutionContext, orderlens: OrderlensResource):
     pending = pending_inbox_files(settings)
     report = ingest_paths(settings, pending)
     for result in report.files:
-        context.log.info(f"{result.path}: {result.status} ({result.message})")
-    if not report.ok:
-        rejected = [str(result.path) for result in report.files if result.status == "rejected"]
+        if result.notice:
+            context.log.warning(result.notice)
+        line = f"{result.path}: {result.status} ({result.message})"
+        if result.status is FileStatus.FAILED:
+            context.log.warning(line)
+        else:
+            context.log.info(line)
+    rejected = [str(result.path) for result in report.files if result.status is FileStatus.REJECTED]
+    if rejected:
         raise dg.Failure(
             description=f"{len(rejected)} inbox file(s) rejected: {', '.join(rejected)}",
             metadata={"rejected": dg.MetadataValue.json(report.to_dict())},
@@ -100,5 +112,12 @@ def raw_events(context: AssetExecutionContext, orderlens: OrderlensResource):
                         sum(r.quarantined for r in report.files if r.table == table)
                     ),
                     "duration_seconds": dg.MetadataValue.float(round(duration, 3)),
+                    "files_failed": dg.MetadataValue.json(
+                        {
+                            r.path: r.message
+                            for r in report.files
+                            if r.status is FileStatus.FAILED and r.table == table
+                        }
+                    ),
                 },
             )

@@ -1,5 +1,8 @@
-"""Checks on the raw tables: rows validation rejected (counted, not hidden), and the
-Great Expectations suite derived from the contract run on the latest load."""
+"""Checks on the raw tables: rows validation rejected (counted, not hidden), files that
+failed validation as a whole and are still unloaded, and the Great Expectations suite
+derived from the contract run on the latest load."""
+
+from pathlib import Path
 
 import dagster as dg
 
@@ -51,6 +54,45 @@ def _quarantine_check(key: dg.AssetKey) -> dg.AssetChecksDefinition:
     return quarantined_rows
 
 
+def _failed_files_check(key: dg.AssetKey) -> dg.AssetChecksDefinition:
+    table = ".".join(key.path)
+
+    @dg.asset_check(
+        asset=key,
+        name="no_file_failed_validation",
+        description=(
+            f"Files meant for {table} that failed validation as a whole (more records invalid "
+            "than valid: nothing of them was kept), are still in place and have not been "
+            "loaded since (the same content, or anything under the same path); each with its "
+            "most frequent reason and the fix."
+        ),
+    )
+    def failed_files(orderlens: OrderlensResource) -> dg.AssetCheckResult:
+        with connect(orderlens.settings().warehouse_path, read_only=True) as con:
+            rows = con.execute(
+                "SELECT file_path, message FROM raw.ingest_manifest AS m"
+                " WHERE status = 'failed' AND target_table = ? AND NOT EXISTS ("
+                "   SELECT 1 FROM raw.ingest_manifest AS l"
+                "   WHERE l.status = 'loaded' AND (l.checksum = m.checksum"
+                "     OR (l.file_path = m.file_path AND l.finished_at > m.finished_at)))"
+                " QUALIFY row_number() OVER (PARTITION BY checksum ORDER BY finished_at DESC) = 1"
+                " ORDER BY file_path",
+                [table],
+            ).fetchall()
+        failed = {path: message for path, message in rows if Path(path).exists()}
+        return dg.AssetCheckResult(
+            passed=not failed,
+            description=(
+                "; ".join(f"{path}: {message}" for path, message in failed.items())
+                if failed
+                else f"every file meant for {table} passed or was loaded since"
+            ),
+            metadata={"failed_files": dg.MetadataValue.json(failed)},
+        )
+
+    return failed_files
+
+
 def _expectations_check(key: dg.AssetKey) -> dg.AssetChecksDefinition:
     table = ".".join(key.path)
 
@@ -91,5 +133,7 @@ def _expectations_check(key: dg.AssetKey) -> dg.AssetChecksDefinition:
     return expectations
 
 
-quarantine_checks = [_quarantine_check(key) for key in RAW_TARGETS]
+quarantine_checks = [_quarantine_check(key) for key in RAW_TARGETS] + [
+    _failed_files_check(key) for key in RAW_TARGETS
+]
 expectation_checks = [_expectations_check(key) for key in RAW_TARGETS]

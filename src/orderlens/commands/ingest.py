@@ -1,10 +1,13 @@
 """``orderlens ingest PATH... [--mapping FILE] [--json] [--expectations]``: load event logs.
 
-Prints one line per file as it finishes (read, loaded, quarantined, duplicates, or why the
-file was rejected); ``--expectations`` adds the Great Expectations verdict of each loaded
-batch. Exits 0 when every file was processed, 1 when any file was rejected, 2 when the
-mapping file is unusable or the warehouse cannot be opened (another process writing).
-Bad input never produces a stack trace.
+Prints one line per file as it finishes (read, loaded, quarantined, duplicates and the
+text encoding; why the file was rejected; or, for a file that failed because more records
+were invalid than valid, the most frequent reason, how many records it hit and the fix),
+and a NOTICE line once when a pseudonymization key file was created; ``--expectations``
+adds the Great Expectations verdict of each loaded batch. Exits 0 when every file was
+processed, 1 when any file was rejected or failed, 2 when the mapping file is unusable or
+the warehouse cannot be opened (another process writing). Bad input never produces a
+stack trace.
 """
 
 from __future__ import annotations

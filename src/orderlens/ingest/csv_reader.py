@@ -3,8 +3,9 @@
 Values are read as text so that validation, not the reader, decides what a bad value is
 and names its column. Records DuckDB cannot split (too many columns, a field past the
 line limit) are kept in the source view with the parser's reason, so they are counted and
-quarantined. A file that is not in its declared encoding is rejected whole: loading the
-readable part of a mis-encoded file would only hide the problem.
+quarantined. The file handed over is UTF-8 (the loader transcodes other encodings, see
+:mod:`orderlens.ingest.encoding`); one that is not is rejected whole: loading the readable
+part of a mis-encoded file would only hide the problem.
 
 A record's position is its record number (1 = first record after the header). DuckDB
 reports a rejected record by its line number, so records spanning several lines shift
@@ -40,7 +41,7 @@ _REJECT_SCANS = "_ingest_csv_reject_scans"
 
 
 def csv_read_options(path: Path, options: CsvOptions) -> str:
-    """The ``read_csv`` argument list for a file and its declared options."""
+    """The ``read_csv`` argument list for a UTF-8 file and its declared options."""
     arguments = [
         quote_literal(str(path)),
         "all_varchar = true",
@@ -48,7 +49,7 @@ def csv_read_options(path: Path, options: CsvOptions) -> str:
         "store_rejects = true",
         f"rejects_table = '{_REJECTS}'",
         f"rejects_scan = '{_REJECT_SCANS}'",
-        f"encoding = {quote_literal(options.encoding)}",
+        "encoding = 'utf-8'",
     ]
     if path.name.lower().endswith((".tsv", ".tsv.gz")) and options.delimiter is None:
         arguments.append("delim = '\\t'")
@@ -87,7 +88,7 @@ def register_csv(con: duckdb.DuckDBPyConnection, path: Path, options: CsvOptions
     if encoding_errors:
         line, column = encoding_errors[0]
         raise UnreadableFileError(
-            f"not valid {options.encoding} (first at line {line}, column {column}); "
+            f"not valid utf-8 (first at line {line}, column {column}); "
             "declare the file's encoding in the mapping, e.g. csv: {encoding: latin-1}"
         )
     _register_with_rejects(con)

@@ -2,7 +2,8 @@
 
 The suite of a contract model says what every loaded row must satisfy: each contract
 column exists, required columns are non-null, enumerated columns hold known values,
-timestamps lie in the plausible range, latencies are non-negative and attempts start at 1.
+timestamps lie in the plausible window the load used, latencies are non-negative and
+attempts start at 1.
 It is built from :mod:`orderlens.contract` exactly as the SQL checks of
 :mod:`orderlens.ingest.validation` are, so the two cannot drift apart silently.
 
@@ -26,9 +27,9 @@ import pandas as pd
 from sqlmodel import SQLModel
 
 from orderlens.contract import enum_values, field_names, qualified_name, required_field_names
-from orderlens.ingest.mapping import Target
-from orderlens.ingest.validation import EARLIEST_PLAUSIBLE, LATEST_PLAUSIBLE_AHEAD, MODELS
-from orderlens.settings import Settings
+from orderlens.ingest.mapping import SourceMapping, Target
+from orderlens.ingest.validation import MODELS, TimestampWindow, timestamp_window
+from orderlens.settings import DEFAULT_PLAUSIBLE_FROM, Settings
 from orderlens.warehouse import connect
 
 SAMPLE_ROWS = 200_000
@@ -67,11 +68,18 @@ def _time_columns(model: type[SQLModel]) -> list[str]:
     ]
 
 
-def build_expectation_suite(model: type[SQLModel], *, now: datetime | None = None) -> Any:
-    """The Great Expectations suite of a contract model (see the module documentation)."""
+def build_expectation_suite(
+    model: type[SQLModel], *, window: TimestampWindow | None = None, now: datetime | None = None
+) -> Any:
+    """The Great Expectations suite of a contract model (see the module documentation).
+
+    ``window`` bounds the timestamps; by default the default settings' window around ``now``.
+    """
     import great_expectations as gx
 
-    now = now or datetime.now(UTC)
+    window = window or timestamp_window(
+        SourceMapping(), plausible_from=DEFAULT_PLAUSIBLE_FROM, now=now or datetime.now(UTC)
+    )
     suite = gx.ExpectationSuite(name=f"contract_{model.__tablename__}")
     for name in field_names(model):
         suite.add_expectation(gx.expectations.ExpectColumnToExist(column=name))
@@ -85,8 +93,8 @@ def build_expectation_suite(model: type[SQLModel], *, now: datetime | None = Non
         suite.add_expectation(
             gx.expectations.ExpectColumnValuesToBeBetween(
                 column=name,
-                min_value=pd.Timestamp(EARLIEST_PLAUSIBLE),
-                max_value=pd.Timestamp(now + LATEST_PLAUSIBLE_AHEAD),
+                min_value=pd.Timestamp(window.earliest),
+                max_value=pd.Timestamp(window.latest),
             )
         )
     bounds = {"latency_ms": 0, "attempt": 1}
@@ -98,7 +106,9 @@ def build_expectation_suite(model: type[SQLModel], *, now: datetime | None = Non
     return suite
 
 
-def validate_frame(frame: pd.DataFrame, model: type[SQLModel]) -> ExpectationReport:
+def validate_frame(
+    frame: pd.DataFrame, model: type[SQLModel], *, window: TimestampWindow | None = None
+) -> ExpectationReport:
     """Run the contract suite of ``model`` on ``frame`` with an ephemeral context."""
     import great_expectations as gx
 
@@ -106,7 +116,7 @@ def validate_frame(frame: pd.DataFrame, model: type[SQLModel]) -> ExpectationRep
     source = context.data_sources.add_pandas(name="orderlens")
     asset = source.add_dataframe_asset(name=model.__tablename__)
     batch_definition = asset.add_batch_definition_whole_dataframe("batch")
-    suite = context.suites.add(build_expectation_suite(model))
+    suite = context.suites.add(build_expectation_suite(model, window=window))
     batch = batch_definition.get_batch(batch_parameters={"dataframe": frame})
     result = batch.validate(suite)
     outcomes = tuple(
@@ -124,13 +134,20 @@ def validate_frame(frame: pd.DataFrame, model: type[SQLModel]) -> ExpectationRep
 def validate_loaded_batch(
     settings: Settings, load_id: str, target: Target, *, sample_rows: int = SAMPLE_ROWS
 ) -> ExpectationReport:
-    """Validate the rows one load appended to its raw table (a sample if it is large)."""
+    """Validate the rows one load appended to its raw table (a sample if it is large),
+    timestamps against the window that load was validated with (from the manifest)."""
     model = MODELS[target]
     columns = ", ".join(field_names(model))
     with connect(settings.warehouse_path, read_only=True) as con:
+        bounds = con.execute(
+            "SELECT earliest_plausible, latest_plausible FROM raw.ingest_manifest "
+            "WHERE load_id = ?",
+            [load_id],
+        ).fetchone()
         frame = con.execute(
             f"SELECT {columns} FROM {qualified_name(model)} WHERE load_id = ? "
             f"USING SAMPLE reservoir({int(sample_rows)} ROWS) REPEATABLE (7)",
             [load_id],
         ).df()
-    return validate_frame(frame, model)
+    window = TimestampWindow(bounds[0], bounds[1]) if bounds and None not in bounds else None
+    return validate_frame(frame, model, window=window)

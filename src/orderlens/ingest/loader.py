@@ -8,6 +8,12 @@ raw table with their lineage (``event_seq``, ``source_file``, ``source_row``, ``
 the others to ``quarantine.rejected_rows``, and the file's row to ``raw.ingest_manifest``;
 then commit. A process killed at any point before the commit leaves no trace of the file,
 so running the same ingest again loads every event exactly once.
+
+A CSV or JSON Lines file is read in its declared or detected encoding
+(:mod:`orderlens.ingest.encoding`); timestamps are checked against the file's plausible
+window (settings, then mapping); a file most of whose records fail validation is rolled
+back and reported as failed (:mod:`orderlens.ingest.failures`); and the pseudonymization
+key, when none is set, comes from the data directory's key file, created on first need.
 """
 
 from __future__ import annotations
@@ -15,7 +21,8 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from datetime import UTC, datetime
+from dataclasses import replace
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import duckdb
@@ -24,6 +31,8 @@ from sqlmodel import SQLModel
 
 from orderlens.contract import field_names, qualified_name, stored_table_name
 from orderlens.ingest.csv_reader import register_csv
+from orderlens.ingest.encoding import codec_name, detect_encoding, utf8_text
+from orderlens.ingest.failures import MostlyInvalidError, describe_failure, is_mostly_invalid
 from orderlens.ingest.formats import (
     OCEL1_FORMATS,
     OCEL2_FORMATS,
@@ -56,6 +65,7 @@ from orderlens.ingest.ocel_reader import (
 )
 from orderlens.ingest.parquet_reader import register_parquet
 from orderlens.ingest.pseudonymization import (
+    KeyFile,
     PersonalDataError,
     PseudonymizationPolicy,
     pseudonymize_source,
@@ -80,11 +90,13 @@ from orderlens.ingest.validation import (
     REJECTED_TABLE,
     VALID_COLUMN,
     MissingColumnsError,
+    TimestampWindow,
     content_hash_sql,
     plan_validation,
+    timestamp_window,
 )
 from orderlens.ingest.xes_reader import XES_TABLE, register_xes
-from orderlens.settings import Settings
+from orderlens.settings import DEFAULT_PLAUSIBLE_FROM, Settings
 from orderlens.warehouse import connect, initialize_warehouse, store_raw_columns
 
 ROW = "__row"
@@ -126,13 +138,29 @@ def ingest_paths(
         create_ingest_tables(con)
         rewrite_ledger(con, ledger)
         key = settings.pseudonymization_key
+        key_file = None if key is not None else KeyFile(settings.pseudonymization_key_path)
         for path in expand_paths(list(paths)):
+            key_existed = key_file is not None and key_file.created
             try:
                 result = ingest_file(
-                    con, path, mapping_file, key=None if key is None else key.encode("utf-8")
+                    con,
+                    path,
+                    mapping_file,
+                    key=None if key is None else key.encode("utf-8"),
+                    key_file=key_file,
+                    plausible_from=settings.plausible_from,
+                    plausible_until=settings.plausible_until,
+                    scratch_dir=settings.data_dir,
                 )
             finally:
                 _drop_temporaries(con)
+            if key_file is not None and key_file.created and not key_existed:
+                result = replace(
+                    result,
+                    notice=f"created the pseudonymization key file {key_file.path} (mode 0600) "
+                    "for the personal data of this file: keep it (or copy its content into "
+                    "ORDERLENS_PSEUDONYMIZATION_KEY), a new key gives new pseudonyms",
+                )
             if result.checksum is not None and result.status is not FileStatus.ALREADY_LOADED:
                 append_ledger(ledger, stat_entry(path, result.checksum))
             results.append(result)
@@ -147,10 +175,18 @@ def ingest_file(
     mapping_file: MappingFile,
     *,
     key: bytes | None = None,
+    key_file: KeyFile | None = None,
+    plausible_from: date = DEFAULT_PLAUSIBLE_FROM,
+    plausible_until: date | None = None,
+    scratch_dir: Path | None = None,
 ) -> FileResult:
     """Ingest one file in its own transaction; never raises for bad input.
 
-    ``key`` pseudonymizes personal data; a file holding some is rejected without it.
+    ``key`` pseudonymizes personal data, else the key of ``key_file`` (created when the
+    file holds some); with neither, a file holding personal data is rejected.
+    ``plausible_from`` and ``plausible_until`` are the settings' timestamp window, which the
+    file's mapping may override; ``scratch_dir`` holds the UTF-8 copy of a text file in
+    another encoding while it is read (the system's temporary folder when ``None``).
     """
     started = time.perf_counter()
     started_at = datetime.now(UTC)
@@ -185,15 +221,21 @@ def ingest_file(
     source_file = str(path.resolve())
     size = path.stat().st_size
     mapping = mapping_file.for_file(path)
-    policy = PseudonymizationPolicy(key, mapping.personal, mapping.safe)
+    policy = PseudonymizationPolicy(key, mapping.personal, mapping.safe, key_file=key_file)
+    window = timestamp_window(
+        mapping, plausible_from=plausible_from, plausible_until=plausible_until, now=started_at
+    )
     in_transaction = False
+    encoding: str | None = None
     try:
-        source_view, columns, ocel = _register(con, path, source_format, mapping, policy)
+        encoding = _text_encoding(path, source_format, mapping)
+        with utf8_text(path, encoding, scratch_dir) as readable:
+            source_view, columns, ocel = _register(con, readable, source_format, mapping, policy)
         con.execute("BEGIN TRANSACTION")
         in_transaction = True
         if ocel is not None:
             insert_ocel_relations(con, ocel.log, load_id=load_id, source_file=source_file)
-        result = _load(con, path, source_view, columns, mapping, load_id, source_file)
+        result = _load(con, path, source_view, columns, mapping, load_id, source_file, window)
     except (
         UnreadableFileError,
         MissingColumnsError,
@@ -206,20 +248,26 @@ def ingest_file(
             con.execute("ROLLBACK")
         message = (
             str(error)
-            if isinstance(error, UnreadableFileError | MissingColumnsError | PersonalDataError)
+            if isinstance(
+                error,
+                UnreadableFileError | MissingColumnsError | PersonalDataError | MostlyInvalidError,
+            )
             else first_line(error)
         )
+        failed = isinstance(error, MostlyInvalidError)
         rejected = FileResult(
             shown,
-            FileStatus.REJECTED,
+            FileStatus.FAILED if failed else FileStatus.REJECTED,
             message=message,
             format=str(source_format),
+            target_table=error.target_table if isinstance(error, MostlyInvalidError) else None,
             load_id=load_id,
             checksum=checksum,
             seconds=time.perf_counter() - started,
+            encoding=encoding,
         )
         con.execute("BEGIN TRANSACTION")
-        _record(con, rejected, source_file, size, started_at)
+        _record(con, rejected, source_file, size, started_at, window)
         con.execute("COMMIT")
         return rejected
     counted = FileResult(
@@ -237,10 +285,24 @@ def ingest_file(
         seconds=time.perf_counter() - started,
         message="" if ocel is None else ocel.case_type.describe(),
         case_object_type=None if ocel is None else ocel.case_type.object_type,
+        encoding=encoding,
     )
-    _record(con, counted, source_file, size, started_at)
+    _record(con, counted, source_file, size, started_at, window)
     con.execute("COMMIT")
     return counted
+
+
+def _text_encoding(path: Path, source_format: SourceFormat, mapping: SourceMapping) -> str | None:
+    """The declared or detected encoding of a CSV or JSON Lines file; ``None`` for others.
+
+    Raises:
+        UnreadableFileError: no encoding reads the file (see :func:`detect_encoding`).
+    """
+    if source_format not in (SourceFormat.CSV, SourceFormat.JSONL):
+        return None
+    if mapping.csv.encoding is not None:
+        return codec_name(mapping.csv.encoding)
+    return detect_encoding(path)
 
 
 def _register(
@@ -260,7 +322,10 @@ def _register(
     if source_format in OCEL1_FORMATS | OCEL2_FORMATS:
         if source_format in OCEL1_FORMATS:
             read = read_ocel1(
-                path, source_format, timezone=mapping.timezone, encoding=mapping.csv.encoding
+                path,
+                source_format,
+                timezone=mapping.timezone,
+                encoding=mapping.csv.encoding or "utf-8",
             )
             case_type = choose_ocel1_case_type(read, mapping.case_object_type)
         else:
@@ -274,7 +339,7 @@ def _register(
     elif source_format is SourceFormat.CSV:
         columns = register_csv(con, path, mapping.csv)
     elif source_format is SourceFormat.JSONL:
-        columns = register_jsonl(con, path, encoding=mapping.csv.encoding)
+        columns = register_jsonl(con, path)
     else:
         columns = register_xes(con, path)
     view, columns = pseudonymize_source(con, columns, policy)
@@ -307,6 +372,7 @@ def _load(
     mapping: SourceMapping,
     load_id: str,
     source_file: str,
+    window: TimestampWindow,
 ) -> FileResult:
     """Validate, deduplicate and append one registered source, in as few passes as possible.
 
@@ -317,9 +383,13 @@ def _load(
     records are collected afterwards, and only when the append left some out. Otherwise
     the careful path checks the records once into a temporary table and runs from it:
     ids for id-less valid events, then duplicates among the valid records, then the
-    append; failing records are collected last.
+    append; failing records are collected last. A file failing the rule of
+    :mod:`orderlens.ingest.failures` raises, and the caller rolls it back.
+
+    Raises:
+        MostlyInvalidError: more records failed validation than were loaded.
     """
-    plan = plan_validation(columns, mapping, source_view=source_view)
+    plan = plan_validation(columns, mapping, window=window, source_view=source_view)
     target = plan.target
     model = MODELS[target]
     raw_table = qualified_name(model)
@@ -347,6 +417,13 @@ def _load(
     if loaded != rows_read - invalid - duplicates:
         raise RuntimeError(
             f"{path}: counts do not add up ({loaded} + {invalid} + {duplicates} != {rows_read})"
+        )
+    if is_mostly_invalid(loaded=loaded, invalid=invalid):
+        raise MostlyInvalidError(
+            describe_failure(
+                con, rows_read=rows_read, loaded=loaded, invalid=invalid, window=window
+            ),
+            target_table=raw_table,
         )
     repeated = _repeated_idempotency_keys(con, load_id) if target is Target.INTEGRATION else 0
     return FileResult(
@@ -643,10 +720,14 @@ def _record(
     source_file: str,
     size: int,
     started_at: datetime,
+    window: TimestampWindow | None = None,
 ) -> None:
     """Write the file's manifest row (inside the caller's transaction)."""
     con.execute(
-        f"INSERT INTO {MANIFEST_TABLE} VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        f"INSERT INTO {MANIFEST_TABLE} (load_id, file_path, checksum, size_bytes, format, "
+        "target_table, rows_read, loaded, quarantined, duplicates, repeated_idempotency_keys, "
+        "status, message, started_at, finished_at, encoding, earliest_plausible, "
+        "latest_plausible) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [
             result.load_id,
             source_file,
@@ -663,5 +744,8 @@ def _record(
             result.message or None,
             started_at,
             datetime.now(UTC),
+            result.encoding,
+            None if window is None else window.earliest,
+            None if window is None else window.latest,
         ],
     )

@@ -1,9 +1,11 @@
 """The ingest manifest and the inbox ledger: which file was loaded, when, with what counts.
 
-``raw.ingest_manifest`` holds one row per processed file (loaded or rejected), written in
-the same transaction as the file's rows, so it is the truth about what the warehouse holds;
-analysts query it. A file is identified by the SHA-256 of its bytes, so the same content
-under another name or path is recognised as already loaded.
+``raw.ingest_manifest`` holds one row per processed file (loaded, rejected or failed),
+written in the same transaction as the file's rows, so it is the truth about what the
+warehouse holds; analysts query it. It records the text encoding a file was read in and
+the plausible-timestamp window it was validated with. A file is identified by the SHA-256
+of its bytes, so the same content under another name or path is recognised as already
+loaded.
 
 The ledger (``ingest_ledger.jsonl`` in the data directory) is a copy of the manifest's
 checksums kept outside DuckDB, so :func:`pending_files` can tell new inbox files without
@@ -43,15 +45,26 @@ CREATE TABLE IF NOT EXISTS {MANIFEST_TABLE} (
     status VARCHAR NOT NULL,
     message VARCHAR,
     started_at TIMESTAMPTZ NOT NULL,
-    finished_at TIMESTAMPTZ NOT NULL
+    finished_at TIMESTAMPTZ NOT NULL,
+    encoding VARCHAR,
+    earliest_plausible TIMESTAMPTZ,
+    latest_plausible TIMESTAMPTZ
 )
 """
+ADDED_COLUMNS = {
+    "encoding": "VARCHAR",
+    "earliest_plausible": "TIMESTAMPTZ",
+    "latest_plausible": "TIMESTAMPTZ",
+}
+"""Columns a manifest written by an older version lacks; added when it is opened."""
 
 
 def create_manifest_table(con: duckdb.DuckDBPyConnection) -> None:
-    """Create the manifest table if it does not exist."""
+    """Create the manifest table if it does not exist, or add the columns it lacks."""
     con.execute("CREATE SCHEMA IF NOT EXISTS raw")
     con.execute(MANIFEST_DDL)
+    for name, kind in ADDED_COLUMNS.items():
+        con.execute(f"ALTER TABLE {MANIFEST_TABLE} ADD COLUMN IF NOT EXISTS {name} {kind}")
 
 
 def file_checksum(path: Path) -> str:

@@ -8,8 +8,10 @@ column names, an XES log or an OCEL log needs no mapping at all. See
 
 from __future__ import annotations
 
+import codecs
 import fnmatch
 from dataclasses import dataclass, field
+from datetime import date
 from enum import StrEnum
 from pathlib import Path
 from typing import Any
@@ -33,12 +35,16 @@ class MappingError(ValueError):
 
 @dataclass(frozen=True)
 class CsvOptions:
-    """How to read a delimited text file; ``None`` lets the reader detect it."""
+    """How to read a delimited text file; ``None`` lets the reader detect it.
+
+    ``encoding`` (any Python codec name: ``utf-16``, ``cp1252``, ``latin-1``) also applies
+    to JSON Lines files; when ``None`` it is detected (see :mod:`orderlens.ingest.encoding`).
+    """
 
     delimiter: str | None = None
     quote: str | None = None
     escape: str | None = None
-    encoding: str = "utf-8"
+    encoding: str | None = None
     header: bool | None = None
 
 
@@ -60,6 +66,11 @@ class SourceMapping:
         personal: Column or attribute names holding personal data beyond those found by
             name (see :mod:`orderlens.ingest.pseudonymization`).
         safe: Names that look personal but are not, kept as they are.
+        plausible_from: First plausible day of an event, overriding the setting.
+        plausible_until: Last plausible day of an event, overriding the setting.
+        relative_timestamps: The times count from the Unix epoch (a simulation's
+            relative times, all near 1970-01-01): the plausible window starts a day
+            before 1970-01-01, so offsets written with such times stay inside it.
     """
 
     match: str = "*"
@@ -73,6 +84,9 @@ class SourceMapping:
     case_object_type: str | None = None
     personal: frozenset[str] = frozenset()
     safe: frozenset[str] = frozenset()
+    plausible_from: date | None = None
+    plausible_until: date | None = None
+    relative_timestamps: bool = False
 
 
 @dataclass(frozen=True)
@@ -101,6 +115,9 @@ _SOURCE_KEYS = {
     "case_object_type",
     "personal",
     "safe",
+    "plausible_from",
+    "plausible_until",
+    "relative_timestamps",
 }
 _CSV_KEYS = {"delimiter", "quote", "escape", "encoding", "header"}
 
@@ -113,6 +130,33 @@ def _check_columns(where: str, names: dict[str, Any]) -> None:
     unknown = sorted(set(names) - _contract_columns())
     if unknown:
         raise MappingError(f"{where}: {', '.join(unknown)} not in the data contract")
+
+
+def _day(raw: dict[str, Any], key: str, where: str) -> date | None:
+    """A YAML date (``1970-01-01``, read by YAML as a date) or its text."""
+    value = raw.get(key)
+    if value is None or isinstance(value, date):
+        return value
+    try:
+        return date.fromisoformat(str(value))
+    except ValueError as error:
+        raise MappingError(f"{where}.{key}: must be a date written YYYY-MM-DD") from error
+
+
+def _plausible_window(raw: dict[str, Any], where: str) -> dict[str, Any]:
+    """The mapping's timestamp window keys, checked."""
+    relative = raw.get("relative_timestamps", False)
+    if not isinstance(relative, bool):
+        raise MappingError(f"{where}.relative_timestamps: must be true or false")
+    earliest = _day(raw, "plausible_from", where)
+    if relative and earliest is not None:
+        raise MappingError(
+            f"{where}: relative_timestamps and plausible_from both set the earliest day; keep one"
+        )
+    latest = _day(raw, "plausible_until", where)
+    if earliest is not None and latest is not None and latest < earliest:
+        raise MappingError(f"{where}: plausible_until is before plausible_from")
+    return {"plausible_from": earliest, "plausible_until": latest, "relative_timestamps": relative}
 
 
 def parse_source(raw: dict[str, Any], *, where: str) -> SourceMapping:
@@ -137,6 +181,13 @@ def parse_source(raw: dict[str, Any], *, where: str) -> SourceMapping:
     unknown_csv = sorted(set(csv_raw) - _CSV_KEYS)
     if unknown_csv:
         raise MappingError(f"{where}.csv: unknown key(s) {', '.join(unknown_csv)}")
+    if csv_raw.get("encoding") is not None:
+        try:
+            codecs.lookup(str(csv_raw["encoding"]))
+        except LookupError as error:
+            raise MappingError(
+                f"{where}.csv.encoding: unknown encoding {csv_raw['encoding']!r}"
+            ) from error
     zone = str(raw.get("timezone") or "UTC")
     try:
         ZoneInfo(zone)
@@ -168,6 +219,7 @@ def parse_source(raw: dict[str, Any], *, where: str) -> SourceMapping:
         case_object_type=raw.get("case_object_type"),
         personal=names["personal"],
         safe=names["safe"],
+        **_plausible_window(raw, where),
     )
 
 

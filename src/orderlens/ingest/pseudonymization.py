@@ -6,8 +6,10 @@ is replaced by its pseudonym ``'p_' || hex(HMAC-SHA256(key, UTF-8 text of the va
 the same value gives the same pseudonym in every file ingested with the same key (orders
 of one customer stay joinable), and without the key a pseudonym cannot be reversed or
 recomputed from a guessed value. The key is ``Settings.pseudonymization_key``
-(``ORDERLENS_PSEUDONYMIZATION_KEY``); there is no default, and a file holding personal
-data while no key is set is rejected whole.
+(``ORDERLENS_PSEUDONYMIZATION_KEY``); when that is not set, the key kept in the data
+directory's key file (:class:`KeyFile`), which the first file holding personal data
+creates with a random key readable by its owner only. A log with a ``customer`` column
+thus loads on day one, and its pseudonyms stay stable as long as the key file is kept.
 
 A column (or a top-level key of an ``attributes`` JSON object, an XES attribute, an OCEL
 attribute) is personal when the mapping lists it under ``personal:``, or when its name
@@ -20,10 +22,13 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import os
 import re
+import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from itertools import pairwise
+from pathlib import Path
 
 import duckdb
 
@@ -78,8 +83,77 @@ PSEUDONYMIZED_VIEW = "_ingest_pseudonymized"
 ATTRIBUTES_COLUMN = "attributes"
 
 
+KEY_FILE_BYTES = 32
+"""Random bytes of a created key (written as URL-safe text, 43 characters)."""
+
+
 class PersonalDataError(ValueError):
-    """A file holds personal data but no pseudonymization key is set; it is rejected."""
+    """A file holds personal data but no pseudonymization key can be had; it is rejected."""
+
+
+@dataclass
+class KeyFile:
+    """The pseudonymization key kept in a file, created with a random key on first use.
+
+    The key is the UTF-8 text of the file (whitespace stripped), exactly as the setting's
+    value would be, so the file's content may be moved into
+    ``ORDERLENS_PSEUDONYMIZATION_KEY`` without changing a pseudonym.
+
+    Attributes:
+        path: The key file (``Settings.pseudonymization_key_path``).
+        created: True once this object has created the file.
+    """
+
+    path: Path
+    created: bool = False
+    _key: bytes | None = field(default=None, repr=False)
+
+    def key(self) -> bytes:
+        """The key: read from the file, which is created (mode 0600) when missing.
+
+        Raises:
+            PersonalDataError: the file exists but is empty or unreadable.
+        """
+        if self._key is None:
+            self.created = _create_key_file(self.path)
+            try:
+                text = self.path.read_text(encoding="utf-8").strip()
+            except OSError as error:
+                raise PersonalDataError(
+                    f"cannot read the pseudonymization key file {self.path}: {error.strerror}"
+                ) from error
+            if not text:
+                raise PersonalDataError(
+                    f"the pseudonymization key file {self.path} is empty: restore it, or set "
+                    f"{PSEUDONYMIZATION_KEY_VARIABLE}"
+                )
+            self._key = text.encode("utf-8")
+        return self._key
+
+
+def _create_key_file(path: Path) -> bool:
+    """Write a random key to ``path`` unless a key file is there; whether it was written.
+
+    The key is written whole to a private temporary file and then linked into place, so
+    a concurrent ingest never reads a half-written key, and an existing key is never
+    replaced (``link`` fails when the name exists).
+    """
+    if path.exists():
+        return False
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
+    descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
+            handle.write(secrets.token_urlsafe(KEY_FILE_BYTES) + "\n")
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.link(temporary, path)
+    except FileExistsError:
+        return False
+    finally:
+        temporary.unlink(missing_ok=True)
+    return True
 
 
 def name_words(name: str) -> list[str]:
@@ -151,11 +225,14 @@ class PseudonymizationPolicy:
         key: The HMAC key (UTF-8 bytes of the setting), ``None`` when not set.
         declared: Names the mapping lists under ``personal:``.
         safe: Names the mapping lists under ``safe:`` (never pseudonymized).
+        key_file: Where the key comes from when ``key`` is ``None`` (created on first
+            need); with neither, personal data is rejected.
     """
 
     key: bytes | None = field(default=None, repr=False)
     declared: frozenset[str] = frozenset()
     safe: frozenset[str] = frozenset()
+    key_file: KeyFile | None = field(default=None, compare=False)
 
     def is_personal(self, name: str) -> bool:
         """Whether values under ``name`` are replaced by pseudonyms."""
@@ -168,11 +245,14 @@ class PseudonymizationPolicy:
         return [name for name in names if self.is_personal(name)]
 
     def require_key(self, names: list[str]) -> bytes:
-        """The key, or a rejection naming the personal columns and the variable to set.
+        """The key (the key file's, created if need be, when none is set), or a rejection
+        naming the personal columns and the variable to set.
 
         Raises:
-            PersonalDataError: personal data present and no key set.
+            PersonalDataError: personal data present and no key to be had.
         """
+        if self.key is None and self.key_file is not None:
+            return self.key_file.key()
         if self.key is None:
             raise PersonalDataError(
                 f"the file holds personal data ({', '.join(names)}) and no pseudonymization "
@@ -183,9 +263,12 @@ class PseudonymizationPolicy:
 
     def pseudonym(self, value: object) -> object:
         """Python twin of :func:`hmac_sql` for one value (``None`` stays ``None``)."""
-        if value is None or value == "" or self.key is None:
+        key = self.key
+        if key is None and self.key_file is not None:
+            key = self.key_file.key()
+        if value is None or value == "" or key is None:
             return None if value == "" else value
-        return pseudonym(self.key, str(value))
+        return pseudonym(key, str(value))
 
 
 def _attribute_keys(con: duckdb.DuckDBPyConnection) -> list[str]:

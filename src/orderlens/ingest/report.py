@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from enum import StrEnum
 from typing import Any
 
@@ -13,18 +13,23 @@ class FileStatus(StrEnum):
     LOADED = "loaded"
     ALREADY_LOADED = "already_loaded"
     REJECTED = "rejected"
+    FAILED = "failed"
+    """Read, but more records failed validation than passed: nothing of it is kept."""
 
 
 @dataclass(frozen=True)
 class FileResult:
     """The outcome of one file.
 
-    ``loaded + quarantined == rows_read`` always holds; ``duplicates`` counts the
+    ``loaded + quarantined == rows_read`` always holds (all three are 0 for a rejected or
+    failed file, which stores nothing); ``duplicates`` counts the
     quarantined records that were second copies of known events, and
     ``repeated_idempotency_keys`` the loaded integration messages whose idempotency key
     was already seen (middleware re-deliveries and retries, kept as facts). For an OCEL
     log, ``case_object_type`` is the object type flattened to cases and ``message`` says
-    why it was chosen.
+    why it was chosen. ``encoding`` is the text encoding a CSV or JSON Lines file was read
+    in (declared or detected); ``notice`` is what the user must learn once, such as the
+    key file created while loading this file.
     """
 
     path: str
@@ -40,6 +45,8 @@ class FileResult:
     load_id: str | None = None
     checksum: str | None = None
     seconds: float = 0.0
+    encoding: str | None = None
+    notice: str = ""
     case_object_type: str | None = None
 
     @property
@@ -54,9 +61,14 @@ class FileResult:
         return data
 
     def summary(self) -> str:
-        """One human line: file, status and counts, or why it was rejected."""
+        """One human line: file, status and counts, or why it was rejected or failed; a
+        notice comes first, on a line of its own."""
+        if self.notice:
+            return f"NOTICE    {self.notice}\n{replace(self, notice='').summary()}"
         if self.status is FileStatus.REJECTED:
             return f"REJECTED  {self.path}: {self.message}"
+        if self.status is FileStatus.FAILED:
+            return f"FAILED    {self.path}: {self.message}"
         if self.status is FileStatus.ALREADY_LOADED:
             return f"SKIPPED   {self.path}: {self.message}"
         text = (
@@ -64,6 +76,8 @@ class FileResult:
             f"quarantined {self.quarantined} (duplicates {self.duplicates}) "
             f"into {self.target_table}"
         )
+        if self.encoding is not None:
+            text += f" (encoding {self.encoding})"
         if self.repeated_idempotency_keys:
             text += f"; {self.repeated_idempotency_keys} messages repeat an idempotency key"
         if self.message:
@@ -84,8 +98,10 @@ class IngestReport:
 
     @property
     def ok(self) -> bool:
-        """True when no file was rejected."""
-        return all(result.status is not FileStatus.REJECTED for result in self.results)
+        """True when no file was rejected or failed."""
+        return all(
+            result.status not in (FileStatus.REJECTED, FileStatus.FAILED) for result in self.results
+        )
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready dictionary with totals (used by ``orderlens ingest --json``)."""

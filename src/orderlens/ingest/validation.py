@@ -4,7 +4,8 @@ For a target model (workflow or integration events) and a source view, :func:`pl
 writes a SELECT that turns every source record into typed contract columns and says, for
 each record, which columns fail and why: a required value missing, a value that does not
 parse as its contract type, an unknown enumeration value, a timestamp outside the plausible
-range, a negative latency, an attempt below 1, an oversized value or a NUL byte. The checks
+range (:class:`TimestampWindow`), a case id that is blank or a list literal, a negative
+latency, an attempt below 1, an oversized value or a NUL byte. The checks
 run in DuckDB over Arrow/Parquet/CSV data so ten million rows validate in seconds; the
 Great Expectations suite in :mod:`orderlens.ingest.expectations` derives from the same
 contract and reports on loaded batches.
@@ -16,7 +17,7 @@ mapping's declared zone; everything is stored in UTC.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 from sqlmodel import SQLModel
 
@@ -40,11 +41,13 @@ from orderlens.ingest.source import (
     quote_identifier,
     quote_literal,
 )
+from orderlens.settings import DEFAULT_PLAUSIBLE_FROM
 
-EARLIEST_PLAUSIBLE = datetime(1990, 1, 1, tzinfo=UTC)
-"""Events before this are taken as impossible (epoch zero, 0001-01-01 placeholders)."""
 LATEST_PLAUSIBLE_AHEAD = timedelta(days=366)
-"""Events more than this after the ingestion time are taken as impossible."""
+"""Without a last plausible day, events more than this after the ingestion are impossible."""
+RELATIVE_TIMESTAMPS_FROM = date(1969, 12, 31)
+"""First plausible day of relative times (counted from 1970-01-01 UTC): a day early, so an
+offset written with such times (``1970-01-01T00:00:00+01:00``) stays inside."""
 MAX_TEXT_CHARACTERS = 65_536
 """Longest value of a text column; longer values are quarantined, never truncated."""
 MAX_ATTRIBUTES_CHARACTERS = 1_048_576
@@ -78,6 +81,44 @@ HASHED_CONTENT: tuple[str, ...] = ("source_system", "case_id", "activity", "even
 _OFFSET_PATTERN = r"\d:\d\d(:\d\d(\.\d+)?)?\s*([zZ]|[+-]\d\d(:?\d\d)?)$"
 _NAIVE_TIME_TYPES = ("TIMESTAMP", "TIMESTAMP_NS", "TIMESTAMP_MS", "TIMESTAMP_S", "DATE")
 _NUMERIC_TYPES = ("TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "FLOAT", "DOUBLE")
+
+
+@dataclass(frozen=True)
+class TimestampWindow:
+    """Timestamps outside ``earliest .. latest`` are quarantined as implausible.
+
+    Attributes:
+        earliest: First plausible instant (UTC).
+        latest: Last plausible instant (UTC).
+    """
+
+    earliest: datetime
+    latest: datetime
+
+
+def timestamp_window(
+    mapping: SourceMapping,
+    *,
+    plausible_from: date,
+    plausible_until: date | None = None,
+    now: datetime | None = None,
+) -> TimestampWindow:
+    """The window of one file: the mapping's days win over the settings' days.
+
+    ``relative_timestamps`` starts the window at :data:`RELATIVE_TIMESTAMPS_FROM`; the last
+    day counts whole (up to 23:59:59.999999 UTC); without one, the window ends
+    :data:`LATEST_PLAUSIBLE_AHEAD` after ``now``.
+    """
+    first = mapping.plausible_from or plausible_from
+    if mapping.relative_timestamps:
+        first = RELATIVE_TIMESTAMPS_FROM
+    last = mapping.plausible_until or plausible_until
+    earliest = datetime.combine(first, time(), tzinfo=UTC)
+    if last is None:
+        latest = ((now or datetime.now(UTC)) + LATEST_PLAUSIBLE_AHEAD).replace(microsecond=0)
+    else:
+        latest = datetime.combine(last, time.max, tzinfo=UTC)
+    return TimestampWindow(earliest, latest)
 
 
 class MissingColumnsError(ValueError):
@@ -226,7 +267,7 @@ def _checks(
     *,
     required: bool,
     allowed: list[str] | None,
-    now: datetime,
+    window: TimestampWindow,
 ) -> str:
     """CASE giving the reason a value of column ``name`` fails, else NULL."""
     whens: list[str] = []
@@ -251,12 +292,27 @@ def _checks(
             f"THEN 'cannot read ' || {_shown(raw)} || ' as {label}'"
         )
     if sql_type == "TIMESTAMPTZ":
-        earliest = EARLIEST_PLAUSIBLE.isoformat()
-        latest = (now + LATEST_PLAUSIBLE_AHEAD).replace(microsecond=0).isoformat()
+        earliest = window.earliest.isoformat()
+        latest = window.latest.isoformat()
+        shown_window = f"{earliest[:10]} .. {latest[:10]}"
         whens.append(
-            f"WHEN {typed} < TIMESTAMPTZ '{earliest}' OR {typed} > TIMESTAMPTZ '{latest}' "
-            f"THEN 'implausible timestamp ' || CAST({typed} AS VARCHAR) "
-            f"|| ' (outside {earliest[:10]} .. {latest[:10]})'"
+            f"WHEN {typed} < TIMESTAMPTZ '{earliest}' THEN 'implausible timestamp ' "
+            f"|| CAST({typed} AS VARCHAR) || ' (before {earliest[:10]}; window {shown_window})'"
+        )
+        whens.append(
+            f"WHEN {typed} > TIMESTAMPTZ '{latest}' THEN 'implausible timestamp ' "
+            f"|| CAST({typed} AS VARCHAR) || ' (after {latest[:10]}; window {shown_window})'"
+        )
+    if name == "case_id":
+        # An exporter's list (OCEL 1.0 CSV's ['990001']) or blanks name no single case.
+        # The cheap first test keeps the pattern off ordinary ids.
+        whens.append(
+            f"WHEN ascii({typed}) IN (9, 10, 11, 12, 13, 32) "
+            f"AND regexp_full_match({typed}, '\\s+') THEN 'case id is only whitespace'"
+        )
+        whens.append(
+            f"WHEN contains({typed}, '[') AND regexp_full_match({typed}, '(?s)\\s*\\[.*\\]\\s*') "
+            f"THEN 'case id ' || {_shown(raw)} || ' is a list literal, not one case id'"
         )
     if name == "latency_ms":
         whens.append(f"WHEN {typed} < 0 THEN 'negative latency ' || CAST({typed} AS VARCHAR)")
@@ -285,12 +341,13 @@ def plan_validation(
     mapping: SourceMapping,
     *,
     target: Target | None = None,
-    now: datetime | None = None,
+    window: TimestampWindow | None = None,
     source_view: str = SOURCE_VIEW,
 ) -> ValidationPlan:
     """Write the typing-and-checking query of a source view for its target table.
 
-    ``source_view`` is the registered source, or the view replacing its personal data.
+    ``source_view`` is the registered source, or the view replacing its personal data;
+    ``window`` the plausible timestamps (the default settings' window when ``None``).
 
     Raises:
         MissingColumnsError: a required contract column is neither in the file, nor
@@ -298,7 +355,7 @@ def plan_validation(
     """
     target = target or infer_target(source, mapping)
     model = MODELS[target]
-    now = now or datetime.now(UTC)
+    window = window or timestamp_window(mapping, plausible_from=DEFAULT_PLAUSIBLE_FROM)
     types = column_types(model)
     enums = enum_values(model)
     required = set(required_field_names(model))
@@ -336,7 +393,14 @@ def plan_validation(
             name in required and name not in DEFAULTED_COLUMNS[target] and name != "event_id"
         )
         checks = _checks(
-            name, sql_type, typed, raw, kind, required=is_required, allowed=enums.get(name), now=now
+            name,
+            sql_type,
+            typed,
+            raw,
+            kind,
+            required=is_required,
+            allowed=enums.get(name),
+            window=window,
         )
         check_parts.append(f"{checks} AS {quote_identifier('c__' + name)}")
 
