@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -47,6 +48,17 @@ def test_load_mapping_picks_the_first_source_matching_the_file_name(tmp_path: Pa
         ("sources:\n  - target: spreadsheet\n", r"target: must be workflow or integration"),
         ("columns: {case_id: x}\n", r"expected a top-level 'sources:' list"),
         ("sources: [\n", r"not valid YAML"),
+        (
+            "sources:\n  - relative_timestamps: true\n    plausible_from: 1970-01-01\n",
+            r"relative_timestamps and plausible_from both set the earliest day",
+        ),
+        ("sources:\n  - relative_timestamps: yes please\n", r"must be true or false"),
+        ("sources:\n  - plausible_from: last year\n", r"plausible_from: must be a date"),
+        (
+            "sources:\n  - {plausible_from: 2024-01-01, plausible_until: 2023-12-31}\n",
+            r"plausible_until is before plausible_from",
+        ),
+        ("sources:\n  - csv: {encoding: klingon}\n", r"csv\.encoding: unknown encoding"),
     ],
 )
 def test_load_mapping_names_the_file_and_the_bad_key(
@@ -58,6 +70,33 @@ def test_load_mapping_names_the_file_and_the_bad_key(
     with pytest.raises(MappingError, match=message) as caught:
         load_mapping(path)
     assert str(path) in str(caught.value)
+
+
+def test_load_mapping_reads_the_timestamp_window_and_leaves_the_encoding_to_detection(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "mapping.yaml"
+    path.write_text(
+        "sources:\n"
+        "  - match: 'sim_*'\n"
+        "    relative_timestamps: true\n"
+        "  - match: 'p2p_*'\n"
+        "    plausible_from: 1940-01-01\n"
+        "    plausible_until: '2030-12-31'\n"
+        "    csv: {encoding: UTF-16}\n"
+    )
+
+    mapping = load_mapping(path)
+
+    simulated = mapping.for_file(Path("sim_claims.csv"))
+    purchases = mapping.for_file(Path("p2p_2018.csv"))
+    assert (simulated.relative_timestamps, simulated.plausible_from) == (True, None)
+    assert simulated.csv.encoding is None
+    assert (purchases.plausible_from, purchases.plausible_until, purchases.csv.encoding) == (
+        date(1940, 1, 1),
+        date(2030, 12, 31),
+        "UTF-16",
+    )
 
 
 def test_load_mapping_reads_the_documented_example() -> None:

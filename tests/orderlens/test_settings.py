@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -92,6 +93,34 @@ def test_settings_pseudonymization_key_is_read_from_its_variable_and_has_no_defa
     assert settings.pseudonymization_key == "s3cret"
     assert "s3cret" not in repr(settings)
     assert settings.subprocess_env({})["ORDERLENS_PSEUDONYMIZATION_KEY"] == "s3cret"
+
+
+def test_settings_plausible_window_is_read_from_its_variables_and_passed_on(tmp_path):
+    default = Settings.from_env({"ORDERLENS_DATA_DIR": str(tmp_path)})
+    assert (default.plausible_from, default.plausible_until) == (date(1990, 1, 1), None)
+    settings = Settings.from_env(
+        {
+            "ORDERLENS_DATA_DIR": str(tmp_path),
+            "ORDERLENS_PLAUSIBLE_FROM": "1970-01-01",
+            "ORDERLENS_PLAUSIBLE_UNTIL": "2030-06-30",
+        }
+    )
+    assert (settings.plausible_from, settings.plausible_until) == (
+        date(1970, 1, 1),
+        date(2030, 6, 30),
+    )
+    env = settings.subprocess_env({})
+    assert (env["ORDERLENS_PLAUSIBLE_FROM"], env["ORDERLENS_PLAUSIBLE_UNTIL"]) == (
+        "1970-01-01",
+        "2030-06-30",
+    )
+    with pytest.raises(ValueError, match="ORDERLENS_PLAUSIBLE_FROM must be a date"):
+        Settings.from_env({"ORDERLENS_PLAUSIBLE_FROM": "1970"})
+
+
+def test_settings_pseudonymization_key_file_lives_in_the_data_directory(tmp_path):
+    settings = Settings.from_env({"ORDERLENS_DATA_DIR": str(tmp_path)})
+    assert settings.pseudonymization_key_path == tmp_path.resolve() / "pseudonymization_key"
 
 
 def test_settings_reference_model_is_read_from_its_variable_and_passed_on(tmp_path):
