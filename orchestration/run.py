@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 from dataclasses import dataclass, field
+from typing import IO
 
 import dagster as dg
 
 from orchestration.definitions import build_definitions
 from orchestration.defs.ingestion.sensors import PIPELINE_JOB_NAME
 from orchestration.defs.schedules import REPORT_JOB_NAME
+from orchestration.progress import LOGGER_NAME, StageProgress, progress_logger
 from orderlens.settings import Settings
 
 
@@ -25,7 +28,9 @@ class PipelineRun:
     """Asset -> why its analysis did not run (its inputs are absent from the log)."""
 
 
-def run_pipeline(settings: Settings) -> PipelineRun:
+def run_pipeline(
+    settings: Settings, *, progress: IO[str] | None = None, verbose: bool = False
+) -> PipelineRun:
     """Materialize every asset into ``settings.data_dir``, recording the runs in its Dagster home.
 
     Runs the same two jobs the schedules run, the pipeline and then the report, so a
@@ -34,6 +39,12 @@ def run_pipeline(settings: Settings) -> PipelineRun:
     The environment of this process is pointed at the settings first: dbt runs as a
     child process and reads ``ORDERLENS_DATA_DIR`` from it, as does the ``EnvVar`` of
     the orderlens resource, so all stages see one warehouse.
+
+    Args:
+        settings: The data directory and its settings.
+        progress: Where to print one line per stage (ingest, dbt, mining, triage, publish,
+            report) and each distinct warning once; ``None`` prints nothing.
+        verbose: Print Dagster's own event log (and dbt's) instead of the stage lines.
     """
     settings.ensure_dirs()
     os.environ.update(settings.subprocess_env())
@@ -42,10 +53,23 @@ def run_pipeline(settings: Settings) -> PipelineRun:
     skipped: dict[str, str] = {}
     failed: list[str] = []
     run_ids: list[str] = []
-    with dg.DagsterInstance.from_config(str(settings.dagster_home)) as instance:
+    stages = StageProgress(progress, dbt_models=_dbt_model_count(definitions))
+    with contextlib.ExitStack() as quiet:
+        if not verbose:
+            log = _run_log(settings, quiet)
+            quiet.enter_context(contextlib.redirect_stdout(log))
+            quiet.enter_context(contextlib.redirect_stderr(log))
+        instance = quiet.enter_context(dg.DagsterInstance.from_config(str(settings.dagster_home)))
         for job_name in (PIPELINE_JOB_NAME, REPORT_JOB_NAME):
             job = definitions.resolve_job_def(job_name)
-            result = job.execute_in_process(instance=instance, raise_on_error=False)
+            run_config: dict = {}
+            if not verbose:
+                job = job.with_logger_defs({LOGGER_NAME: progress_logger(stages)})
+                run_config = {"loggers": {LOGGER_NAME: {}}}
+            result = job.execute_in_process(
+                run_config=run_config, instance=instance, raise_on_error=False
+            )
+            stages.print_stages()
             run_ids.append(result.run_id)
             for event in result.all_events:
                 if event.event_type_value != "ASSET_MATERIALIZATION" or not event.asset_key:
@@ -62,6 +86,28 @@ def run_pipeline(settings: Settings) -> PipelineRun:
             ]
             if not result.success:
                 break
+    stages.report_warnings()
     return PipelineRun(
         ", ".join(run_ids), not failed, sorted(materialized), sorted(failed), skipped
     )
+
+
+def _dbt_model_count(definitions: dg.Definitions) -> int:
+    """Assets of the dbt step (the progress bar's total)."""
+    return sum(
+        len(assets.keys)
+        for assets in definitions.assets or []
+        if isinstance(assets, dg.AssetsDefinition) and assets.op.name == "dbt_models"
+    )
+
+
+def _run_log(settings: Settings, stack: contextlib.ExitStack) -> IO[str]:
+    """The file that takes the libraries' console output while the stage lines are shown.
+
+    dagster-dbt echoes every dbt event to standard output, and the expectation and
+    alignment libraries draw their own progress bars on standard error; in quiet mode
+    all of it goes to ``<data dir>/logs/last_run.log`` for whoever needs it.
+    """
+    folder = settings.data_dir / "logs"
+    folder.mkdir(parents=True, exist_ok=True)
+    return stack.enter_context((folder / "last_run.log").open("w", encoding="utf-8"))

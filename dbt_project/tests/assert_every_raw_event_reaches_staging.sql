@@ -1,4 +1,6 @@
 -- Reconciliation: staging holds exactly the raw rows (no event lost or duplicated).
+-- Dagster shows it as a check on the model it reconciles (it reads two nodes).
+{{ config(meta={'dagster': {'ref': {'name': 'stg_raw__workflow_events'}}}) }}
 with
 
 raw_count as (

@@ -1,4 +1,6 @@
 -- Reconciliation: every distinct exception_id in raw is one row of fct_exceptions, per type.
+-- Dagster shows it as a check on the model it reconciles (it reads two nodes).
+{{ config(meta={'dagster': {'ref': {'name': 'fct_exceptions'}}}) }}
 with
 
 raw_exceptions as (

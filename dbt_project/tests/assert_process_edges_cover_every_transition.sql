@@ -1,4 +1,6 @@
 -- Reconciliation: the edges add up to one transition per event that has a successor.
+-- Dagster shows it as a check on the model it reconciles (it reads two nodes).
+{{ config(meta={'dagster': {'ref': {'name': 'agg_process_edges'}}}) }}
 with
 
 events as (

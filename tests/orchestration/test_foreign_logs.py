@@ -26,6 +26,7 @@ TRIAGE_MODEL = dg.AssetKey(["triage", "model_versions"])
 TRIAGE_SCORES = dg.AssetKey(["triage", "exception_risk_scores"])
 SERVING_COPY = dg.AssetKey(["serving", "serving_copy"])
 XES_LOGS = ("receipt", "running_example")
+STAGES = {"ingest", "dbt", "mining", "triage", "publish", "report"}
 
 
 def _published_span(serving_path) -> tuple[datetime, datetime]:
@@ -124,3 +125,15 @@ def test_run_on_foreign_log_writes_the_report(published_foreign_log, name):
     with connect(run.settings.serving_path, read_only=True) as con:
         (cases,) = con.execute("SELECT count(*) FROM marts.fct_case_traces").fetchone()
     assert f"{cases:,}" in text
+
+
+@pytest.mark.parametrize("name", XES_LOGS)
+def test_run_on_xes_log_prints_one_line_per_stage_with_the_rows_loaded(published_foreign_log, name):
+    run = published_foreign_log(name)
+    log = pm4py.read_xes(str(REAL_LOGS / FOREIGN_LOGS[name]), return_legacy_log_object=False)
+    lines = run.output.splitlines()
+    stages = [line.split()[0] for line in lines if line[:8].strip() in STAGES]
+    assert stages == ["ingest", "dbt", "mining", "triage", "publish", "report"]
+    (ingest,) = [line for line in lines if line.startswith("ingest")]
+    assert f"{len(log):,} rows loaded, 0 quarantined" in ingest
+    assert not any("DEBUG" in line or "Calculating Metrics" in line for line in lines)

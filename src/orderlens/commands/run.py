@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+import time
 from dataclasses import replace
 from pathlib import Path
 
@@ -19,7 +20,12 @@ from orderlens.settings import Settings
     "ORDERLENS_REFERENCE_MODEL); without one the log decides: the retail reference model "
     "for a retail log, else a model discovered from its frequent variants.",
 )
-def command(reference_model: Path | None) -> None:
+@click.option(
+    "--verbose",
+    is_flag=True,
+    help="Print Dagster's and dbt's own event log instead of one line per stage.",
+)
+def command(reference_model: Path | None, verbose: bool) -> None:
     """Run the whole pipeline once: ingest new inbox files, build the dbt marts, mine the
     process, and publish the serving copy the dashboard reads.
 
@@ -37,12 +43,20 @@ def command(reference_model: Path | None) -> None:
             read_bpmn_model(settings.reference_model)
         except ValueError as error:
             raise click.ClickException(str(error)) from error
-    outcome = run_pipeline(settings)
-    for asset in outcome.materialized:
-        click.echo(f"materialized {asset}")
+    started = time.perf_counter()
+    outcome = run_pipeline(settings, progress=sys.stdout, verbose=verbose)
     for asset, reason in sorted(outcome.skipped.items()):
         click.echo(f"skipped {asset}: {reason}")
     if not outcome.success:
         click.echo(f"pipeline failed in: {', '.join(outcome.failed_steps)}", err=True)
+        if not verbose:
+            click.echo(
+                f"the run's console output is in {settings.data_dir / 'logs' / 'last_run.log'}; "
+                "run again with --verbose for Dagster's full log",
+                err=True,
+            )
         sys.exit(1)
-    click.echo(f"pipeline succeeded (run {outcome.run_id}); serving copy: {settings.serving_path}")
+    click.echo(
+        f"pipeline succeeded in {time.perf_counter() - started:.1f} s "
+        f"(run {outcome.run_id}); serving copy: {settings.serving_path}"
+    )
