@@ -235,7 +235,17 @@ def ingest_file(
         in_transaction = True
         if ocel is not None:
             insert_ocel_relations(con, ocel.log, load_id=load_id, source_file=source_file)
-        result = _load(con, path, source_view, columns, mapping, load_id, source_file, window)
+        result = _load(
+            con,
+            path,
+            source_view,
+            columns,
+            mapping,
+            load_id,
+            source_file,
+            window,
+            expected_invalid=0 if ocel is None else ocel.caseless_events,
+        )
     except (
         UnreadableFileError,
         MissingColumnsError,
@@ -293,12 +303,18 @@ def ingest_file(
 
 
 def _text_encoding(path: Path, source_format: SourceFormat, mapping: SourceMapping) -> str | None:
-    """The declared or detected encoding of a CSV or JSON Lines file; ``None`` for others.
+    """The declared or detected encoding of a CSV, JSON Lines or OCEL 1.0 CSV/JSON file;
+    ``None`` for others.
 
     Raises:
         UnreadableFileError: no encoding reads the file (see :func:`detect_encoding`).
     """
-    if source_format not in (SourceFormat.CSV, SourceFormat.JSONL):
+    if source_format not in (
+        SourceFormat.CSV,
+        SourceFormat.JSONL,
+        SourceFormat.OCEL1_CSV,
+        SourceFormat.OCEL1_JSON,
+    ):
         return None
     if mapping.csv.encoding is not None:
         return codec_name(mapping.csv.encoding)
@@ -321,19 +337,15 @@ def _register(
     """
     if source_format in OCEL1_FORMATS | OCEL2_FORMATS:
         if source_format in OCEL1_FORMATS:
-            read = read_ocel1(
-                path,
-                source_format,
-                timezone=mapping.timezone,
-                encoding=mapping.csv.encoding or "utf-8",
-            )
+            read = read_ocel1(path, source_format, timezone=mapping.timezone)
             case_type = choose_ocel1_case_type(read, mapping.case_object_type)
         else:
             read = read_ocel(path, source_format, timezone=mapping.timezone)
             case_type = choose_case_type(read, mapping.case_object_type)
         log = pseudonymize_log(read, policy)
         columns = register_ocel(con, log, case_type=case_type.object_type)
-        return SOURCE_VIEW, columns, OcelSource(log, case_type)
+        caseless = _count(con, f"SELECT count(*) FROM {SOURCE_VIEW} WHERE case_id IS NULL")
+        return SOURCE_VIEW, columns, OcelSource(log, case_type, caseless)
     if source_format is SourceFormat.PARQUET:
         columns = register_parquet(con, path)
     elif source_format is SourceFormat.CSV:
@@ -373,6 +385,8 @@ def _load(
     load_id: str,
     source_file: str,
     window: TimestampWindow,
+    *,
+    expected_invalid: int = 0,
 ) -> FileResult:
     """Validate, deduplicate and append one registered source, in as few passes as possible.
 
@@ -384,7 +398,9 @@ def _load(
     the careful path checks the records once into a temporary table and runs from it:
     ids for id-less valid events, then duplicates among the valid records, then the
     append; failing records are collected last. A file failing the rule of
-    :mod:`orderlens.ingest.failures` raises, and the caller rolls it back.
+    :mod:`orderlens.ingest.failures` raises, and the caller rolls it back;
+    ``expected_invalid`` records (an OCEL log's events with no object of the case type,
+    which another case type would load) are quarantined but do not count towards it.
 
     Raises:
         MostlyInvalidError: more records failed validation than were loaded.
@@ -418,7 +434,7 @@ def _load(
         raise RuntimeError(
             f"{path}: counts do not add up ({loaded} + {invalid} + {duplicates} != {rows_read})"
         )
-    if is_mostly_invalid(loaded=loaded, invalid=invalid):
+    if is_mostly_invalid(loaded=loaded, invalid=invalid - expected_invalid):
         raise MostlyInvalidError(
             describe_failure(
                 con, rows_read=rows_read, loaded=loaded, invalid=invalid, window=window
