@@ -17,9 +17,7 @@ import pytest
 from orderlens.contract import IntegrationEvent, WorkflowEvent, field_names
 from orderlens.simulator import OutputFormat, SimulationConfig, simulate
 
-OCEL_SCHEMA = (
-    Path(__file__).resolve().parents[1] / "data" / "real" / "ocel20-schema.json"
-)
+OCEL_SCHEMA = Path(__file__).resolve().parents[1] / "data" / "real" / "ocel20-schema.json"
 ORDERS = 400
 SEED = 21
 

@@ -1,9 +1,9 @@
 {#
-    What the ingested data can answer: one row per analysis the product offers, whether
-    its inputs are present, the evidence counted, and, where they are absent, what data
-    would enable it. Most real exports carry only case, activity and time on day one; the
-    pipeline skips what this mart marks unavailable and the dashboard and the report say
-    why, from these rows, instead of failing or drawing an empty chart.
+    What the ingested data can answer: one row per analysis of the analysis_catalog seed,
+    whether its inputs are present, the evidence counted, and, where they are absent, what
+    data would enable it. Most real exports carry only case, activity and time on day one;
+    the pipeline skips what this mart marks unavailable and the dashboard and the report
+    say why, from these rows, instead of failing or drawing an empty chart.
 #}
 with
 
@@ -25,34 +25,27 @@ exceptions as (
 
 ),
 
+catalog as (
+
+    select * from {{ ref('analysis_catalog') }}
+
+),
+
 event_counts as (
 
     select
-        count(*) as event_count,
-        count(distinct case_id) as case_count,
-        count(channel) as channel_events,
-        count(node_id) as node_events,
-        count(carrier) as carrier_events,
-        count(supplier) as supplier_events,
-        count(region) as region_events,
-        count(resource) as resource_events,
-        count(amount) as amount_events,
+        count(*) as event_rows,
+        count(channel) as channel_rows,
+        count(node_id) as node_rows,
+        count(carrier) as carrier_rows,
+        count(supplier) as supplier_rows,
+        count(region) as region_rows,
+        count(resource) as resource_rows,
+        count(amount) as amount_rows,
         count(order_line_id) + count(shipment_id) + count(payment_id) + count(return_id)
-            as object_events
+            as object_rows
 
     from events
-
-),
-
-integration_counts as (
-
-    select count(*) as message_count from integration
-
-),
-
-exception_counts as (
-
-    select count(*) as exception_count from exceptions
 
 ),
 
@@ -60,158 +53,37 @@ counts as (
 
     select
         event_counts.*,
-        integration_counts.message_count,
-        exception_counts.exception_count
+        (select count(*) from integration) as message_rows,
+        (select count(*) from exceptions) as exception_rows
 
     from event_counts
-    cross join integration_counts
-    cross join exception_counts
 
 ),
 
-analyses as (
+evidence as (
 
     select
-        'process' as analysis,
-        'Process map, variants and throughput' as analysis_name,
-        event_count as evidence_rows,
-        'no workflow events are loaded' as missing_reason,
-        'a workflow event log with case_id, activity and event_at columns in the inbox'
-            as how_to_enable
-    from counts
+        catalog.analysis,
+        catalog.analysis_name,
+        catalog.missing_reason,
+        catalog.how_to_enable,
+        case catalog.evidence
+            when 'events' then counts.event_rows
+            when 'exceptions' then counts.exception_rows
+            when 'messages' then counts.message_rows
+            when 'watched' then counts.exception_rows + counts.message_rows + counts.channel_rows
+            when 'channel' then counts.channel_rows
+            when 'node' then counts.node_rows
+            when 'carrier' then counts.carrier_rows
+            when 'supplier' then counts.supplier_rows
+            when 'region' then counts.region_rows
+            when 'resource' then counts.resource_rows
+            when 'amount' then counts.amount_rows
+            when 'objects' then counts.object_rows
+        end as evidence_rows
 
-    union all
-
-    select
-        'exceptions',
-        'Exception backlog, aging and SLA',
-        exception_count,
-        'the log records no exceptions (no exception_id on any event)',
-        'workflow events with exception_id, exception_type and exception_stage '
-        || '(detected, resolved, ...) columns; see docs/ingestion.md'
-    from counts
-
-    union all
-
-    select
-        'roi',
-        'Cost of exceptions and automation ROI',
-        exception_count,
-        'the cost model prices exceptions, and the log records none',
-        'exception events (exception_id, exception_type, exception_stage)'
-    from counts
-
-    union all
-
-    select
-        'triage',
-        'Exception work queue and breach risk',
-        exception_count,
-        'the risk model learns from past exceptions, and the log records none',
-        'exception events with their detection and resolution over several weeks'
-    from counts
-
-    union all
-
-    select
-        'integration',
-        'Integration health',
-        message_count,
-        'no middleware messages are loaded',
-        'an integration event file (message_id, idempotency_key, interface, sent_at, '
-        || 'latency_ms, status, attempt) in the inbox'
-    from counts
-
-    union all
-
-    select
-        'spike_alerts',
-        'Spike alerts',
-        exception_count + message_count + channel_events,
-        'alerts watch exceptions, channel volumes and integration failures, '
-        || 'and the log has none of them',
-        'exception events, a channel column, or integration events'
-    from counts
-
-    union all
-
-    select
-        'channels',
-        'Breakdown by sales channel',
-        channel_events,
-        'no event names its sales channel',
-        'a channel column (web, store, marketplace, ...) on workflow events'
-    from counts
-
-    union all
-
-    select
-        'nodes',
-        'Breakdown by fulfillment node',
-        node_events,
-        'no event names its fulfillment node',
-        'a node_id column (DC, store or 3PL) on workflow events'
-    from counts
-
-    union all
-
-    select
-        'carriers',
-        'Breakdown by carrier',
-        carrier_events,
-        'no event names a carrier',
-        'a carrier column on shipping events'
-    from counts
-
-    union all
-
-    select
-        'suppliers',
-        'Breakdown by supplier',
-        supplier_events,
-        'no event names a supplier',
-        'a supplier column on sourcing events'
-    from counts
-
-    union all
-
-    select
-        'regions',
-        'Breakdown by region',
-        region_events,
-        'no event names a region',
-        'a region column on workflow events'
-    from counts
-
-    union all
-
-    select
-        'resources',
-        'Workload by person or team',
-        resource_events,
-        'no event names who did it',
-        'a resource column (XES org:resource)'
-    from counts
-
-    union all
-
-    select
-        'amounts',
-        'Order values',
-        amount_events,
-        'no event carries an amount',
-        'amount and currency columns on workflow events'
-    from counts
-
-    union all
-
-    select
-        'object_centric',
-        'Object-centric view (lines, shipments, payments, returns)',
-        object_events,
-        'no event names an order line, shipment, payment or return',
-        'order_line_id, shipment_id, payment_id or return_id columns, or an OCEL log'
-    from counts
+    from catalog
+    cross join counts
 
 ),
 
@@ -225,7 +97,7 @@ final as (
         case when evidence_rows = 0 then missing_reason end as missing_reason,
         how_to_enable
 
-    from analyses
+    from evidence
 
 )
 
