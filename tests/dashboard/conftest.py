@@ -176,6 +176,7 @@ def real_log_dashboard(
         def dashboard(name: str) -> RealLogDashboard:
             if name not in started:
                 log = published_foreign_log(name)
+                assert log.exit_code == 0, f"orderlens run failed on {name}:\n{log.output}"
                 url = stack.enter_context(serve_dashboard(log.settings, dashboard_users_file))
                 profile = tmp_path_factory.mktemp("chromium-profile-real")
                 context = stack.enter_context(logged_in_browser(playwright_driver, profile, url))
