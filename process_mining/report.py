@@ -109,7 +109,8 @@ class ReportRequest:
     """What to report on.
 
     Attributes:
-        title: Heading of the report.
+        title: Heading of the report; ``None`` names it after the process (order
+            fulfillment for the retail process, else a plain process-mining report).
         period: Analyse the cases started in this period (``None``: the whole log).
         compare_to: Put this period beside ``period`` (the "before" of a change).
         ground_truth: A simulator ``ground_truth.json`` to score root causes against.
@@ -118,12 +119,38 @@ class ReportRequest:
             decides, see :mod:`process_mining.conformance_model`).
     """
 
-    title: str = "Order fulfillment: process mining report"
+    title: str | None = None
     period: Period | None = None
     compare_to: Period | None = None
     ground_truth: Path | None = None
     integration_relation: str | None = STAGED_INTEGRATION_EVENTS
     reference_model: Path | None = None
+
+
+@dataclass(frozen=True)
+class CaseWords:
+    """What the report calls a case: an order in the retail process, else a case.
+
+    A permit application or a help-desk ticket is not an order; naming every case one
+    would tell a reader of another process that the report is not about theirs.
+    """
+
+    one: str
+    many: str
+
+    @property
+    def Many(self) -> str:  # noqa: N802 - the capitalised form, for headers
+        return self.many.capitalize()
+
+
+ORDER_WORDS = CaseWords("order", "orders")
+CASE_WORDS = CaseWords("case", "cases")
+
+
+def case_words(choice: ConformanceModel) -> CaseWords:
+    """Orders when the log is the retail process (decided by the conformance model's
+    choice: see :mod:`process_mining.conformance_model`), else cases."""
+    return ORDER_WORDS if choice.source is ModelSource.RETAIL_REFERENCE else CASE_WORDS
 
 
 def _escape(value: object) -> str:
@@ -218,7 +245,7 @@ def _section(title: str, body: str, *, intro: str = "") -> str:
     return f"<section><h2>{_escape(title)}</h2>{lead}{body}</section>"
 
 
-def _variants_section(variants: pd.DataFrame) -> str:
+def _variants_section(variants: pd.DataFrame, words: CaseWords) -> str:
     top = variants.head(10).copy()
     top["path"] = [
         "".join(f"<span class='pill'>{_escape(step)}</span>" for step in steps)
@@ -234,11 +261,12 @@ def _variants_section(variants: pd.DataFrame) -> str:
     coverage = variants["cumulative_share"].iloc[min(9, len(variants) - 1)] if len(variants) else 0
     return _section(
         "Top variants",
-        "<table><thead><tr><th class='num'>#</th><th>Path</th><th class='num'>Orders</th>"
+        "<table><thead><tr><th class='num'>#</th><th>Path</th>"
+        f"<th class='num'>{words.Many}</th>"
         "<th class='num'>Share</th><th class='num'>Cumulative</th>"
         f"<th class='num'>Median time</th></tr></thead><tbody>{rows}</tbody></table>",
         intro=f"{len(variants):,} distinct paths; the ten most frequent cover "
-        f"{_percent(coverage)} of orders.",
+        f"{_percent(coverage)} of {words.many}.",
     )
 
 
@@ -255,7 +283,9 @@ def _measured(share: float | None) -> str:
     return "not measured" if share is None else _percent(share)
 
 
-def _conformance_section(choice: ConformanceModel, conformance: ConformanceResult) -> str:
+def _conformance_section(
+    choice: ConformanceModel, conformance: ConformanceResult, words: CaseWords
+) -> str:
     """Fitness and deviations, after the model they were measured against and why."""
     shared = len(conformance.shared_activities)
     model_text = (
@@ -281,12 +311,12 @@ def _conformance_section(choice: ConformanceModel, conformance: ConformanceResul
     return _section(
         "Conformance",
         model_text
-        + f"<p class='note'>Aligned per path and weighted by orders. {how}</p>"
+        + f"<p class='note'>Aligned per path and weighted by {words.many}. {how}</p>"
         + _kpi_cards(
             [
                 ("alignment fitness", _percent(conformance.fitness)),
-                ("orders conforming exactly", _percent(conformance.conforming_case_share)),
-                ("orders checked", _percent(conformance.checked_case_share)),
+                (f"{words.many} conforming exactly", _percent(conformance.conforming_case_share)),
+                (f"{words.many} checked", _percent(conformance.checked_case_share)),
                 ("deviation kinds", f"{len(conformance.deviations):,}"),
             ]
         )
@@ -298,7 +328,7 @@ def _conformance_section(choice: ConformanceModel, conformance: ConformanceResul
             ),
             {
                 "deviation": "Deviation",
-                "case_count": "Orders",
+                "case_count": words.Many,
                 "share": "Share",
                 "extra": "Extra time vs conforming",
             },
@@ -307,7 +337,7 @@ def _conformance_section(choice: ConformanceModel, conformance: ConformanceResul
     )
 
 
-def _comparison_section(comparison: PeriodComparison) -> str:
+def _comparison_section(comparison: PeriodComparison, words: CaseWords) -> str:
     before, after = comparison.before, comparison.after
     kpis = comparison.kpis.copy()
     kpis["before_text"] = kpis["before"].map(lambda value: f"{value:,.1f}")
@@ -338,7 +368,7 @@ def _comparison_section(comparison: PeriodComparison) -> str:
     return _section(
         "Period comparison",
         body,
-        intro=f"Orders started in {before.label} ({before.start:%Y-%m-%d} .. "
+        intro=f"{words.Many} started in {before.label} ({before.start:%Y-%m-%d} .. "
         f"{before.end:%Y-%m-%d}) against {after.label} ({after.start:%Y-%m-%d} .. "
         f"{after.end:%Y-%m-%d}); highlighted rows changed by 20 % or more.",
     )
@@ -365,6 +395,12 @@ def build_report(
         con, analysed, user_model=request.reference_model, variants=variants
     )
     conformance = check_conformance(con, analysed, model=conformance_model.model)
+    words = case_words(conformance_model)
+    title = request.title or (
+        "Order fulfillment: process mining report"
+        if words is ORDER_WORDS
+        else "Process mining report"
+    )
     rework = get_rework(con, analysed)
     ping_pong = get_ping_pong(con, analysed)
     team_ping_pong = get_team_ping_pong(con, analysed)
@@ -393,23 +429,23 @@ def build_report(
             "Summary",
             _kpi_cards(
                 [
-                    ("orders", f"{int(kpis['cases']):,}"),
-                    ("events per order", f"{kpis['events per case']:.1f}"),
+                    (words.many, f"{int(kpis['cases']):,}"),
+                    (f"events per {words.one}", f"{kpis['events per case']:.1f}"),
                     ("distinct paths (variants)", f"{int(kpis['variants']):,}"),
                     ("median throughput time", format_duration(distribution.quantiles[0.5])),
                     ("90th percentile throughput", format_duration(distribution.quantiles[0.9])),
                     (f"fit with {_model_noun(conformance_model)}", _measured(conformance.fitness)),
                     (
-                        "orders following it exactly",
+                        f"{words.many} following it exactly",
                         _measured(conformance.conforming_case_share),
                     ),
-                    ("orders with rework", _percent(rework_cases / kpis["cases"])),
+                    (f"{words.many} with rework", _percent(rework_cases / kpis["cases"])),
                 ]
             ),
         ),
         _section(
             "Process map",
-            "<div class='maps'><figure><figcaption>Frequency: orders passing each handover"
+            f"<div class='maps'><figure><figcaption>Frequency: {words.many} passing each handover"
             "</figcaption>"
             + render_process_map(edges, endpoints, performance=False)
             + "</figure><figure><figcaption>Performance: median wait on each handover"
@@ -418,7 +454,7 @@ def build_report(
             + "</figure></div>",
             intro="The 45 most frequent handovers; boxes give how many times each step ran.",
         ),
-        _variants_section(variants),
+        _variants_section(variants, words),
         _section(
             "Bottlenecks",
             render_bars(
@@ -442,18 +478,18 @@ def build_report(
                 color=PALETTE[3],
             )
             + _activity_times_block(activity_times),
-            intro="Handovers ranked by the order-hours of waiting they add in total "
+            intro=f"Handovers ranked by the {words.one}-hours of waiting they add in total "
             "(frequency times mean wait): shortening the first ones saves the most.",
         ),
-        _conformance_section(conformance_model, conformance),
+        _conformance_section(conformance_model, conformance, words),
         _section(
             "Rework and loops",
             _table(
                 rework.head(12).assign(share=lambda frame: frame["rework_share"].map(_percent)),
                 {
                     "activity": "Activity repeated",
-                    "rework_cases": "Orders repeating it",
-                    "share": "Of orders doing it",
+                    "rework_cases": f"{words.Many} repeating it",
+                    "share": f"Of {words.many} doing it",
                     "extra_executions": "Extra executions",
                 },
                 numeric={"rework_cases", "share", "extra_executions"},
@@ -464,7 +500,7 @@ def build_report(
                 {
                     "first": "Back to",
                     "second": "After",
-                    "case_count": "Orders",
+                    "case_count": words.Many,
                     "occurrences": "Times",
                 },
                 numeric={"case_count", "occurrences"},
@@ -477,49 +513,20 @@ def build_report(
                 {
                     "first_team": "Back to",
                     "second_team": "After",
-                    "case_count": "Orders",
+                    "case_count": words.Many,
                     "occurrences": "Times",
                     "away": "Mean time away",
                 },
                 numeric={"case_count", "occurrences", "away"},
             ),
         ),
-        _root_cause_section(con, log, slow, request),
-        _section(
-            "Objects: lines, shipments, payments, returns, exceptions",
-            _table(
-                objects,
-                {
-                    "object_type": "Object",
-                    "orders": "Orders having one",
-                    "objects": "Objects",
-                    "orders_with_several": "Orders with several",
-                    "max_per_order": "Most per order",
-                },
-                numeric={"orders", "objects", "orders_with_several", "max_per_order"},
-            )
-            + "<h3>Shipment flow (per shipment, not per order)</h3>"
-            + _table(
-                object_edges[object_edges["object_type"] == "shipment"]
-                .head(10)
-                .assign(median=lambda frame: frame["median_wait_seconds"].map(format_duration)),
-                {
-                    "source_activity": "From",
-                    "target_activity": "To",
-                    "frequency": "Times",
-                    "object_count": "Shipments",
-                    "median": "Median wait",
-                },
-                numeric={"frequency", "object_count", "median"},
-            ),
-            intro="Each object follows its own path: a split order has two shipments "
-            "each dispatched, a retried payment is authorized twice.",
-        ),
+        _root_cause_section(con, log, slow, request, words),
+        _objects_section(objects, object_edges, words),
         _section(
             "Trends",
             render_trend(trend)
-            + "<p class='note'>Bars: orders created per day. Line: their median throughput "
-            "time (orders created late in the log may still be open).</p>",
+            + f"<p class='note'>Bars: {words.many} started per day. Line: their median "
+            f"throughput time ({words.many} started late in the log may still be open).</p>",
         ),
     ]
     if request.compare_to is not None:
@@ -527,27 +534,98 @@ def build_report(
             "analysed period", started, ended + pd.Timedelta(seconds=1)
         )
         sections.append(
-            _comparison_section(compare_periods(con, log, before=request.compare_to, after=after))
+            _comparison_section(
+                compare_periods(con, log, before=request.compare_to, after=after), words
+            )
         )
     scope = (
-        f"orders started {request.period.start:%Y-%m-%d} .. {request.period.end:%Y-%m-%d}"
+        f"{words.many} started {request.period.start:%Y-%m-%d} .. {request.period.end:%Y-%m-%d}"
         if request.period
-        else f"all orders, {started:%Y-%m-%d} .. {ended:%Y-%m-%d}"
+        else f"all {words.many}, {started:%Y-%m-%d} .. {ended:%Y-%m-%d}"
     )
     filters = "; ".join(analysed.describe_filters()) or "none"
     generated = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     return (
         "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>"
         f"<meta http-equiv='Content-Security-Policy' content=\"{CONTENT_SECURITY_POLICY}\">"
-        f"<title>{_escape(request.title)}</title><style>{_CSS}</style></head><body><main>"
-        f"<h1>{_escape(request.title)}</h1>"
+        f"<title>{_escape(title)}</title><style>{_CSS}</style></head><body><main>"
+        f"<h1>{_escape(title)}</h1>"
         f"<p class='subtitle'>{_escape(scope)} · filters: {_escape(filters)} · "
         f"generated {_escape(generated)}</p>" + "".join(sections) + "</main></body></html>"
     )
 
 
+def _objects_section(objects: pd.DataFrame, object_edges: pd.DataFrame, words: CaseWords) -> str:
+    """Objects inside the cases (lines, shipments, payments, returns, exceptions), or what
+    data would show them when the log links none to its events."""
+    if objects[objects["object_type"] != "order"].empty:
+        return _section(
+            "Objects",
+            f"<p class='note'>The log links no order line, shipment, payment, return or "
+            f"exception to its events, so each {words.one} is one object here. An OCEL log, "
+            "or the columns order_line_id, shipment_id, payment_id, return_id or "
+            "exception_id on the events, would show where splits and retries happen.</p>",
+        )
+    return _section(
+        "Objects: lines, shipments, payments, returns, exceptions",
+        _table(
+            objects,
+            {
+                "object_type": "Object",
+                "orders": f"{words.Many} having one",
+                "objects": "Objects",
+                "orders_with_several": f"{words.Many} with several",
+                "max_per_order": f"Most per {words.one}",
+            },
+            numeric={"orders", "objects", "orders_with_several", "max_per_order"},
+        )
+        + "<h3>Shipment flow (per shipment, not per order)</h3>"
+        + _table(
+            object_edges[object_edges["object_type"] == "shipment"]
+            .head(10)
+            .assign(median=lambda frame: frame["median_wait_seconds"].map(format_duration)),
+            {
+                "source_activity": "From",
+                "target_activity": "To",
+                "frequency": "Times",
+                "object_count": "Shipments",
+                "median": "Median wait",
+            },
+            numeric={"frequency", "object_count", "median"},
+        ),
+        intro="Each object follows its own path: a split order has two shipments "
+        "each dispatched, a retried payment is authorized twice.",
+    )
+
+
+DIMENSION_WORDS: dict[str, str] = {
+    "channel": "sales channel",
+    "node_id": "fulfillment node",
+    "carrier": "carrier",
+    "supplier": "supplier",
+    "region": "region",
+}
+"""The root-cause dimensions in words (the columns are DEFAULT_DIMENSIONS)."""
+
+
+def _dimensions_carried(con: duckdb.DuckDBPyConnection, log: EventLog) -> list[str]:
+    """The root-cause dimensions that at least one event of ``log`` names."""
+    events, parameters = events_query(log, tuple(DIMENSION_WORDS))
+    counts = con.execute(
+        "SELECT "
+        + ", ".join(f"count({column})" for column in DIMENSION_WORDS)
+        + f" FROM ({events})",
+        parameters,
+    ).fetchall()[0]
+    return [column for column, count in zip(DIMENSION_WORDS, counts, strict=True) if count]
+
+
 def _root_cause_section(
-    con: duckdb.DuckDBPyConnection, log: EventLog, slow: pd.DataFrame, request: ReportRequest
+    con: duckdb.DuckDBPyConnection,
+    log: EventLog,
+    slow: pd.DataFrame,
+    request: ReportRequest,
+    words: CaseWords,
 ) -> str:
     """Slow-order associations, and injected causes scored on the whole ``log`` (each
     cause is analysed in its own window, whatever period the report covers)."""
@@ -563,19 +641,27 @@ def _root_cause_section(
     columns = {
         "dimension": "Dimension",
         "value": "Value",
-        "case_count": "Orders",
+        "case_count": words.Many,
         "support_text": "Support",
         "confidence_text": "Slow among them",
         "lift_text": "Lift",
         "delay_text": "Extra time",
     }
     numeric = {"case_count", "support_text", "confidence_text", "lift_text", "delay_text"}
-    body = "<h3>What slow orders have in common</h3>" + _table(
-        numeric_view(slow.head(10)), columns, numeric=numeric
-    )
-    body += "<p class='note'>Slow = the slowest 10 % of orders. Lift 2 means twice as "
-    body += "likely to be slow as the average order. Values carried by fewer than 20 orders "
-    body += "are left out.</p>"
+    body = f"<h3>What slow {words.many} have in common</h3>"
+    carried = _dimensions_carried(con, log)
+    if slow.empty and not carried:
+        body += (
+            f"<p class='note'>Nothing to compare slow {words.many} on: the log names no "
+            f"{', '.join(DIMENSION_WORDS.values())} on its events. Load those columns "
+            "(channel, node_id, carrier, supplier, region; docs/ingestion.md) or middleware "
+            "messages to find what slow ones have in common.</p>"
+        )
+    else:
+        body += _table(numeric_view(slow.head(10)), columns, numeric=numeric)
+        body += f"<p class='note'>Slow = the slowest 10 % of {words.many}. Lift 2 means "
+        body += f"twice as likely to be slow as the average {words.one}. Values carried by "
+        body += f"fewer than 20 {words.many} are left out.</p>"
     causes = read_ground_truth(request.ground_truth) if request.ground_truth else []
     if request.ground_truth is not None and not causes:
         body += "<p class='note'>The simulator's ground truth lists no injected cause.</p>"
@@ -609,7 +695,7 @@ def _root_cause_section(
         "Root causes",
         body,
         intro="Which channels, nodes, carriers, suppliers, regions and failing interfaces "
-        "go with slow orders: support, confidence, lift and the extra time they carry.",
+        f"go with slow {words.many}: support, confidence, lift and the extra time they carry.",
     )
 
 

@@ -177,6 +177,9 @@ def test_build_report_names_the_conformance_model_and_gives_no_fitness_without_s
     )
     assert "Model: <strong>given model canonical_fulfillment.bpmn</strong>" in foreign
     assert _kpi(foreign, "fit with the given model") == "not measured"
-    assert _kpi(foreign, "orders following it exactly") == "not measured"
+    assert _kpi(foreign, "cases following it exactly") == "not measured"
+    # A permit process is not order fulfillment: its cases are not called orders.
+    assert "<h1>Process mining report</h1>" in foreign
+    assert "orders" not in re.sub(r"<[^>]+>", " ", foreign).lower()
     assert "No fitness is given: the model shares no activity with the log" in foreign
     assert "alignment fitness" not in foreign
