@@ -25,7 +25,7 @@ import dash_bootstrap_components as dbc
 from dash import ALL, Dash, Input, Output, State, ctx, dcc, html, no_update
 from flask import jsonify
 
-from dashboard.auth import COST_PAGES, LOGOUT_PATH, install_access_control, may_see_costs
+from dashboard.auth import COST_PAGES, install_access_control, logout_control, may_see_costs
 from dashboard.components.filter_bar import FILTER_IDS, filter_bar
 from dashboard.data import (
     SETTINGS_KEY,
@@ -39,6 +39,7 @@ from dashboard.data import (
     resolve_filters,
 )
 from dashboard.filters import DIMENSIONS, Filters, filters_from_query, filters_to_query
+from dashboard.security_headers import install_security_headers
 from orderlens.settings import Settings
 from orderlens.users import MissingSecretKeyError
 
@@ -81,7 +82,7 @@ def _navigation(data_times: str) -> dbc.Navbar:
                     id="data-as-of-nav",
                     className="navbar-text small text-light ms-auto me-2",
                 ),
-                dbc.NavLink("Log out", href=LOGOUT_PATH, external_link=True, id="logout-link"),
+                logout_control(),
             ],
             fluid=True,
         ),
@@ -210,6 +211,7 @@ def create_app(settings: Settings) -> Dash:
     install_access_control(app.server, settings)
     app.layout = _layout
     _register_filter_callbacks(app)
+    install_security_headers(app, settings)
 
     @app.server.route("/health")
     def health():

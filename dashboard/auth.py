@@ -1,11 +1,18 @@
-"""Login, sessions and roles for the dashboard, on Flask's own primitives.
+"""Login, sessions and roles for the dashboard.
 
 Every request needs a logged-in user except ``/health``, the login page and the two
 style sheets that page uses. A request without a valid session gets 401 (Dash's
-endpoints, any non-GET request) or a redirect to the login page (pages). Sessions are
-Flask's signed cookies (HttpOnly, SameSite=Lax) signed with the key from the settings;
-a session ends after ``session_hours`` in total or ``session_idle_minutes`` without a
-request, when its user is removed or changes role, or when the password changes.
+endpoints, any non-GET request) or a redirect to the login page (pages).
+
+Sessions live on the server (:class:`orderlens.sessions.SessionStore`); the cookie
+``orderlens_session`` (HttpOnly, SameSite=Lax, ``Secure`` behind TLS) holds only a random
+token. A session ends at logout (a POST carrying the session's CSRF token), after
+``session_hours`` in total or ``session_idle_minutes`` without a request, when its user is
+removed or changes role or password, and at ``orderlens users revoke``: its row is
+deleted, so a copied cookie opens nothing afterwards. Before login, the form's CSRF token
+sits in Flask's signed cookie ``orderlens_login`` (no server state for anonymous
+visitors, so they cannot fill the store). Failed logins are limited and audited by
+:mod:`dashboard.login_limits`.
 
 Roles are enforced on the server: ``operations`` is refused the ROI page and every ROI
 callback here, and the pages and ``dashboard.data`` leave cost figures out for it, so
@@ -16,13 +23,15 @@ from __future__ import annotations
 
 import secrets
 import time
-from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from dash import dcc, html
 from flask import Flask, Response, g, has_request_context, jsonify, redirect, request, session
 from markupsafe import escape
 
+from dashboard.login_limits import LoginLimits
+from orderlens.sessions import SessionRecord, SessionStore
 from orderlens.settings import Settings
 from orderlens.users import (
     Role,
@@ -43,6 +52,8 @@ COST_OUTPUT_PREFIX = "roi-"
 """Every output id of the ROI page starts with this; those callbacks need ``sees_costs``."""
 CALLBACK_PATH = "/_dash-update-component"
 SESSION_COOKIE = "orderlens_session"
+LOGIN_FORM_COOKIE = "orderlens_login"
+"""Flask's signed cookie, used only for the login form's CSRF token before login."""
 
 
 class _UserCache:
@@ -70,6 +81,31 @@ def current_role() -> Role | None:
     if not has_request_context():
         return None
     return g.get("orderlens_role")
+
+
+def current_csrf_token() -> str:
+    """The logged-in session's CSRF token (forms that change state send it back); empty
+    outside a logged-in request."""
+    if not has_request_context():
+        return ""
+    record: SessionRecord | None = g.get("orderlens_session")
+    return record.csrf_token if record else ""
+
+
+def logout_control() -> html.Form:
+    """The navigation's logout button: a POST form carrying the session's CSRF token, so
+    another site cannot log a user out with a link or an image."""
+    return html.Form(
+        [
+            dcc.Input(type="hidden", name="csrf_token", value=current_csrf_token()),
+            html.Button(
+                "Log out", type="submit", id="logout-link", className="btn btn-link nav-link"
+            ),
+        ],
+        action=LOGOUT_PATH,
+        method="post",
+        className="d-flex mb-0",
+    )
 
 
 def may_see_costs() -> bool:
@@ -135,27 +171,31 @@ def _refuse(status: int, message: str) -> Response:
     return response
 
 
-def _session_user(cache: _UserCache, limits: tuple[float, float]) -> User | None:
-    """The session's user if the session is still valid; clears an expired session."""
-    name = session.get("user")
-    if not name:
+def _session_user(
+    store: SessionStore, cache: _UserCache, limits: tuple[float, float]
+) -> tuple[User, SessionRecord] | None:
+    """The session's user and record if the session is still valid; ends a stale one."""
+    token = request.cookies.get(SESSION_COOKIE)
+    if not token:
+        return None
+    record = store.find(token)
+    if record is None:
         return None
     now = time.time()
     absolute_seconds, idle_seconds = limits
-    login_at, seen_at = session.get("login_at", 0.0), session.get("seen_at", 0.0)
-    user = cache.users().get(name)
+    user = cache.users().get(record.user_name)
     valid = (
         user is not None
-        and now - login_at <= absolute_seconds
-        and now - seen_at <= idle_seconds
-        and session.get("role") == user.role.value
-        and session.get("fingerprint") == password_fingerprint(user)
+        and now - record.login_at <= absolute_seconds
+        and now - record.seen_at <= idle_seconds
+        and record.role == user.role.value
+        and record.password_fingerprint == password_fingerprint(user)
     )
     if not valid:
-        session.clear()
+        store.end(token)
         return None
-    session["seen_at"] = now
-    return user
+    store.touch(token, record, now)
+    return user, record
 
 
 def _is_cost_callback() -> bool:
@@ -176,23 +216,27 @@ def install_access_control(server: Flask, settings: Settings) -> None:
     """
     server.secret_key = resolve_secret_key(settings)
     server.config.update(
-        SESSION_COOKIE_NAME=SESSION_COOKIE,
+        SESSION_COOKIE_NAME=LOGIN_FORM_COOKIE,
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
-        PERMANENT_SESSION_LIFETIME=timedelta(hours=settings.session_hours),
+        SESSION_COOKIE_SECURE=settings.behind_tls,
     )
     cache = _UserCache(settings.users_path)
+    store = SessionStore(settings.sessions_path)
     limits = (settings.session_hours * 3600, settings.session_idle_minutes * 60)
+    guessing = LoginLimits(server, lambda message, status: _login_page(message, status))
 
     @server.before_request
     def require_login():
         if request.path in OPEN_PATHS or request.path in OPEN_ASSETS:
             return None
-        user = _session_user(cache, limits)
-        if user is None:
+        found = _session_user(store, cache, limits)
+        if found is None:
             return _refuse(401, "login required")
+        user, record = found
         g.orderlens_user = user.name
         g.orderlens_role = user.role
+        g.orderlens_session = record
         if request.path == LOGOUT_PATH:
             return None
         if not user.role.sees_costs:
@@ -202,7 +246,6 @@ def install_access_control(server: Flask, settings: Settings) -> None:
                 return _refuse(403, "not available to your role")
         return None
 
-    @server.route(LOGIN_PATH, methods=["GET", "POST"])
     def login():
         next_path = _safe_next(request.values.get("next"))
         if request.method == "GET":
@@ -212,30 +255,43 @@ def install_access_control(server: Flask, settings: Settings) -> None:
         if not expected or not secrets.compare_digest(expected, offered):
             session.pop("csrf", None)
             return _login_page("The form expired; please log in again.", 400, next_path)
+        guessing.record_admitted()
         user = authenticate(
             cache.users(), request.form.get("username", ""), request.form.get("password", "")
         )
         if user is None:
+            guessing.record_failure()
             return _login_page("Wrong user name or password.", 401, next_path)
         now = time.time()
-        session.clear()
-        session.permanent = True
-        session.update(
-            user=user.name,
+        store.end_expired(now=now, absolute_seconds=limits[0], idle_seconds=limits[1])
+        token, _ = store.open_session(
+            user_name=user.name,
             role=user.role.value,
-            fingerprint=password_fingerprint(user),
-            login_at=now,
-            seen_at=now,
+            password_fingerprint=password_fingerprint(user),
+            now=now,
         )
-        return redirect(next_path, code=303)
+        response = redirect(next_path, code=303)
+        response.set_cookie(
+            SESSION_COOKIE,
+            token,
+            max_age=int(limits[0]),
+            httponly=True,
+            samesite="Lax",
+            secure=settings.behind_tls,
+        )
+        return response
 
-    @server.route(LOGOUT_PATH)
+    server.add_url_rule(LOGIN_PATH, "login", guessing.protect(login), methods=["GET", "POST"])
+
+    @server.route(LOGOUT_PATH, methods=["POST"])
     def logout():
-        session.clear()
-        return redirect(LOGIN_PATH, code=303)
-
-    @server.after_request
-    def forbid_framing(response: Response) -> Response:
-        response.headers.setdefault("X-Frame-Options", "DENY")
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        token = request.cookies.get(SESSION_COOKIE, "")
+        offered = request.form.get("csrf_token", "")
+        if not secrets.compare_digest(current_csrf_token(), offered):
+            return _refuse(400, "the logout form expired; reload the page and log out again")
+        store.end(token)
+        response = redirect(LOGIN_PATH, code=303)
+        response.delete_cookie(
+            SESSION_COOKIE, httponly=True, samesite="Lax", secure=settings.behind_tls
+        )
         return response

@@ -28,6 +28,7 @@ PLAUSIBLE_FROM_VARIABLE = "ORDERLENS_PLAUSIBLE_FROM"
 PLAUSIBLE_UNTIL_VARIABLE = "ORDERLENS_PLAUSIBLE_UNTIL"
 REFERENCE_MODEL_VARIABLE = "ORDERLENS_REFERENCE_MODEL"
 LIFECYCLE_VARIABLE = "ORDERLENS_LIFECYCLE"
+BEHIND_TLS_VARIABLE = "ORDERLENS_BEHIND_TLS"
 DEFAULT_PORT = 8050
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_SESSION_HOURS = 8.0
@@ -75,6 +76,15 @@ def _positive_number(env: Mapping[str, str], name: str, default: float) -> float
     return value
 
 
+def _flag(env: Mapping[str, str], name: str) -> bool:
+    text = (env.get(name) or "").strip().lower()
+    if text in ("", "0", "false", "no", "off"):
+        return False
+    if text in ("1", "true", "yes", "on"):
+        return True
+    raise ValueError(f"{name} must be true or false, got {text!r}")
+
+
 def _lifecycle_treatment(env: Mapping[str, str]) -> LifecycleTreatment:
     text = (env.get(LIFECYCLE_VARIABLE) or LifecycleTreatment.COMPLETIONS.value).strip().lower()
     try:
@@ -117,6 +127,9 @@ class Settings:
             log, else a model discovered from its frequent variants).
         lifecycle: Which events, under which names, the process-flow marts and process
             mining read (``ORDERLENS_LIFECYCLE``; see :class:`LifecycleTreatment`).
+        behind_tls: The dashboard is reached only over HTTPS (``ORDERLENS_BEHIND_TLS``,
+            usually through a TLS-terminating proxy): cookies are marked ``Secure`` so a
+            browser never sends them in clear, and responses carry HSTS so it never tries.
     """
 
     data_dir: Path
@@ -132,6 +145,7 @@ class Settings:
     plausible_until: date | None = None
     reference_model: Path | None = None
     lifecycle: LifecycleTreatment = LifecycleTreatment.COMPLETIONS
+    behind_tls: bool = False
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -166,6 +180,7 @@ class Settings:
             plausible_until=_day(env, PLAUSIBLE_UNTIL_VARIABLE),
             reference_model=Path(model_text).expanduser().resolve() if model_text else None,
             lifecycle=_lifecycle_treatment(env),
+            behind_tls=_flag(env, BEHIND_TLS_VARIABLE),
         )
 
     @property
@@ -197,6 +212,11 @@ class Settings:
     def secret_key_path(self) -> Path:
         """File holding the session-signing key when ``ORDERLENS_SECRET_KEY`` is not set."""
         return self.data_dir / "secret_key"
+
+    @property
+    def sessions_path(self) -> Path:
+        """The dashboard's open sessions (SQLite, mode 0600): deleting a row ends one."""
+        return self.data_dir / "sessions.sqlite3"
 
     @property
     def pseudonymization_key_path(self) -> Path:
@@ -247,4 +267,5 @@ class Settings:
         if self.reference_model is not None:
             env[REFERENCE_MODEL_VARIABLE] = str(self.reference_model)
         env[LIFECYCLE_VARIABLE] = self.lifecycle.value
+        env[BEHIND_TLS_VARIABLE] = "true" if self.behind_tls else "false"
         return env

@@ -3,9 +3,11 @@
 The dashboard shows cost and order information that not everyone may see, so it asks
 for a login. Users live in one YAML file (``Settings.users_path``) holding, per user, a
 role and a password hash: scrypt with a random per-user salt, compared in constant time.
-No password is ever stored. The key that signs session cookies comes from
-``ORDERLENS_SECRET_KEY`` or a file in the data directory that only ``create_secret_key``
-writes (mode 0600); there is no default key.
+No password is ever stored, and none is accepted that is shorter than
+``MIN_PASSWORD_LENGTH`` or that zxcvbn's estimate finds easy to guess (common, repeated,
+keyboard patterns, the user's own name): ``check_password_strength`` says why. The key
+that signs the login form's cookie comes from ``ORDERLENS_SECRET_KEY`` or a file in the
+data directory that only ``create_secret_key`` writes (mode 0600); there is no default key.
 
 Example:
     >>> users = add_user(path, "dana", Role.EXECUTIVE, "a long passphrase")  # doctest: +SKIP
@@ -24,6 +26,7 @@ from enum import StrEnum
 from pathlib import Path
 
 import yaml
+from zxcvbn import zxcvbn
 
 from orderlens.settings import Settings
 
@@ -32,7 +35,13 @@ SCRYPT_R = 8
 SCRYPT_P = 1
 SALT_BYTES = 16
 HASH_BYTES = 32
-MIN_PASSWORD_LENGTH = 10
+MIN_PASSWORD_LENGTH = 12
+MIN_PASSWORD_SCORE = 3
+"""zxcvbn's score (0-4) a password needs. 3 means an estimated 10^8 guesses or more: far
+beyond what the login's guessing limits allow online, and slow against the scrypt hashes
+should the users file leak."""
+PASSWORD_ESTIMATE_LENGTH = 72
+"""zxcvbn estimates at most this many characters (its own cap, against slow inputs)."""
 SECRET_KEY_BYTES = 32
 HASH_SCHEME = "scrypt"
 _USER_NAME_CHARACTERS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789._-")
@@ -65,6 +74,10 @@ class User:
 
 class UserStoreError(ValueError):
     """The users file or a requested change to it is invalid."""
+
+
+class WeakPasswordError(UserStoreError):
+    """A password too short or too easy to guess; the message says why."""
 
 
 class MissingSecretKeyError(RuntimeError):
@@ -106,6 +119,33 @@ _UNKNOWN_USER_HASH = "$".join(
     [HASH_SCHEME, str(SCRYPT_N), str(SCRYPT_R), str(SCRYPT_P), "00" * SALT_BYTES, "00" * HASH_BYTES]
 )
 """Checked against for unknown names so a wrong name costs as long as a wrong password."""
+
+
+def check_password_strength(password: str, *, user_name: str = "") -> None:
+    """Refuse a password that is short or easy to guess, saying why.
+
+    Args:
+        password: The proposed password.
+        user_name: The account's name: a password built from it is easy to guess.
+
+    Raises:
+        WeakPasswordError: Shorter than ``MIN_PASSWORD_LENGTH``, or scored below
+            ``MIN_PASSWORD_SCORE`` by zxcvbn (its warning and suggestions are the reason).
+    """
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise WeakPasswordError(
+            f"the password must have at least {MIN_PASSWORD_LENGTH} characters "
+            f"(it has {len(password)})"
+        )
+    estimate = zxcvbn(
+        password[:PASSWORD_ESTIMATE_LENGTH],
+        user_inputs=[part for part in (user_name, "orderlens") if part],
+    )
+    if estimate["score"] < MIN_PASSWORD_SCORE:
+        feedback = estimate["feedback"]
+        reason = feedback["warning"] or "It follows a pattern that is easy to guess."
+        advice = " ".join(feedback["suggestions"])
+        raise WeakPasswordError(f"the password is too easy to guess: {reason} {advice}".strip())
 
 
 def validate_user_name(name: str) -> str:
@@ -153,8 +193,8 @@ def add_user(path: Path, name: str, role: Role | str, password: str) -> User:
     """Add a user, or replace the role and password of an existing one.
 
     Raises:
-        UserStoreError: On an invalid name, an unknown role or a password shorter than
-            ``MIN_PASSWORD_LENGTH`` characters.
+        UserStoreError: On an invalid name or an unknown role.
+        WeakPasswordError: When the password fails ``check_password_strength``.
     """
     name = validate_user_name(name)
     try:
@@ -162,13 +202,26 @@ def add_user(path: Path, name: str, role: Role | str, password: str) -> User:
     except ValueError as error:
         known = ", ".join(member.value for member in Role)
         raise UserStoreError(f"unknown role {role!r}; roles are {known}") from error
-    if len(password) < MIN_PASSWORD_LENGTH:
-        raise UserStoreError(f"the password must have at least {MIN_PASSWORD_LENGTH} characters")
+    check_password_strength(password, user_name=name)
     users = load_users(path)
     user = User(name=name, role=role, password_hash=hash_password(password))
     users[name] = user
     save_users(path, users)
     return user
+
+
+def set_password(path: Path, name: str, password: str) -> User:
+    """Change an existing user's password, keeping the role.
+
+    Raises:
+        UserStoreError: When there is no such user.
+        WeakPasswordError: When the password fails ``check_password_strength``.
+    """
+    name = validate_user_name(name)
+    user = load_users(path).get(name)
+    if user is None:
+        raise UserStoreError(f"no user named {name!r} in {path}")
+    return add_user(path, name, user.role, password)
 
 
 def remove_user(path: Path, name: str) -> bool:

@@ -123,7 +123,7 @@ def test_sessions_cli_adds_lists_and_removes_users(tmp_path):
     assert run("list").stdout.split() == ["omar", "operations"]
     refused = run("add", "omar", "--role", "operations", "--password-stdin", stdin="short\n")
     assert refused.returncode != 0
-    assert "at least 10 characters" in refused.stderr
+    assert "at least 12 characters" in refused.stderr
     secret = run("secret")
     assert "created a new session secret key" in secret.stdout
     assert "kept the existing" in run("secret").stdout
