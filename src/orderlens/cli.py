@@ -8,6 +8,7 @@ nothing from the environment.
 from __future__ import annotations
 
 import importlib
+import os
 
 import click
 
@@ -32,8 +33,18 @@ class _LazyGroup(click.Group):
     def invoke(self, ctx: click.Context) -> object:
         import duckdb
 
+        from orderlens.exit_status import ExitStatus
+        from orderlens.warehouse import CorruptWarehouseError, WarehouseBusyError
+
+        _protect_created_files()
         try:
             return super().invoke(ctx)
+        except WarehouseBusyError as error:
+            click.echo(f"error: {error}", err=True)
+            raise SystemExit(ExitStatus.WAREHOUSE_BUSY) from error
+        except CorruptWarehouseError as error:
+            click.echo(f"error: {error}", err=True)
+            raise SystemExit(ExitStatus.WAREHOUSE_UNREADABLE) from error
         except (OSError, duckdb.Error) as error:
             raise click.ClickException(_describe_environment_error(error)) from error
 
@@ -45,6 +56,22 @@ class _LazyGroup(click.Group):
         if module_name is None:
             return None
         return importlib.import_module(f"orderlens.commands.{module_name}").command
+
+
+def _protect_created_files() -> None:
+    """Make every file and folder this process and its children (dbt, Dagster, the
+    dashboard) create private to the owner, and warn once about a data directory or
+    data file that others can already read. A warning, not a refusal: the folder may be
+    shared on purpose; the fix is in the line."""
+    from orderlens.settings import PRIVATE_UMASK, Settings
+
+    os.umask(PRIVATE_UMASK)
+    try:
+        settings = Settings.from_env()
+    except ValueError:
+        return
+    for warning in settings.loose_permissions():
+        click.echo(f"warning: {warning}", err=True)
 
 
 def _describe_environment_error(error: BaseException) -> str:

@@ -21,7 +21,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from orderlens.settings import LifecycleTreatment, Settings
+from orderlens.settings import LifecycleTreatment, Settings, make_private
 
 DBT_PROJECT_DIR: Path = Path(__file__).resolve().parents[2] / "dbt_project"
 """The repository's dbt project (it also holds ``profiles.yml``)."""
@@ -77,6 +77,7 @@ def record_built_lifecycle(settings: Settings) -> None:
     path = lifecycle_state_path(settings)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(settings.lifecycle.value + "\n")
+    make_private(path)
 
 
 def with_settings_vars(settings: Settings, args: Sequence[str]) -> list[str]:

@@ -10,7 +10,9 @@ that opened the old copy keeps reading it until it reconnects.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Iterator
+import re
+import time
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -28,7 +30,7 @@ from orderlens.contract import (
     stored_table_name,
 )
 from orderlens.reference import load_reference, write_reference
-from orderlens.settings import Settings
+from orderlens.settings import Settings, make_private
 
 PUBLISHED_SCHEMAS: tuple[str, ...] = ("marts", "mining", "reference", "triage")
 """Schemas copied into the serving copy: what the dashboard and analysts read."""
@@ -36,25 +38,113 @@ PUBLISHED_SCHEMAS: tuple[str, ...] = ("marts", "mining", "reference", "triage")
 WAREHOUSE_SCHEMAS: tuple[str, ...] = ("raw", "quarantine", "reference", "mining")
 
 
+_LOCK_HOLDER = re.compile(r"Conflicting lock is held in (?P<program>.*?) \(PID (?P<pid>\d+)\)")
+_FIRST_RETRY_SECONDS = 0.05
+_LONGEST_RETRY_SECONDS = 1.0
+
+
 class CorruptWarehouseError(RuntimeError):
     """A DuckDB file exists but cannot be opened or read."""
 
 
+class WarehouseBusyError(RuntimeError):
+    """Another process held a DuckDB file's lock for the whole bounded wait.
+
+    Attributes:
+        path: The DuckDB file.
+        waited_seconds: How long the wait lasted.
+        holder: Who holds the lock as DuckDB names it (PID and command line when
+            known), else ``None``.
+    """
+
+    def __init__(self, path: Path, waited_seconds: float, holder: str | None) -> None:
+        self.path = path
+        self.waited_seconds = waited_seconds
+        self.holder = holder
+        held_by = holder or "another process (DuckDB did not say which)"
+        super().__init__(
+            f"{path} is locked by {held_by}; gave up after waiting {waited_seconds:.0f} s "
+            "(ORDERLENS_WAREHOUSE_LOCK_TIMEOUT): nothing was changed, run again when it is done"
+        )
+
+
+def lock_holder(message: str) -> str | None:
+    """Who holds a DuckDB file, from DuckDB's lock error: ``PID 1234 (orderlens ingest
+    ...)`` with the command line read from ``/proc`` when it is still readable, else the
+    program DuckDB names; ``None`` when the message names nobody."""
+    found = _LOCK_HOLDER.search(message)
+    if found is None:
+        return None
+    pid = found["pid"]
+    try:
+        command = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").strip()
+    except OSError:
+        command = b""
+    shown = command.decode("utf-8", "replace") if command else found["program"]
+    return f"PID {pid} ({shown})"
+
+
+def _open(
+    path: Path,
+    *,
+    read_only: bool,
+    lock_timeout: float,
+    on_wait: Callable[[str], None] | None,
+) -> duckdb.DuckDBPyConnection:
+    """Open ``path``, retrying with growing pauses while another process holds its lock,
+    for at most ``lock_timeout`` seconds."""
+    started = time.monotonic()
+    pause = _FIRST_RETRY_SECONDS
+    announced = False
+    while True:
+        try:
+            return duckdb.connect(str(path), read_only=read_only)
+        except duckdb.IOException as error:
+            message = str(error)
+            if "lock" not in message.lower():
+                raise CorruptWarehouseError(
+                    f"{path} is not a readable DuckDB database: {error}"
+                ) from error
+            waited = time.monotonic() - started
+            holder = lock_holder(message)
+            if waited >= lock_timeout:
+                raise WarehouseBusyError(path, waited, holder) from error
+            if on_wait is not None and not announced:
+                on_wait(
+                    f"waiting up to {lock_timeout:.0f} s for {path}, locked by "
+                    f"{holder or 'another process'}"
+                )
+                announced = True
+            time.sleep(min(pause, lock_timeout - waited))
+            pause = min(pause * 2, _LONGEST_RETRY_SECONDS)
+        except duckdb.Error as error:
+            raise CorruptWarehouseError(
+                f"{path} is not a readable DuckDB database: {error}"
+            ) from error
+
+
 @contextmanager
-def connect(path: Path, *, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
+def connect(
+    path: Path,
+    *,
+    read_only: bool = False,
+    lock_timeout: float = 0.0,
+    on_wait: Callable[[str], None] | None = None,
+) -> Iterator[duckdb.DuckDBPyConnection]:
     """Open a DuckDB file in UTC, closing it when the block ends.
 
+    DuckDB lets one process write a file at a time. While another process holds it, the
+    open is retried for ``lock_timeout`` seconds (0: not at all; writers pass
+    ``Settings.warehouse_lock_timeout_seconds``, readers serving a request do not wait),
+    and ``on_wait`` hears once who holds it. A file opened for writing gets mode 0600.
+
     Raises:
+        WarehouseBusyError: another process held the lock for the whole wait.
         CorruptWarehouseError: the file exists but is not a readable DuckDB database.
     """
-    try:
-        con = duckdb.connect(str(path), read_only=read_only)
-    except duckdb.IOException as error:
-        if "lock" in str(error).lower():
-            raise
-        raise CorruptWarehouseError(f"{path} is not a readable DuckDB database: {error}") from error
-    except duckdb.Error as error:
-        raise CorruptWarehouseError(f"{path} is not a readable DuckDB database: {error}") from error
+    con = _open(path, read_only=read_only, lock_timeout=lock_timeout, on_wait=on_wait)
+    if not read_only:
+        make_private(path)
     try:
         con.execute("SET TimeZone = 'UTC'")
         yield con
@@ -62,15 +152,22 @@ def connect(path: Path, *, read_only: bool = False) -> Iterator[duckdb.DuckDBPyC
         con.close()
 
 
-def initialize_warehouse(settings: Settings) -> None:
+def initialize_warehouse(
+    settings: Settings, *, on_wait: Callable[[str], None] | None = None
+) -> None:
     """Create the data layout, the schemas and the raw tables (idempotent).
 
     The raw tables come from the data contract; the reference tables are rewritten from
-    the settings' reference file (or the shipped defaults) so edits take effect.
+    the settings' reference file (or the shipped defaults) so edits take effect. While
+    another process writes the warehouse, it waits (see :func:`connect`).
     """
     settings.ensure_dirs()
     reference = load_reference(settings.reference_file)
-    with connect(settings.warehouse_path) as con:
+    with connect(
+        settings.warehouse_path,
+        lock_timeout=settings.warehouse_lock_timeout_seconds,
+        on_wait=on_wait,
+    ) as con:
         for schema in WAREHOUSE_SCHEMAS:
             con.execute(f"CREATE SCHEMA IF NOT EXISTS {schema}")
         for model in RAW_MODELS:
@@ -209,6 +306,7 @@ def publish_serving_copy(settings: Settings) -> PublishResult:
         con.execute("CHECKPOINT")
     with connect(temporary, read_only=True) as check:
         check.execute("SELECT count(*) FROM meta.publication").fetchone()
+    make_private(temporary)
     with temporary.open("rb") as handle:
         os.fsync(handle.fileno())
     os.replace(temporary, settings.serving_path)

@@ -4,10 +4,12 @@ Prints one line per file as it finishes (read, loaded, quarantined, duplicates a
 text encoding; why the file was rejected; or, for a file that failed because more records
 were invalid than valid, the most frequent reason, how many records it hit and the fix),
 and a NOTICE line once when a pseudonymization key file was created; ``--expectations``
-adds the Great Expectations verdict of each loaded batch. Exits 0 when every file was
-processed, 1 when any file was rejected or failed, 2 when the mapping file is unusable or
-the warehouse cannot be opened (another process writing). Bad input never produces a
-stack trace.
+adds the Great Expectations verdict of each loaded batch. While another process writes
+the warehouse it waits (``ORDERLENS_WAREHOUSE_LOCK_TIMEOUT``, 60 s by default), saying
+once who holds it. Exits (:class:`~orderlens.exit_status.ExitStatus`) 0 when every file
+was processed, 1 when any file was rejected or failed, 2 when the mapping file is
+unusable, 3 when the warehouse stayed locked for the whole wait, 4 when it is not a
+readable DuckDB database. Bad input never produces a stack trace.
 """
 
 from __future__ import annotations
@@ -16,12 +18,12 @@ import json
 from pathlib import Path
 
 import click
-import duckdb
 
+from orderlens.exit_status import ExitStatus
 from orderlens.ingest import FileResult, FileStatus, MappingError, ingest_paths
 from orderlens.ingest.mapping import Target
 from orderlens.settings import Settings
-from orderlens.warehouse import CorruptWarehouseError
+from orderlens.warehouse import CorruptWarehouseError, WarehouseBusyError
 
 
 def _report_expectations(
@@ -74,18 +76,26 @@ def command(
         if not as_json:
             click.echo(result.summary())
 
+    def waiting(message: str) -> None:
+        click.echo(f"waiting: {message}", err=True)
+
     try:
-        report = ingest_paths(settings, list(paths), mapping=mapping, on_result=show)
+        report = ingest_paths(
+            settings, list(paths), mapping=mapping, on_result=show, on_wait=waiting
+        )
     except MappingError as error:
         click.echo(f"error: {error}", err=True)
-        raise SystemExit(2) from error
-    except (duckdb.IOException, CorruptWarehouseError) as error:
-        click.echo(f"error: cannot open the warehouse {settings.warehouse_path}: {error}", err=True)
-        raise SystemExit(2) from error
+        raise SystemExit(ExitStatus.MAPPING_UNUSABLE) from error
+    except WarehouseBusyError as error:
+        click.echo(f"error: {error}", err=True)
+        raise SystemExit(ExitStatus.WAREHOUSE_BUSY) from error
+    except CorruptWarehouseError as error:
+        click.echo(f"error: cannot open the warehouse: {error}", err=True)
+        raise SystemExit(ExitStatus.WAREHOUSE_UNREADABLE) from error
     if expectations:
         _report_expectations(settings, report.results, quiet=as_json)
     if as_json:
         click.echo(json.dumps(report.to_dict(), indent=2))
     elif not report.results:
         click.echo("no event-log files found", err=True)
-    raise SystemExit(0 if report.ok else 1)
+    raise SystemExit(ExitStatus.OK if report.ok else ExitStatus.FAILED)

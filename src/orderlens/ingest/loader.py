@@ -64,6 +64,10 @@ from orderlens.ingest.ocel_reader import (
     register_ocel,
 )
 from orderlens.ingest.parquet_reader import register_parquet
+from orderlens.ingest.personal_content import ContentScan
+from orderlens.ingest.pseudonymization import (
+    ATTRIBUTES_COLUMN as ATTRIBUTES_FIELD,
+)
 from orderlens.ingest.pseudonymization import (
     KeyFile,
     PersonalDataError,
@@ -93,10 +97,11 @@ from orderlens.ingest.validation import (
     TimestampWindow,
     content_hash_sql,
     plan_validation,
+    source_column_for,
     timestamp_window,
 )
 from orderlens.ingest.xes_reader import XES_TABLE, register_xes
-from orderlens.settings import DEFAULT_PLAUSIBLE_FROM, Settings
+from orderlens.settings import DEFAULT_PLAUSIBLE_FROM, FreeTextHandling, Settings
 from orderlens.warehouse import connect, initialize_warehouse, store_raw_columns
 
 ROW = "__row"
@@ -117,6 +122,7 @@ def ingest_paths(
     *,
     mapping: Path | None = None,
     on_result: Callable[[FileResult], None] | None = None,
+    on_wait: Callable[[str], None] | None = None,
 ) -> IngestReport:
     """Ingest files and folders (scanned recursively) into the warehouse, each exactly once.
 
@@ -126,15 +132,22 @@ def ingest_paths(
             files and ``ground_truth*`` files left out.
         mapping: A column-mapping YAML file (see ``docs/ingestion.md``).
         on_result: Called after each file, e.g. to print progress.
+        on_wait: Told once who holds the warehouse when another process is writing it;
+            the ingest waits up to ``settings.warehouse_lock_timeout_seconds``.
 
     Raises:
         MappingError: the mapping file cannot be used (nothing is ingested).
+        WarehouseBusyError: another process held the warehouse for the whole wait.
     """
     mapping_file = load_mapping(mapping)
-    initialize_warehouse(settings)
+    initialize_warehouse(settings, on_wait=on_wait)
     ledger = ledger_path(settings.data_dir)
     results: list[FileResult] = []
-    with connect(settings.warehouse_path) as con:
+    with connect(
+        settings.warehouse_path,
+        lock_timeout=settings.warehouse_lock_timeout_seconds,
+        on_wait=on_wait,
+    ) as con:
         create_ingest_tables(con)
         rewrite_ledger(con, ledger)
         key = settings.pseudonymization_key
@@ -151,6 +164,7 @@ def ingest_paths(
                     plausible_from=settings.plausible_from,
                     plausible_until=settings.plausible_until,
                     scratch_dir=settings.data_dir,
+                    free_text_handling=settings.free_text,
                 )
             finally:
                 _drop_temporaries(con)
@@ -179,6 +193,7 @@ def ingest_file(
     plausible_from: date = DEFAULT_PLAUSIBLE_FROM,
     plausible_until: date | None = None,
     scratch_dir: Path | None = None,
+    free_text_handling: FreeTextHandling = FreeTextHandling.SCRUB,
 ) -> FileResult:
     """Ingest one file in its own transaction; never raises for bad input.
 
@@ -186,7 +201,8 @@ def ingest_file(
     file holds some); with neither, a file holding personal data is rejected.
     ``plausible_from`` and ``plausible_until`` are the settings' timestamp window, which the
     file's mapping may override; ``scratch_dir`` holds the UTF-8 copy of a text file in
-    another encoding while it is read (the system's temporary folder when ``None``).
+    another encoding while it is read (the system's temporary folder when ``None``);
+    ``free_text_handling`` is the setting, which the mapping may override.
     """
     started = time.perf_counter()
     started_at = datetime.now(UTC)
@@ -221,7 +237,15 @@ def ingest_file(
     source_file = str(path.resolve())
     size = path.stat().st_size
     mapping = mapping_file.for_file(path)
-    policy = PseudonymizationPolicy(key, mapping.personal, mapping.safe, key_file=key_file)
+    policy = PseudonymizationPolicy(
+        key,
+        mapping.personal,
+        mapping.safe,
+        key_file=key_file,
+        free_text=mapping.free_text,
+        free_text_handling=mapping.free_text_handling or free_text_handling,
+    )
+    scan = ContentScan()
     window = timestamp_window(
         mapping, plausible_from=plausible_from, plausible_until=plausible_until, now=started_at
     )
@@ -230,7 +254,9 @@ def ingest_file(
     try:
         encoding = _text_encoding(path, source_format, mapping)
         with utf8_text(path, encoding, scratch_dir) as readable:
-            source_view, columns, ocel = _register(con, readable, source_format, mapping, policy)
+            source_view, columns, ocel, scan = _register(
+                con, readable, source_format, mapping, policy
+            )
         con.execute("BEGIN TRANSACTION")
         in_transaction = True
         if ocel is not None:
@@ -296,10 +322,44 @@ def ingest_file(
         message="" if ocel is None else ocel.case_type.describe(),
         case_object_type=None if ocel is None else ocel.case_type.object_type,
         encoding=encoding,
+        content_findings=_describe_scan(scan, policy.free_text_handling),
     )
     _record(con, counted, source_file, size, started_at, window)
     con.execute("COMMIT")
     return counted
+
+
+def _describe_scan(scan: ContentScan, handling: FreeTextHandling) -> str:
+    """What the content scan changed, in words (empty when nothing)."""
+    parts = []
+    if scan.personal:
+        found = ", ".join(finding.describe() for finding in scan.personal)
+        parts.append(f"personal data found by content, pseudonymized: {found}")
+    free = [*scan.free_text_columns, *(f"attributes.{key}" for key in scan.free_text_keys)]
+    if free:
+        done = "scrubbed" if handling is FreeTextHandling.SCRUB else "excluded"
+        parts.append(f"free text {done}: {', '.join(free)}")
+    return "; ".join(parts)
+
+
+def _content_rules(
+    columns: SourceColumns, mapping: SourceMapping
+) -> tuple[frozenset[str], frozenset[str]]:
+    """Which source columns may be found to be free text (those feeding no contract
+    column, and the one feeding ``error_message``), and which are never scanned for
+    personal content (those feeding a contract timestamp: an event time is no birthday).
+    """
+    fed: dict[str, str] = {}
+    for model in MODELS.values():
+        for name in field_names(model):
+            column = mapping.columns.get(name) or source_column_for(name, columns)
+            if column is not None and name != ATTRIBUTES_FIELD:
+                fed.setdefault(column, name)
+    prose = frozenset(name for name in columns.names if fed.get(name) in (None, "error_message"))
+    timestamps = frozenset(
+        column for column, name in fed.items() if name in ("event_at", "sent_at")
+    )
+    return prose, timestamps
 
 
 def _text_encoding(path: Path, source_format: SourceFormat, mapping: SourceMapping) -> str | None:
@@ -327,10 +387,11 @@ def _register(
     source_format: SourceFormat,
     mapping: SourceMapping,
     policy: PseudonymizationPolicy,
-) -> tuple[str, SourceColumns, OcelSource | None]:
+) -> tuple[str, SourceColumns, OcelSource | None, ContentScan]:
     """Register the file as the source view, personal data replaced, before the load's
-    transaction; the name of the view to validate from, its columns and the OCEL log
-    with its case type.
+    transaction; the name of the view to validate from, its columns, the OCEL log
+    with its case type, and what the content scan found (OCEL logs are pseudonymized by
+    name only, in Python).
 
     Reading writes only temporary tables, and reading outside the transaction gives them
     ordinary row ids (file order), which the CSV and JSON Lines readers number records by.
@@ -345,7 +406,7 @@ def _register(
         log = pseudonymize_log(read, policy)
         columns = register_ocel(con, log, case_type=case_type.object_type)
         caseless = _count(con, f"SELECT count(*) FROM {SOURCE_VIEW} WHERE case_id IS NULL")
-        return SOURCE_VIEW, columns, OcelSource(log, case_type, caseless)
+        return SOURCE_VIEW, columns, OcelSource(log, case_type, caseless), ContentScan()
     if source_format is SourceFormat.PARQUET:
         columns = register_parquet(con, path)
     elif source_format is SourceFormat.CSV:
@@ -354,8 +415,11 @@ def _register(
         columns = register_jsonl(con, path)
     else:
         columns = register_xes(con, path)
-    view, columns = pseudonymize_source(con, columns, policy)
-    return view, columns, None
+    prose, timestamps = _content_rules(columns, mapping)
+    view, columns, scan = pseudonymize_source(
+        con, columns, policy, prose_allowed=prose, unscanned=timestamps
+    )
+    return view, columns, None, scan
 
 
 def _drop_temporaries(con: duckdb.DuckDBPyConnection) -> None:

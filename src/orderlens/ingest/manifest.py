@@ -26,6 +26,8 @@ from pathlib import Path
 
 import duckdb
 
+from orderlens.settings import make_private
+
 MANIFEST_TABLE = "raw.ingest_manifest"
 LEDGER_NAME = "ingest_ledger.jsonl"
 
@@ -123,6 +125,7 @@ def append_ledger(path: Path, entry: LedgerEntry) -> None:
         handle.write(json.dumps(asdict(entry)) + "\n")
         handle.flush()
         os.fsync(handle.fileno())
+    make_private(path)
 
 
 def rewrite_ledger(con: duckdb.DuckDBPyConnection, path: Path) -> None:
@@ -138,6 +141,7 @@ def rewrite_ledger(con: duckdb.DuckDBPyConnection, path: Path) -> None:
             handle.write(json.dumps(asdict(entry)) + "\n")
         handle.flush()
         os.fsync(handle.fileno())
+    make_private(temporary)
     os.replace(temporary, path)
 
 

@@ -20,6 +20,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import yaml
 
 from orderlens.contract import IntegrationEvent, WorkflowEvent, field_names
+from orderlens.settings import FreeTextHandling
 
 
 class Target(StrEnum):
@@ -71,6 +72,10 @@ class SourceMapping:
         relative_timestamps: The times count from the Unix epoch (a simulation's
             relative times, all near 1970-01-01): the plausible window starts a day
             before 1970-01-01, so offsets written with such times stay inside it.
+        free_text: Columns or ``attributes`` keys of free text beyond those found by
+            their content (see :mod:`orderlens.ingest.personal_content`).
+        free_text_handling: ``scrub`` or ``exclude`` free text, overriding the setting
+            ``ORDERLENS_FREE_TEXT``; ``None`` follows the setting.
     """
 
     match: str = "*"
@@ -87,6 +92,8 @@ class SourceMapping:
     plausible_from: date | None = None
     plausible_until: date | None = None
     relative_timestamps: bool = False
+    free_text: frozenset[str] = frozenset()
+    free_text_handling: FreeTextHandling | None = None
 
 
 @dataclass(frozen=True)
@@ -118,6 +125,8 @@ _SOURCE_KEYS = {
     "plausible_from",
     "plausible_until",
     "relative_timestamps",
+    "free_text",
+    "free_text_handling",
 }
 _CSV_KEYS = {"delimiter", "quote", "escape", "encoding", "header"}
 
@@ -194,7 +203,7 @@ def parse_source(raw: dict[str, Any], *, where: str) -> SourceMapping:
     except (ZoneInfoNotFoundError, ValueError) as error:
         raise MappingError(f"{where}.timezone: unknown time zone {zone!r}") from error
     names: dict[str, frozenset[str]] = {}
-    for part in ("personal", "safe"):
+    for part in ("personal", "safe", "free_text"):
         listed = raw.get(part) or []
         if not isinstance(listed, list) or not all(isinstance(name, str) for name in listed):
             raise MappingError(f"{where}.{part}: must be a list of column names")
@@ -202,6 +211,11 @@ def parse_source(raw: dict[str, Any], *, where: str) -> SourceMapping:
     overlap = sorted(names["personal"] & names["safe"])
     if overlap:
         raise MappingError(f"{where}: {', '.join(overlap)} listed as both personal and safe")
+    handling_text = raw.get("free_text_handling")
+    try:
+        handling = FreeTextHandling(str(handling_text)) if handling_text else None
+    except ValueError as error:
+        raise MappingError(f"{where}.free_text_handling: must be scrub or exclude") from error
     target_text = raw.get("target")
     try:
         target = Target(target_text) if target_text else None
@@ -219,6 +233,8 @@ def parse_source(raw: dict[str, Any], *, where: str) -> SourceMapping:
         case_object_type=raw.get("case_object_type"),
         personal=names["personal"],
         safe=names["safe"],
+        free_text=names["free_text"],
+        free_text_handling=handling,
         **_plausible_window(raw, where),
     )
 

@@ -14,8 +14,12 @@ thus loads on day one, and its pseudonyms stay stable as long as the key file is
 A column (or a top-level key of an ``attributes`` JSON object, an XES attribute, an OCEL
 attribute) is personal when the mapping lists it under ``personal:``, or when its name
 looks personal (:func:`looks_personal`), unless the mapping lists it under ``safe:``.
-The hash runs in DuckDB (:func:`hmac_sql`) so ten million values cost no Python loop;
-:func:`pseudonym` is the same function in Python, for OCEL logs read by Python.
+A column or key is also personal when its sampled values are emails, card numbers,
+IBANs, phone numbers or dates of birth (:mod:`orderlens.ingest.personal_content`), and
+free-text columns and keys are scrubbed of those patterns or left out (the policy's
+``free_text_handling``). The hash runs in DuckDB (:func:`hmac_sql`) so ten million values
+cost no Python loop; :func:`pseudonym` is the same function in Python, for OCEL logs read
+by Python.
 """
 
 from __future__ import annotations
@@ -32,6 +36,12 @@ from pathlib import Path
 
 import duckdb
 
+from orderlens.ingest.personal_content import (
+    ContentScan,
+    sample_values,
+    scan_values,
+    scrub_sql,
+)
 from orderlens.ingest.source import (
     SOURCE_VIEW,
     TEXT_COLUMN,
@@ -41,7 +51,7 @@ from orderlens.ingest.source import (
     quote_identifier,
     quote_literal,
 )
-from orderlens.settings import PSEUDONYMIZATION_KEY_VARIABLE
+from orderlens.settings import PSEUDONYMIZATION_KEY_VARIABLE, FreeTextHandling
 
 PSEUDONYM_PREFIX = "p_"
 """Marks a stored value as a pseudonym (followed by 64 hexadecimal digits)."""
@@ -227,12 +237,16 @@ class PseudonymizationPolicy:
         safe: Names the mapping lists under ``safe:`` (never pseudonymized).
         key_file: Where the key comes from when ``key`` is ``None`` (created on first
             need); with neither, personal data is rejected.
+        free_text: Names the mapping lists under ``free_text:``.
+        free_text_handling: Scrub free text of personal data, or leave it out.
     """
 
     key: bytes | None = field(default=None, repr=False)
     declared: frozenset[str] = frozenset()
     safe: frozenset[str] = frozenset()
     key_file: KeyFile | None = field(default=None, compare=False)
+    free_text: frozenset[str] = frozenset()
+    free_text_handling: FreeTextHandling = FreeTextHandling.SCRUB
 
     def is_personal(self, name: str) -> bool:
         """Whether values under ``name`` are replaced by pseudonyms."""
@@ -281,51 +295,132 @@ def _attribute_keys(con: duckdb.DuckDBPyConnection) -> list[str]:
     return sorted(str(row[0]) for row in rows)
 
 
+_UNSCANNED_TYPES = ("DOUBLE", "FLOAT", "BOOLEAN", "TIMESTAMP", "TIME", "INTERVAL", "DECIMAL")
+"""Types whose values cannot hold an email, a card number, an IBAN or a phone number
+(dates stay: a DATE column may hold birthdays)."""
+
+
+def _scannable(kind: str) -> bool:
+    return not kind.upper().startswith(_UNSCANNED_TYPES)
+
+
+def scan_source(
+    con: duckdb.DuckDBPyConnection,
+    columns: SourceColumns,
+    policy: PseudonymizationPolicy,
+    *,
+    prose_allowed: frozenset[str] = frozenset(),
+    unscanned: frozenset[str] = frozenset(),
+) -> tuple[list[str], list[str], ContentScan]:
+    """Personal columns and ``attributes`` keys (by name, then by content of a sample)
+    and the free text of the registered source.
+
+    ``prose_allowed`` are the columns that may be found to be free text (those feeding
+    no contract column, and ``error_message``); ``unscanned`` those never checked by
+    content (those feeding a contract timestamp).
+    """
+    personal = policy.personal_names(name for name in columns.names if name != ATTRIBUTES_COLUMN)
+    has_attributes = ATTRIBUTES_COLUMN in columns.types
+    all_keys = _attribute_keys(con) if has_attributes else []
+    keys = policy.personal_names(all_keys)
+    scanned = [
+        name
+        for name, kind in columns.types.items()
+        if name != ATTRIBUTES_COLUMN
+        and name not in personal
+        and name not in policy.safe
+        and (name in policy.free_text or (name not in unscanned and _scannable(kind)))
+    ]
+    scanned_keys = [name for name in all_keys if name not in keys and name not in policy.safe]
+    by_column, by_key = sample_values(
+        con,
+        SOURCE_VIEW,
+        scanned,
+        attributes_column=ATTRIBUTES_COLUMN if scanned_keys else None,
+        attribute_keys=scanned_keys,
+    )
+    wanted = set(scanned_keys)
+    scan = scan_values(
+        by_column,
+        {name: values for name, values in by_key.items() if name in wanted},
+        declared_free_text=policy.free_text,
+        prose_allowed=prose_allowed,
+    )
+    return personal + scan.personal_columns, keys + scan.personal_keys, scan
+
+
 def pseudonymize_source(
-    con: duckdb.DuckDBPyConnection, columns: SourceColumns, policy: PseudonymizationPolicy
-) -> tuple[str, SourceColumns]:
+    con: duckdb.DuckDBPyConnection,
+    columns: SourceColumns,
+    policy: PseudonymizationPolicy,
+    *,
+    prose_allowed: frozenset[str] = frozenset(),
+    unscanned: frozenset[str] = frozenset(),
+) -> tuple[str, SourceColumns, ContentScan]:
     """Put a view replacing personal values over the registered source, when needed.
 
-    Personal columns become their pseudonyms, personal top-level keys of ``attributes``
-    get pseudonyms as values, and the text of records the reader could not split (which
-    may hold anything) is replaced by its own pseudonym. A file without personal data
-    is left as it is, at no cost.
+    Personal columns (by name or content, see :func:`scan_source`) become their
+    pseudonyms, personal top-level keys of ``attributes`` get pseudonyms as values, free
+    text is scrubbed or left out, and the text of records the reader could not split
+    (which may hold anything) is replaced by its own pseudonym (scrubbed when the file
+    holds free text only). A file without any of these is left as it is.
 
     Returns:
-        The view to validate from and its columns.
+        The view to validate from, its columns, and what the content scan found.
 
     Raises:
         PersonalDataError: the file holds personal data and no key is set.
     """
-    personal = policy.personal_names(name for name in columns.names if name != ATTRIBUTES_COLUMN)
-    keys: list[str] = []
-    if ATTRIBUTES_COLUMN in columns.types:
-        keys = policy.personal_names(_attribute_keys(con))
-    if not personal and not keys:
-        return SOURCE_VIEW, columns
-    key = policy.require_key(personal + [f"{ATTRIBUTES_COLUMN}.{name}" for name in keys])
-    replaced = [
-        f"{hmac_sql(quote_identifier(name), key)} AS {quote_identifier(name)}" for name in personal
-    ]
-    if keys:
-        text = f"CAST({ATTRIBUTES_COLUMN} AS VARCHAR)"
-        patch = ", ".join(
+    personal, keys, scan = scan_source(
+        con, columns, policy, prose_allowed=prose_allowed, unscanned=unscanned
+    )
+    if not personal and not keys and not scan.free_text_columns and not scan.free_text_keys:
+        return SOURCE_VIEW, columns, scan
+    excluding = policy.free_text_handling is FreeTextHandling.EXCLUDE
+    replaced: list[str] = []
+    dropped: list[str] = []
+    for name in scan.free_text_columns:
+        if not excluding:
+            replaced.append(f"{scrub_sql(quote_identifier(name))} AS {quote_identifier(name)}")
+        elif name in prose_allowed:
+            dropped.append(quote_identifier(name))
+        else:
+            replaced.append(f"NULL::VARCHAR AS {quote_identifier(name)}")
+    text = f"CAST({ATTRIBUTES_COLUMN} AS VARCHAR)"
+    patches: list[str] = []
+    for name in scan.free_text_keys:
+        value = f"json_extract_string({text}, {quote_literal(json_key_path(name))})"
+        patches.append(
+            f"{quote_literal(name)}, {'NULL::VARCHAR' if excluding else scrub_sql(value)}"
+        )
+    key: bytes | None = None
+    if personal or keys:
+        key = policy.require_key(personal + [f"{ATTRIBUTES_COLUMN}.{name}" for name in keys])
+        replaced.extend(
+            f"{hmac_sql(quote_identifier(name), key)} AS {quote_identifier(name)}"
+            for name in personal
+        )
+        patches.extend(
             f"{quote_literal(name)}, "
             f"{hmac_sql(f'json_extract_string({text}, {quote_literal(json_key_path(name))})', key)}"
             for name in keys
         )
+    if patches:
         replaced.append(
             f"CASE WHEN CASE WHEN json_valid({text}) THEN json_type({text}) = 'OBJECT' "
-            f"ELSE false END THEN CAST(json_merge_patch({text}, json_object({patch})) AS VARCHAR) "
-            f"ELSE {text} END AS {ATTRIBUTES_COLUMN}"
+            f"ELSE false END THEN CAST(json_merge_patch({text}, json_object({', '.join(patches)})) "
+            f"AS VARCHAR) ELSE {text} END AS {ATTRIBUTES_COLUMN}"
         )
-    replaced.append(
-        f"CASE WHEN {TEXT_COLUMN} IS NOT NULL THEN 'withheld (the file holds personal data): ' "
-        f"|| {hmac_sql(TEXT_COLUMN, key)} END AS {TEXT_COLUMN}"
+    withheld = (
+        f"'withheld (the file holds personal data): ' || {hmac_sql(TEXT_COLUMN, key)}"
+        if key is not None
+        else scrub_sql(TEXT_COLUMN)
     )
+    replaced.append(f"CASE WHEN {TEXT_COLUMN} IS NOT NULL THEN {withheld} END AS {TEXT_COLUMN}")
+    exclude = f" EXCLUDE ({', '.join(dropped)})" if dropped else ""
     con.execute(
         f"CREATE OR REPLACE TEMP VIEW {PSEUDONYMIZED_VIEW} AS "
-        f"SELECT * REPLACE ({', '.join(replaced)}) FROM {SOURCE_VIEW}"
+        f"SELECT *{exclude} REPLACE ({', '.join(replaced)}) FROM {SOURCE_VIEW}"
     )
     described = describe_source(con, PSEUDONYMIZED_VIEW)
-    return PSEUDONYMIZED_VIEW, described
+    return PSEUDONYMIZED_VIEW, described, scan

@@ -29,7 +29,9 @@ class FileResult:
     log, ``case_object_type`` is the object type flattened to cases and ``message`` says
     why it was chosen. ``encoding`` is the text encoding a CSV or JSON Lines file was read
     in (declared or detected); ``notice`` is what the user must learn once, such as the
-    key file created while loading this file.
+    key file created while loading this file; ``content_findings`` names the columns
+    pseudonymized because of what their values look like and the free text scrubbed or
+    excluded.
     """
 
     path: str
@@ -48,6 +50,7 @@ class FileResult:
     encoding: str | None = None
     notice: str = ""
     case_object_type: str | None = None
+    content_findings: str = ""
 
     @property
     def table(self) -> str | None:
@@ -82,6 +85,8 @@ class FileResult:
             text += f"; {self.repeated_idempotency_keys} messages repeat an idempotency key"
         if self.message:
             text += f"; {self.message}"
+        if self.content_findings:
+            text += f"; {self.content_findings}"
         return text
 
 
