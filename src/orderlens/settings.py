@@ -28,6 +28,8 @@ PLAUSIBLE_FROM_VARIABLE = "ORDERLENS_PLAUSIBLE_FROM"
 PLAUSIBLE_UNTIL_VARIABLE = "ORDERLENS_PLAUSIBLE_UNTIL"
 REFERENCE_MODEL_VARIABLE = "ORDERLENS_REFERENCE_MODEL"
 LIFECYCLE_VARIABLE = "ORDERLENS_LIFECYCLE"
+FREE_TEXT_VARIABLE = "ORDERLENS_FREE_TEXT"
+WAREHOUSE_LOCK_TIMEOUT_VARIABLE = "ORDERLENS_WAREHOUSE_LOCK_TIMEOUT"
 BEHIND_TLS_VARIABLE = "ORDERLENS_BEHIND_TLS"
 DEFAULT_PORT = 8050
 DEFAULT_HOST = "127.0.0.1"
@@ -35,6 +37,26 @@ DEFAULT_SESSION_HOURS = 8.0
 DEFAULT_SESSION_IDLE_MINUTES = 30.0
 DEFAULT_PLAUSIBLE_FROM = date(1990, 1, 1)
 """Events before this day are taken as placeholders (epoch zero, 0001-01-01), not facts."""
+DEFAULT_WAREHOUSE_LOCK_TIMEOUT_SECONDS = 60.0
+"""How long a writer waits for another process to release the warehouse."""
+PRIVATE_DIRECTORY_MODE = 0o700
+PRIVATE_FILE_MODE = 0o600
+PRIVATE_UMASK = 0o077
+"""The process umask of orderlens entry points: what they create is for their owner only."""
+
+
+class FreeTextHandling(StrEnum):
+    """What ingestion does with free-text columns (notes, comments, descriptions).
+
+    Free text may mention anyone in any words, so it cannot be pseudonymized as a whole
+    value the way an email column can.
+    """
+
+    SCRUB = "scrub"
+    """Keep the text with every email, card number, IBAN and phone number in it replaced
+    by a placeholder (``[email withheld]``)."""
+    EXCLUDE = "exclude"
+    """Keep none of it: the column (or ``attributes`` key) does not reach the warehouse."""
 
 
 class LifecycleTreatment(StrEnum):
@@ -53,6 +75,13 @@ class LifecycleTreatment(StrEnum):
     transition keep their name."""
     ALL = "all"
     """Every event under its activity name, transitions ignored (pm4py's default)."""
+
+
+def make_private(path: Path) -> None:
+    """Give a file orderlens wrote mode 0600 (owner read and write only), whatever the
+    process umask was when it was created."""
+    if path.stat().st_mode & 0o777 != PRIVATE_FILE_MODE:
+        path.chmod(PRIVATE_FILE_MODE)
 
 
 def _day(env: Mapping[str, str], name: str) -> date | None:
@@ -83,6 +112,26 @@ def _flag(env: Mapping[str, str], name: str) -> bool:
     if text in ("1", "true", "yes", "on"):
         return True
     raise ValueError(f"{name} must be true or false, got {text!r}")
+
+
+def _non_negative_number(env: Mapping[str, str], name: str, default: float) -> float:
+    text = env.get(name) or str(default)
+    try:
+        value = float(text)
+    except ValueError as error:
+        raise ValueError(f"{name} must be a number of seconds, got {text!r}") from error
+    if value < 0:
+        raise ValueError(f"{name} must not be negative, got {text!r}")
+    return value
+
+
+def _free_text_handling(env: Mapping[str, str]) -> FreeTextHandling:
+    text = (env.get(FREE_TEXT_VARIABLE) or FreeTextHandling.SCRUB.value).strip().lower()
+    try:
+        return FreeTextHandling(text)
+    except ValueError as error:
+        allowed = ", ".join(member.value for member in FreeTextHandling)
+        raise ValueError(f"{FREE_TEXT_VARIABLE} must be one of {allowed}, got {text!r}") from error
 
 
 def _lifecycle_treatment(env: Mapping[str, str]) -> LifecycleTreatment:
@@ -130,6 +179,12 @@ class Settings:
         behind_tls: The dashboard is reached only over HTTPS (``ORDERLENS_BEHIND_TLS``,
             usually through a TLS-terminating proxy): cookies are marked ``Secure`` so a
             browser never sends them in clear, and responses carry HSTS so it never tries.
+        free_text: Whether free-text columns are scrubbed of personal data or left out of
+            the warehouse (``ORDERLENS_FREE_TEXT``); a mapping's ``free_text_handling``
+            overrides it for its files.
+        warehouse_lock_timeout_seconds: How long a writer waits while another process
+            holds the warehouse (``ORDERLENS_WAREHOUSE_LOCK_TIMEOUT``, seconds; 0 gives
+            up at once) before failing with exit status 3.
     """
 
     data_dir: Path
@@ -146,6 +201,8 @@ class Settings:
     reference_model: Path | None = None
     lifecycle: LifecycleTreatment = LifecycleTreatment.COMPLETIONS
     behind_tls: bool = False
+    free_text: FreeTextHandling = FreeTextHandling.SCRUB
+    warehouse_lock_timeout_seconds: float = DEFAULT_WAREHOUSE_LOCK_TIMEOUT_SECONDS
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -181,6 +238,10 @@ class Settings:
             reference_model=Path(model_text).expanduser().resolve() if model_text else None,
             lifecycle=_lifecycle_treatment(env),
             behind_tls=_flag(env, BEHIND_TLS_VARIABLE),
+            free_text=_free_text_handling(env),
+            warehouse_lock_timeout_seconds=_non_negative_number(
+                env, WAREHOUSE_LOCK_TIMEOUT_VARIABLE, DEFAULT_WAREHOUSE_LOCK_TIMEOUT_SECONDS
+            ),
         )
 
     @property
@@ -230,15 +291,53 @@ class Settings:
         return self.data_dir / "dagster_home"
 
     def ensure_dirs(self) -> None:
-        """Create the data directory layout; a clear error if it cannot be written."""
+        """Create the data directory layout; a clear error if it cannot be written.
+
+        Folders it creates are private to their owner (mode 0700): the data directory
+        holds personal data (pseudonymized, but also the key that made the pseudonyms).
+        An existing folder keeps its mode; :meth:`loose_permissions` reports it.
+        """
         for folder in (self.data_dir, self.inbox_dir, self.reports_dir, self.dagster_home):
             try:
-                folder.mkdir(parents=True, exist_ok=True)
+                folder.mkdir(parents=True, exist_ok=True, mode=PRIVATE_DIRECTORY_MODE)
             except OSError as error:
                 raise OSError(f"cannot create {folder}: {error.strerror}") from error
         dagster_yaml = self.dagster_home / "dagster.yaml"
         if not dagster_yaml.exists():
             dagster_yaml.write_text("telemetry:\n  enabled: false\n")
+            make_private(dagster_yaml)
+
+    def loose_permissions(self) -> list[str]:
+        """Warnings for an existing data directory, or a file orderlens writes directly in
+        it, that others may read (group or other permission bits set); empty when none.
+
+        The files named are the warehouse, the serving copy, the ingest ledger, the key
+        files and the users file.
+        """
+        warnings: list[str] = []
+        if not self.data_dir.is_dir():
+            return warnings
+        mode = self.data_dir.stat().st_mode & 0o777
+        if mode & ~PRIVATE_DIRECTORY_MODE:
+            warnings.append(
+                f"the data directory {self.data_dir} is open to other users (mode {mode:04o}): "
+                f"run chmod 700 {self.data_dir}"
+            )
+        for path in (
+            self.warehouse_path,
+            self.serving_path,
+            self.data_dir / "ingest_ledger.jsonl",
+            self.pseudonymization_key_path,
+            self.secret_key_path,
+            self.users_path,
+            self.sessions_path,
+        ):
+            if path.is_file() and path.stat().st_mode & 0o777 & ~PRIVATE_FILE_MODE:
+                file_mode = path.stat().st_mode & 0o777
+                warnings.append(
+                    f"{path} is open to other users (mode {file_mode:04o}): run chmod 600 {path}"
+                )
+        return warnings
 
     def subprocess_env(self, base: Mapping[str, str] | None = None) -> dict[str, str]:
         """Environment for child processes (dbt, Dagster, the dashboard) naming the same data.
@@ -268,4 +367,6 @@ class Settings:
             env[REFERENCE_MODEL_VARIABLE] = str(self.reference_model)
         env[LIFECYCLE_VARIABLE] = self.lifecycle.value
         env[BEHIND_TLS_VARIABLE] = "true" if self.behind_tls else "false"
+        env[FREE_TEXT_VARIABLE] = self.free_text.value
+        env[WAREHOUSE_LOCK_TIMEOUT_VARIABLE] = str(self.warehouse_lock_timeout_seconds)
         return env
