@@ -46,7 +46,7 @@ def build_definitions() -> dg.Definitions:
     """
     settings = Settings.from_env()
     os.environ.setdefault(DATA_DIR_VARIABLE, str(settings.data_dir))
-    project = dbt_project()
+    project = dbt_project(settings)
     dbt_models = build_dbt_assets(project)
     published = [key for key in dbt_models.keys if key.path[0] == "marts"] + [
         mining_variants.key,
