@@ -82,7 +82,9 @@ def test_ingest_command_reports_an_unusable_mapping_without_a_trace(tmp_path: Pa
     assert "Traceback" not in out + err
 
 
-def test_ingest_command_reports_a_locked_warehouse_without_a_trace(tmp_path: Path) -> None:
+def test_ingest_command_reports_a_locked_warehouse_with_status_3_without_a_trace(
+    tmp_path: Path,
+) -> None:
     (tmp_path / "data").mkdir()
     holder = subprocess.Popen(
         [
@@ -99,11 +101,18 @@ def test_ingest_command_reports_a_locked_warehouse_without_a_trace(tmp_path: Pat
         assert holder.stdout is not None
         assert holder.stdout.readline().strip() == "ready"
 
-        code, out, err = _run(tmp_path, str(BROKEN / "header_only.csv"))
+        result = CliRunner().invoke(
+            main,
+            ["ingest", str(BROKEN / "header_only.csv")],
+            env={
+                "ORDERLENS_DATA_DIR": str(tmp_path / "data"),
+                "ORDERLENS_WAREHOUSE_LOCK_TIMEOUT": "1",
+            },
+        )
     finally:
         holder.kill()
         holder.wait()
 
-    assert code == 2
-    assert "error: cannot open the warehouse" in err
-    assert "Traceback" not in out + err
+    assert result.exit_code == 3
+    assert f"locked by PID {holder.pid}" in result.stderr
+    assert "Traceback" not in result.stdout + result.stderr
