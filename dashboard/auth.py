@@ -209,10 +209,11 @@ def _is_cost_callback() -> bool:
 
 def install_access_control(server: Flask, settings: Settings) -> None:
     """Require a login on every route of ``server`` but the open ones, and add the login
-    and logout routes.
+    route (behind the guessing limits) and the logout route (POST with the CSRF token).
 
     Raises:
-        orderlens.users.MissingSecretKeyError: When no session key is configured.
+        orderlens.users.MissingSecretKeyError: When no key for the login form's cookie is
+            configured.
     """
     server.secret_key = resolve_secret_key(settings)
     server.config.update(

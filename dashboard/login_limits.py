@@ -26,10 +26,12 @@ from __future__ import annotations
 
 import logging
 import math
+import sys
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 from flask import Flask, Response, request
 from flask_limiter import Limiter, RequestLimit
@@ -75,6 +77,11 @@ class LoginLimits:
 
     def __init__(self, server: Flask, refusal: Callable[[str, int], Response]) -> None:
         self._refusal = refusal
+        if not AUDIT_LOGGER.handlers:
+            handler = logging.StreamHandler(sys.stderr)
+            handler.setFormatter(logging.Formatter("%(asctime)s %(name)s %(message)s"))
+            AUDIT_LOGGER.addHandler(handler)
+            AUDIT_LOGGER.setLevel(logging.INFO)
         self._locks: dict[str, _Lock] = {}
         self._guard = threading.Lock()
         self.limiter = Limiter(
@@ -135,13 +142,13 @@ class LoginLimits:
                 "login locked: account=%r address=%s until=%s (limit %s)",
                 attempted_account(),
                 client_address(),
-                time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(until)),
+                datetime.fromtimestamp(until, UTC).isoformat(timespec="seconds"),
                 breached.limit,
             )
-        wait_minutes = max(1, math.ceil((until - time.time()) / 60))
+        wait_minutes = max(1, round((until - time.time()) / 60))
         message = (
             "Too many failed logins from your address. For your safety, logging in is "
-            f"paused: try again in {wait_minutes} minute{'s' if wait_minutes > 1 else ''}."
+            f"paused: try again in about {wait_minutes} minute{'s' if wait_minutes > 1 else ''}."
         )
         response = self._refusal(message, 429)
         response.headers["Retry-After"] = str(max(1, math.ceil(until - time.time())))

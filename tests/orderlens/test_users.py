@@ -12,6 +12,7 @@ from orderlens.users import (
     MissingSecretKeyError,
     Role,
     UserStoreError,
+    WeakPasswordError,
     add_user,
     authenticate,
     create_secret_key,
@@ -19,6 +20,7 @@ from orderlens.users import (
     load_users,
     remove_user,
     resolve_secret_key,
+    set_password,
     verify_password,
 )
 
@@ -66,9 +68,43 @@ def test_users_add_rejects_bad_names_roles_and_short_passwords(tmp_path):
         add_user(path, "<script>", Role.EXECUTIVE, "long-enough-password")
     with pytest.raises(UserStoreError, match="unknown role 'admin'"):
         add_user(path, "dana", "admin", "long-enough-password")
-    with pytest.raises(UserStoreError, match="at least 10 characters"):
+    with pytest.raises(UserStoreError, match="at least 12 characters"):
         add_user(path, "dana", Role.EXECUTIVE, "short")
     assert not path.exists()
+
+
+@pytest.mark.parametrize(
+    ("password", "reason"),
+    [
+        ("aaaaaaaaaa", "at least 12 characters"),
+        ("aaaaaaaaaaaa", 'Repeats like "aaa" are easy to guess'),
+        ("abcabcabcabc", "Repeats like"),
+        ("password1234", "very common password"),
+        ("qwertyuiop12", "similar to a commonly used password"),
+        ("dana-dana-dana", "too easy to guess"),
+    ],
+)
+def test_users_password_policy_rejects_short_common_and_repetitive_passwords_with_the_reason(
+    tmp_path, password, reason
+):
+    path = tmp_path / "users.yaml"
+    with pytest.raises(WeakPasswordError, match=reason):
+        add_user(path, "dana", Role.EXECUTIVE, password)
+    assert not path.exists()
+
+
+def test_users_password_policy_accepts_a_passphrase_and_guards_every_password_change(tmp_path):
+    path = tmp_path / "users.yaml"
+    add_user(path, "dana", Role.EXECUTIVE, "lantern orbit saffron")
+    with pytest.raises(WeakPasswordError, match="very common password"):
+        set_password(path, "dana", "password1234")
+    assert verify_password("lantern orbit saffron", load_users(path)["dana"].password_hash)
+    set_password(path, "dana", "quiet harbour 1987 kites")
+    dana = load_users(path)["dana"]
+    assert dana.role is Role.EXECUTIVE
+    assert verify_password("quiet harbour 1987 kites", dana.password_hash)
+    with pytest.raises(UserStoreError, match="no user named 'omar'"):
+        set_password(path, "omar", "quiet harbour 1987 kites")
 
 
 def test_users_remove_deletes_only_the_named_user(tmp_path):

@@ -8,7 +8,7 @@ import re
 
 import pytest
 import requests
-from dashboard_server import EXECUTIVE, OPERATIONS, PAGE_PATHS, logged_in
+from dashboard_server import EXECUTIVE, OPERATIONS, PAGE_PATHS, log_out, logged_in
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 
@@ -141,9 +141,19 @@ def test_access_control_operations_page_content_for_roi_is_a_refusal(
         assert "roi-cost-breakdown" not in answer.text
 
 
-def test_access_control_logout_ends_the_session(secured_dashboard):
+def test_access_control_logout_ends_the_session_and_a_cookie_captured_before_it(
+    secured_dashboard,
+):
     url = secured_dashboard.url
     client = logged_in(url, *EXECUTIVE)
+    captured = client.cookies["orderlens_session"]
     assert client.get(f"{url}/_dash-layout", timeout=30).status_code == 200
     client.get(f"{url}/logout", timeout=30)
+    assert client.get(f"{url}/_dash-layout", timeout=30).status_code == 200, "GET does not log out"
+    assert log_out(client, url).headers["Location"] == "/login"
     assert client.get(f"{url}/_dash-layout", timeout=30).status_code == 401
+    replay = requests.get(
+        f"{url}/backlog", cookies={"orderlens_session": captured}, allow_redirects=False, timeout=30
+    )
+    assert replay.status_code == 302
+    assert replay.headers["Location"].startswith("/login?next=/backlog")

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 import subprocess
 import sys
+from dataclasses import replace
 from types import SimpleNamespace
 
 import pytest
@@ -130,3 +131,74 @@ def test_sessions_cli_adds_lists_and_removes_users(tmp_path):
     assert run("remove", "omar").returncode == 0
     assert run("remove", "omar").returncode != 0
     assert load_users(tmp_path / "data" / "users.yaml") == {}
+
+
+def _layout_csrf_token(client) -> str:
+    """The session's CSRF token as the page carries it: the logout form's hidden input."""
+
+    def walk(node):
+        if isinstance(node, dict):
+            props = node.get("props", {})
+            if isinstance(props, dict) and props.get("name") == "csrf_token":
+                return props["value"]
+            return next((found for v in node.values() if (found := walk(v))), None)
+        if isinstance(node, list):
+            return next((found for v in node if (found := walk(v))), None)
+        return None
+
+    return walk(client.get("/_dash-layout").get_json())
+
+
+def test_sessions_logout_is_a_post_with_the_token_and_ends_a_captured_cookie(settings, clock):
+    client = create_app(settings).server.test_client()
+    _log_in(client)
+    captured = client.get_cookie("orderlens_session").value
+    client.get("/logout")
+    assert client.post("/logout", data={"csrf_token": "forged"}).status_code == 400
+    assert client.get("/_dash-layout").status_code == 200, "a GET or a forged POST logs out"
+    answer = client.post("/logout", data={"csrf_token": _layout_csrf_token(client)})
+    assert (answer.status_code, answer.headers["Location"]) == (303, "/login")
+    thief = create_app(settings).server.test_client()
+    thief.set_cookie("orderlens_session", captured)
+    assert thief.get("/backlog").headers["Location"].startswith("/login?next=/backlog")
+    assert thief.get("/_dash-layout").status_code == 401
+
+
+def test_sessions_revoke_and_role_change_end_every_session_of_the_user(settings, clock):
+    app = create_app(settings).server
+    laptop, phone = app.test_client(), app.test_client()
+    _log_in(laptop)
+    _log_in(phone)
+    env = settings.subprocess_env()
+    revoked = subprocess.run(
+        [sys.executable, "-m", "orderlens.cli", "users", "revoke", "dana"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert revoked.returncode == 0, revoked.stderr
+    assert "ended 2 open session(s) of dana" in revoked.stdout
+    assert laptop.get("/_dash-layout").status_code == 401
+    assert phone.get("/_dash-layout").status_code == 401
+    _log_in(laptop)
+    assert laptop.get("/_dash-layout").status_code == 200
+    add_user(settings.users_path, "dana", Role.OPERATIONS, PASSWORD)
+    assert laptop.get("/_dash-layout").status_code == 401
+
+
+def test_sessions_cookies_are_secure_and_hsts_is_sent_only_behind_tls(settings, clock):
+    plain = create_app(settings).server.test_client()
+    login_page = plain.get("/login")
+    assert "Strict-Transport-Security" not in login_page.headers
+    assert "Secure" not in login_page.headers["Set-Cookie"]
+    assert "Secure" not in _log_in(plain).headers["Set-Cookie"]
+    behind_tls = replace(settings, behind_tls=True)
+    secure = create_app(behind_tls).server.test_client()
+    login_page = secure.get("/login")
+    assert login_page.headers["Strict-Transport-Security"] == "max-age=31536000"
+    assert "; Secure" in login_page.headers["Set-Cookie"]
+    session_cookie = _log_in(secure).headers["Set-Cookie"]
+    assert session_cookie.startswith("orderlens_session=")
+    assert "; Secure" in session_cookie
+    assert "; HttpOnly" in session_cookie
