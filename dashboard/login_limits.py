@@ -82,6 +82,8 @@ class LoginLimits:
             handler.setFormatter(logging.Formatter("%(asctime)s %(name)s %(message)s"))
             AUDIT_LOGGER.addHandler(handler)
             AUDIT_LOGGER.setLevel(logging.INFO)
+            # One line per event, whatever the process's root logger prints as well.
+            AUDIT_LOGGER.propagate = False
         self._locks: dict[str, _Lock] = {}
         self._guard = threading.Lock()
         self.limiter = Limiter(

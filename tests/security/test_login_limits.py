@@ -68,12 +68,16 @@ def _attempt(app, address: dict, password: str, name: str = "dana"):
     )
 
 
-def _audit(caplog) -> list[str]:
-    return [r.getMessage() for r in caplog.records if r.name == "orderlens.audit"]
+@pytest.fixture
+def audit(app, caplog):
+    """The audit lines written while the test runs (the audit logger does not propagate)."""
+    logger = logging.getLogger("orderlens.audit")
+    logger.addHandler(caplog.handler)
+    yield lambda: [r.getMessage() for r in caplog.records if r.name == "orderlens.audit"]
+    logger.removeHandler(caplog.handler)
 
 
-def test_login_limits_lock_the_account_at_the_guessing_address_only(app, clock, caplog):
-    caplog.set_level(logging.INFO, logger="orderlens.audit")
+def test_login_limits_lock_the_account_at_the_guessing_address_only(app, clock, audit):
     assert [_attempt(app, ATTACKER, f"guess-{n}").status_code for n in range(5)] == [401] * 5
     locked = _attempt(app, ATTACKER, PASSWORD)
     assert locked.status_code == 429
@@ -83,16 +87,15 @@ def test_login_limits_lock_the_account_at_the_guessing_address_only(app, clock, 
     assert "orderlens_session=" not in locked.headers.get("Set-Cookie", "")
     assert _attempt(app, DANA_AT_HOME, PASSWORD).status_code == 303
     assert _attempt(app, ATTACKER, "operations-passphrase", name="omar").status_code == 303
-    audit = _audit(caplog)
-    assert sum("login failed: account='dana' address=203.0.113.9" in line for line in audit) == 5
-    assert [line for line in audit if line.startswith("login locked")] == [
-        line for line in audit if "login locked: account='dana' address=203.0.113.9" in line
+    lines = audit()
+    assert sum("login failed: account='dana' address=203.0.113.9" in line for line in lines) == 5
+    assert [line for line in lines if line.startswith("login locked")] == [
+        line for line in lines if "login locked: account='dana' address=203.0.113.9" in line
     ]
-    assert len([line for line in audit if line.startswith("login locked")]) == 1
+    assert len([line for line in lines if line.startswith("login locked")]) == 1
 
 
-def test_login_limits_unlock_after_the_minute_then_lock_for_the_hour(app, clock, caplog):
-    caplog.set_level(logging.INFO, logger="orderlens.audit")
+def test_login_limits_unlock_after_the_minute_then_lock_for_the_hour(app, clock, audit):
     for _ in range(3):
         assert [_attempt(app, ATTACKER, "wrong-guess-1").status_code for _ in range(5)] == [401] * 5
         assert _attempt(app, ATTACKER, PASSWORD).status_code == 429
@@ -104,9 +107,9 @@ def test_login_limits_unlock_after_the_minute_then_lock_for_the_hour(app, clock,
     assert int(hour_lock.headers["Retry-After"]) > 30 * 60
     clock.offset += 3600
     assert _attempt(app, ATTACKER, PASSWORD).status_code == 303
-    audit = _audit(caplog)
-    assert sum(line.startswith("login unlocked: account='dana'") for line in audit) == 4
-    assert "(1 attempts refused while locked)" in audit[-1]
+    lines = audit()
+    assert sum(line.startswith("login unlocked: account='dana'") for line in lines) == 4
+    assert "(1 attempts refused while locked)" in lines[-1]
 
 
 def test_login_limits_refuse_spraying_many_accounts_from_one_address(app, clock):
