@@ -39,6 +39,7 @@ from dashboard.data import (
     resolve_filters,
 )
 from dashboard.filters import DIMENSIONS, Filters, filters_from_query, filters_to_query
+from dashboard.login_limits import proxy_options
 from dashboard.security_headers import install_security_headers
 from orderlens.settings import Settings
 from orderlens.users import MissingSecretKeyError
@@ -243,4 +244,11 @@ def serve(settings: Settings) -> None:
             flush=True,
         )
     print(f"orderlens dashboard: http://{settings.host}:{settings.port}/", flush=True)
-    waitress_serve(app.server, host=settings.host, port=settings.port, threads=8, ident=None)
+    waitress_serve(
+        app.server,
+        host=settings.host,
+        port=settings.port,
+        threads=8,
+        ident=None,
+        **proxy_options(settings),
+    )

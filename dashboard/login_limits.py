@@ -18,8 +18,10 @@ lockout until when. An unlock is noticed, and logged, at the next attempt of tha
 after the lock ended, with how many attempts the lock refused.
 
 The counters live in the server's memory (``orderlens serve`` is one process): a restart
-clears them. Behind a reverse proxy every client has the proxy's address (see
-``docs/security.md``).
+clears them. Behind a reverse proxy, ``Settings.trusted_proxy`` names it, and
+:func:`proxy_options` makes waitress take the client address from the proxy's
+``X-Forwarded-For`` (from that proxy only: anyone else's header is dropped, so it cannot
+be used to dodge the limits).
 """
 
 from __future__ import annotations
@@ -36,11 +38,26 @@ from datetime import UTC, datetime
 from flask import Flask, Response, request
 from flask_limiter import Limiter, RequestLimit
 
+from orderlens.settings import Settings
+
 ACCOUNT_AND_ADDRESS_LIMITS = "5 per minute; 20 per hour"
 ADDRESS_LIMITS = "50 per hour"
 ACCOUNT_KEY_LENGTH = 64
 """Longest account name kept in a key or log line (longer input is cut, not trusted)."""
 AUDIT_LOGGER = logging.getLogger("orderlens.audit")
+
+
+def proxy_options(settings: Settings) -> dict[str, object]:
+    """Waitress options that trust ``settings.trusted_proxy`` for the client's address
+    and scheme; none when no proxy is named."""
+    if settings.trusted_proxy is None:
+        return {}
+    return {
+        "trusted_proxy": settings.trusted_proxy,
+        "trusted_proxy_count": 1,
+        "trusted_proxy_headers": {"x-forwarded-for", "x-forwarded-proto"},
+        "clear_untrusted_proxy_headers": True,
+    }
 
 
 def client_address() -> str:

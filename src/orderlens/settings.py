@@ -31,6 +31,7 @@ LIFECYCLE_VARIABLE = "ORDERLENS_LIFECYCLE"
 FREE_TEXT_VARIABLE = "ORDERLENS_FREE_TEXT"
 WAREHOUSE_LOCK_TIMEOUT_VARIABLE = "ORDERLENS_WAREHOUSE_LOCK_TIMEOUT"
 BEHIND_TLS_VARIABLE = "ORDERLENS_BEHIND_TLS"
+TRUSTED_PROXY_VARIABLE = "ORDERLENS_TRUSTED_PROXY"
 DEFAULT_PORT = 8050
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_SESSION_HOURS = 8.0
@@ -179,6 +180,10 @@ class Settings:
         behind_tls: The dashboard is reached only over HTTPS (``ORDERLENS_BEHIND_TLS``,
             usually through a TLS-terminating proxy): cookies are marked ``Secure`` so a
             browser never sends them in clear, and responses carry HSTS so it never tries.
+        trusted_proxy: Address of the reverse proxy in front of the dashboard
+            (``ORDERLENS_TRUSTED_PROXY``): requests from it are taken to come from the
+            client its ``X-Forwarded-For`` names, so login limits key on real clients
+            rather than on the proxy; ``None`` ignores that header from anyone.
         free_text: Whether free-text columns are scrubbed of personal data or left out of
             the warehouse (``ORDERLENS_FREE_TEXT``); a mapping's ``free_text_handling``
             overrides it for its files.
@@ -201,6 +206,7 @@ class Settings:
     reference_model: Path | None = None
     lifecycle: LifecycleTreatment = LifecycleTreatment.COMPLETIONS
     behind_tls: bool = False
+    trusted_proxy: str | None = None
     free_text: FreeTextHandling = FreeTextHandling.SCRUB
     warehouse_lock_timeout_seconds: float = DEFAULT_WAREHOUSE_LOCK_TIMEOUT_SECONDS
 
@@ -238,6 +244,7 @@ class Settings:
             reference_model=Path(model_text).expanduser().resolve() if model_text else None,
             lifecycle=_lifecycle_treatment(env),
             behind_tls=_flag(env, BEHIND_TLS_VARIABLE),
+            trusted_proxy=(env.get(TRUSTED_PROXY_VARIABLE) or "").strip() or None,
             free_text=_free_text_handling(env),
             warehouse_lock_timeout_seconds=_non_negative_number(
                 env, WAREHOUSE_LOCK_TIMEOUT_VARIABLE, DEFAULT_WAREHOUSE_LOCK_TIMEOUT_SECONDS
@@ -367,6 +374,8 @@ class Settings:
             env[REFERENCE_MODEL_VARIABLE] = str(self.reference_model)
         env[LIFECYCLE_VARIABLE] = self.lifecycle.value
         env[BEHIND_TLS_VARIABLE] = "true" if self.behind_tls else "false"
+        if self.trusted_proxy is not None:
+            env[TRUSTED_PROXY_VARIABLE] = self.trusted_proxy
         env[FREE_TEXT_VARIABLE] = self.free_text.value
         env[WAREHOUSE_LOCK_TIMEOUT_VARIABLE] = str(self.warehouse_lock_timeout_seconds)
         return env

@@ -149,3 +149,22 @@ def test_settings_lifecycle_defaults_to_completions_and_is_passed_on(tmp_path):
 def test_settings_rejects_an_unknown_lifecycle_treatment_naming_the_choices(tmp_path):
     with pytest.raises(ValueError, match="ORDERLENS_LIFECYCLE must be one of completions"):
         Settings.from_env({"ORDERLENS_DATA_DIR": str(tmp_path), "ORDERLENS_LIFECYCLE": "starts"})
+
+
+def test_settings_behind_tls_and_trusted_proxy_are_read_and_passed_on(tmp_path):
+    plain = Settings.from_env({"ORDERLENS_DATA_DIR": str(tmp_path)})
+    assert (plain.behind_tls, plain.trusted_proxy) == (False, None)
+    assert plain.subprocess_env({})["ORDERLENS_BEHIND_TLS"] == "false"
+    assert "ORDERLENS_TRUSTED_PROXY" not in plain.subprocess_env({})
+    proxied = Settings.from_env(
+        {
+            "ORDERLENS_DATA_DIR": str(tmp_path),
+            "ORDERLENS_BEHIND_TLS": " Yes ",
+            "ORDERLENS_TRUSTED_PROXY": "10.0.0.5",
+        }
+    )
+    assert (proxied.behind_tls, proxied.trusted_proxy) == (True, "10.0.0.5")
+    assert Settings.from_env(proxied.subprocess_env({})) == proxied
+    assert proxied.sessions_path == tmp_path / "sessions.sqlite3"
+    with pytest.raises(ValueError, match="ORDERLENS_BEHIND_TLS must be true or false"):
+        Settings.from_env({"ORDERLENS_DATA_DIR": str(tmp_path), "ORDERLENS_BEHIND_TLS": "https"})

@@ -12,12 +12,16 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
 from types import SimpleNamespace
 
 import limits.storage.memory
 import limits.strategies
 import pytest
 import requests
+from browser_support import free_port
 from dashboard_server import EXECUTIVE, SECRET_KEY, write_users
 
 import dashboard.login_limits
@@ -120,17 +124,18 @@ def test_login_limits_refuse_spraying_many_accounts_from_one_address(app, clock)
     assert _attempt(app, DANA_AT_HOME, PASSWORD).status_code == 303
 
 
-@pytest.mark.slow
-def test_login_limits_real_server_refuses_the_right_password_after_300_wrong_ones(
-    published_demo, tmp_path
-):
-    from browser_support import free_port
-
+@contextmanager
+def _serving(published_demo, tmp_path, **environment: str) -> Iterator[tuple[str, Path]]:
+    """``orderlens serve`` of its own (its lockouts touch no other test); yields its
+    address and the file holding what it printed."""
     users = write_users(tmp_path / "users.yaml")
     port = free_port()
     env = published_demo.settings.subprocess_env()
     env.update(
-        ORDERLENS_PORT=str(port), ORDERLENS_SECRET_KEY=SECRET_KEY, ORDERLENS_USERS_FILE=str(users)
+        ORDERLENS_PORT=str(port),
+        ORDERLENS_SECRET_KEY=SECRET_KEY,
+        ORDERLENS_USERS_FILE=str(users),
+        **environment,
     )
     log_path = tmp_path / "server.log"
     with log_path.open("w") as log:
@@ -150,28 +155,49 @@ def test_login_limits_real_server_refuses_the_right_password_after_300_wrong_one
                 break
             except requests.ConnectionError:
                 time.sleep(0.2)
-        client = requests.Session()
+        yield url, log_path
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        server.wait(timeout=15)
 
-        def guess(password: str) -> requests.Response:
-            form = client.get(f"{url}/login", timeout=30).text
-            token = re.search(r'name="csrf_token" value="([^"]+)"', form).group(1)
-            return client.post(
-                f"{url}/login",
-                data={"csrf_token": token, "username": EXECUTIVE[0], "password": password},
-                allow_redirects=False,
-                timeout=30,
-            )
 
-        statuses = [guess(f"wrong-{n}").status_code for n in range(300)]
-        right = guess(EXECUTIVE[1])
+def _guess(url: str, password: str, forwarded_for: str | None = None) -> requests.Response:
+    client = requests.Session()
+    if forwarded_for:
+        client.headers["X-Forwarded-For"] = forwarded_for
+    form = client.get(f"{url}/login", timeout=30).text
+    token = re.search(r'name="csrf_token" value="([^"]+)"', form).group(1)
+    return client.post(
+        f"{url}/login",
+        data={"csrf_token": token, "username": EXECUTIVE[0], "password": password},
+        allow_redirects=False,
+        timeout=30,
+    )
+
+
+@pytest.mark.slow
+def test_login_limits_real_server_refuses_the_right_password_after_300_wrong_ones(
+    published_demo, tmp_path
+):
+    with _serving(published_demo, tmp_path) as (url, log_path):
+        statuses = [_guess(url, f"wrong-{n}").status_code for n in range(300)]
+        right = _guess(url, EXECUTIVE[1])
         assert statuses == [401] * 5 + [429] * 295
         assert right.status_code == 429
         assert "Too many failed logins" in right.text
         assert "orderlens_session" not in right.headers.get("Set-Cookie", "")
-        assert client.get(f"{url}/_dash-layout", timeout=30).status_code == 401
-    finally:
-        os.killpg(server.pid, signal.SIGTERM)
-        server.wait(timeout=15)
+        # A forged X-Forwarded-For from a client that is not the trusted proxy changes nothing.
+        assert _guess(url, EXECUTIVE[1], forwarded_for="198.51.100.7").status_code == 429
     log = log_path.read_text()
     assert log.count("login failed: account='dana' address=127.0.0.1") == 5
     assert log.count("login locked: account='dana' address=127.0.0.1") == 1
+
+
+@pytest.mark.slow
+def test_login_limits_behind_a_trusted_proxy_key_on_the_forwarded_client(published_demo, tmp_path):
+    with _serving(published_demo, tmp_path, ORDERLENS_TRUSTED_PROXY="127.0.0.1") as (url, log):
+        attacker, dana = "203.0.113.9", "198.51.100.7"
+        assert [_guess(url, "wrong-guess-1", attacker).status_code for _ in range(5)] == [401] * 5
+        assert _guess(url, EXECUTIVE[1], attacker).status_code == 429
+        assert _guess(url, EXECUTIVE[1], dana).status_code == 303
+    assert "login locked: account='dana' address=203.0.113.9" in log.read_text()
