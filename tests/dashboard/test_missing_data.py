@@ -14,7 +14,6 @@ from pathlib import Path
 import pandas as pd
 import pm4py
 import pytest
-from dash import html
 
 from dashboard.app import create_app
 from dashboard.data import (
@@ -27,6 +26,7 @@ from dashboard.data import (
     get_filter_options,
     get_missing_analysis,
     get_publication,
+    get_work_queue,
     resolve_filters,
 )
 from dashboard.filters import Filters
@@ -39,16 +39,6 @@ REAL_LOGS_DIR = Path(__file__).resolve().parents[1] / "data" / "real"
 
 TEST_SECRET_KEY = "missing-data-tests-secret-key-0123456789abcdef"
 RAW_DATABASE_TEXT = ("Catalog Error", "does not exist", "Traceback", "Binder Error")
-
-
-def _text(component: object) -> str:
-    """All the text a Dash component tree would show."""
-    if isinstance(component, str | int | float):
-        return str(component)
-    if isinstance(component, list | tuple):
-        return " ".join(_text(child) for child in component)
-    children = getattr(component, "children", None)
-    return "" if children is None else _text(children)
 
 
 @pytest.fixture(scope="module")
@@ -153,14 +143,10 @@ def test_missing_data_older_copy_has_unknown_coverage_and_dates_data_by_publicat
 
 
 def test_missing_data_absent_triage_tables_give_words_not_database_errors(on_hand_published_copy):
-    # Page modules register themselves with Dash, so they import once an app exists.
-    from dashboard.pages.work_queue import update_queue
-
-    with pytest.raises(MissingTableError, match="older or partial run") as raised:
-        get_current_alerts()
-    queue = update_queue({"start": None, "end": None, "query": ""})
-    shown = _text(queue)
-    assert isinstance(queue, html.Div) and "orderlens run" in shown
-    for raw in RAW_DATABASE_TEXT:
-        assert raw not in str(raised.value)
-        assert raw not in shown
+    for read in (get_current_alerts, lambda: get_work_queue(resolve_filters(Filters()))):
+        with pytest.raises(MissingTableError, match="older or partial run") as raised:
+            read()
+        message = str(raised.value)
+        assert "orderlens run" in message
+        for raw in RAW_DATABASE_TEXT:
+            assert raw not in message
