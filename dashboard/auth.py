@@ -225,7 +225,7 @@ def install_access_control(server: Flask, settings: Settings) -> None:
     cache = _UserCache(settings.users_path)
     store = SessionStore(settings.sessions_path)
     limits = (settings.session_hours * 3600, settings.session_idle_minutes * 60)
-    guessing = LoginLimits(server, lambda message, status: _login_page(message, status))
+    guessing = LoginLimits(server, _login_page)
 
     @server.before_request
     def require_login():

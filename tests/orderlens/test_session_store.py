@@ -17,7 +17,7 @@ def _open(store: SessionStore, name: str, now: float = 1000.0) -> str:
     return token
 
 
-def test_sessions_store_is_owner_only_and_keeps_no_usable_token(tmp_path):
+def test_session_store_is_owner_only_and_keeps_no_usable_token(tmp_path):
     store = SessionStore(tmp_path / "data" / "sessions.sqlite3")
     token = _open(store, "dana")
     assert stat.S_IMODE(store.path.stat().st_mode) == 0o600
@@ -30,7 +30,7 @@ def test_sessions_store_is_owner_only_and_keeps_no_usable_token(tmp_path):
     assert store.find(token + "x") is None
 
 
-def test_sessions_store_ends_one_session_or_every_session_of_a_user(tmp_path):
+def test_session_store_ends_one_session_or_every_session_of_a_user(tmp_path):
     store = SessionStore(tmp_path / "sessions.sqlite3")
     first, second, other = _open(store, "dana"), _open(store, "dana"), _open(store, "omar")
     assert first != second
@@ -45,7 +45,7 @@ def test_sessions_store_ends_one_session_or_every_session_of_a_user(tmp_path):
     assert store.count_user_sessions("dana") == 0
 
 
-def test_sessions_store_touch_is_coarse_and_expired_sessions_are_swept(tmp_path):
+def test_session_store_touch_is_coarse_and_expired_sessions_are_swept(tmp_path):
     store = SessionStore(tmp_path / "sessions.sqlite3")
     token = _open(store, "dana", now=1000.0)
     store.touch(token, store.find(token), 1000.0 + SEEN_AT_RESOLUTION_SECONDS / 2)
