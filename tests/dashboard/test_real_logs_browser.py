@@ -22,6 +22,7 @@ from orderlens.warehouse import connect
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 REAL_LOGS_DIR = Path(__file__).resolve().parents[1] / "data" / "real"
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 
 REAL_LOGS = ("receipt", "running_example")
 ALWAYS_LISTED = ("/", "/process", "/orders")
@@ -90,6 +91,11 @@ def test_real_logs_every_page_renders_without_errors(dashboard, pm4py_log, recor
     for path in _every_path(pm4py_log):
         page = _visit(dashboard, recording_tab, path)
         try:
+            ARTIFACTS.mkdir(exist_ok=True)
+            slug = path.strip("/").replace("/", "-") or "overview"
+            page.screenshot(
+                path=str(ARTIFACTS / f"real-{dashboard.log.name}-{slug}.png"), full_page=True
+            )
             text = page.inner_text("body")
             found = ERROR_TEXT.search(text)
             empty_cards = [
