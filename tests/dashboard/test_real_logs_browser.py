@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from datetime import UTC
 from pathlib import Path
+from urllib.parse import quote
 
 import pandas as pd
 import pm4py
@@ -25,6 +26,7 @@ REAL_LOGS_DIR = Path(__file__).resolve().parents[1] / "data" / "real"
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 
 REAL_LOGS = ("receipt", "running_example")
+OTHER_FOREIGN_LOGS = ("ocel20_json", "ocel20_xml", "ocel20_sqlite", "simulated_minimal")
 ALWAYS_LISTED = ("/", "/process", "/orders")
 EXCEPTION_PAGES = {
     "/backlog": "exceptions",
@@ -86,9 +88,11 @@ def _every_path(pm4py_log: pd.DataFrame) -> list[str]:
     return [*ALWAYS_LISTED, *EXCEPTION_PAGES, f"/orders/{case_id}"]
 
 
-def test_real_logs_every_page_renders_without_errors(dashboard, pm4py_log, recording_tab):
+def _page_failures(dashboard, recording_tab, paths: list[str]) -> list[tuple]:
+    """Each page of ``paths`` with a console error, a failed callback, error text or a
+    blank card, and what was wrong on it."""
     failures = []
-    for path in _every_path(pm4py_log):
+    for path in paths:
         page = _visit(dashboard, recording_tab, path)
         try:
             ARTIFACTS.mkdir(exist_ok=True)
@@ -110,7 +114,20 @@ def test_real_logs_every_page_renders_without_errors(dashboard, pm4py_log, recor
                 )
         finally:
             page.close()
-    assert failures == []
+    return failures
+
+
+def test_real_logs_every_page_renders_without_errors(dashboard, pm4py_log, recording_tab):
+    assert _page_failures(dashboard, recording_tab, _every_path(pm4py_log)) == []
+
+
+@pytest.mark.parametrize("name", OTHER_FOREIGN_LOGS)
+def test_foreign_logs_every_page_renders_without_errors(name, real_log_dashboard, recording_tab):
+    """The OCEL 2.0 example in its three encodings and the bare simulator export."""
+    served = real_log_dashboard(name)
+    ((case_id,),) = _serving(served, "SELECT min(case_id) FROM marts.fct_case_traces")
+    paths = [*ALWAYS_LISTED, *EXCEPTION_PAGES, f"/orders/{quote(case_id, safe='')}"]
+    assert _page_failures(served, recording_tab, paths) == []
 
 
 def test_real_logs_exception_pages_say_which_data_would_fill_them(
