@@ -1,7 +1,7 @@
 """The Dash application: ``create_app(settings)`` builds it, ``serve`` runs it.
 
 Pages live in ``dashboard/pages`` (Dash Pages); every page reads the published serving
-copy through ``dashboard.data``. CSS and JavaScript are served from ``dashboard/assets``
+copy through ``dashboard.serving``. CSS and JavaScript are served from ``dashboard/assets``
 and Dash's own bundles, so the dashboard works with no network.
 
 Every route but ``/health`` and the login page needs a logged-in user
@@ -27,20 +27,22 @@ from flask import jsonify
 
 from dashboard.auth import COST_PAGES, install_access_control, logout_control, may_see_costs
 from dashboard.components.filter_bar import FILTER_IDS, filter_bar
-from dashboard.data import (
-    SETTINGS_KEY,
-    DataPeriod,
-    ServingCopyUnavailableError,
-    derived_tables_ready,
-    get_data_period,
-    get_filter_options,
-    get_missing_analysis,
-    get_publication,
-    resolve_filters,
-)
 from dashboard.filters import DIMENSIONS, Filters, filters_from_query, filters_to_query
 from dashboard.login_limits import proxy_options
+from dashboard.queries.filter_bar import (
+    DataPeriod,
+    get_data_period,
+    get_filter_options,
+    resolve_filters,
+)
 from dashboard.security_headers import install_security_headers
+from dashboard.serving import (
+    SETTINGS_KEY,
+    ServingCopyUnavailableError,
+    derived_tables_ready,
+    get_missing_analysis,
+    get_publication,
+)
 from orderlens.settings import Settings
 from orderlens.users import MissingSecretKeyError
 

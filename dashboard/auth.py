@@ -15,7 +15,7 @@ visitors, so they cannot fill the store). Failed logins are limited and audited 
 :mod:`dashboard.login_limits`.
 
 Roles are enforced on the server: ``operations`` is refused the ROI page and every ROI
-callback here, and the pages and ``dashboard.data`` leave cost figures out for it, so
+callback here, and the pages and ``dashboard.queries`` leave cost figures out for it, so
 posting callback payloads by hand reveals no more than the browser shows.
 """
 

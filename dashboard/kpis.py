@@ -21,7 +21,7 @@ class KpiDefinition:
     """One headline number.
 
     Attributes:
-        key: Name of the value in :func:`dashboard.data.get_period_kpis`'s result.
+        key: Name of the value in :func:`dashboard.queries.overview.get_period_kpis`'s result.
         label: Card title.
         unit: How the value is written.
         higher_is_better: Direction of good news.

@@ -54,7 +54,7 @@ def project_savings(
     Args:
         costs: Per exception type: ``exception_type``, ``exception_class``,
             ``is_auto_resolvable_type``, ``touch_count`` and the five cost components
-            (as from :func:`dashboard.data.get_exception_costs`).
+            (as from :func:`dashboard.queries.roi.get_exception_costs`).
         automation_by_class: Share (0-1) of manual touches automated per exception class;
             classes not named are not automated.
         labor_rate: Hourly labor rate to assume.

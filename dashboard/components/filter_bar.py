@@ -5,7 +5,7 @@ from __future__ import annotations
 import dash_bootstrap_components as dbc
 from dash import dcc, html
 
-from dashboard.data import DataPeriod, FilterOptions
+from dashboard.queries.filter_bar import DataPeriod, FilterOptions
 
 FILTER_IDS: dict[str, str] = {
     "channel": "filter-channel",

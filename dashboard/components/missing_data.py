@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dash import html
 
-from dashboard.data import get_missing_analysis
+from dashboard.serving import get_missing_analysis
 from orderlens.coverage import AnalysisCoverage
 
 

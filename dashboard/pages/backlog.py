@@ -13,16 +13,16 @@ from dashboard.components.cards import empty_state, section
 from dashboard.components.missing_data import page_without_data
 from dashboard.components.palette import AGING_COLOURS, BLUE, ORANGE, plain_figure
 from dashboard.components.tables import data_table
-from dashboard.data import (
+from dashboard.filters import Filters
+from dashboard.queries.backlog import (
     AGING_BUCKETS,
-    ServingCopyUnavailableError,
     backlog_is_exact,
     get_backlog_at,
     get_backlog_series,
     get_oldest_open_exceptions,
-    read_filters,
 )
-from dashboard.filters import Filters
+from dashboard.queries.filter_bar import read_filters
+from dashboard.serving import ServingCopyUnavailableError
 
 dash.register_page(
     __name__,

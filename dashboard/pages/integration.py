@@ -12,14 +12,14 @@ from dashboard.components.cards import empty_state, section
 from dashboard.components.missing_data import page_without_data
 from dashboard.components.palette import BLUE, ORANGE, plain_figure
 from dashboard.components.tables import data_table
-from dashboard.data import (
+from dashboard.queries.filter_bar import read_filters
+from dashboard.queries.integration import (
     INTERFACE_METRICS,
-    ServingCopyUnavailableError,
     get_interface_health,
     get_interface_impact,
     get_interface_series,
-    read_filters,
 )
+from dashboard.serving import ServingCopyUnavailableError
 
 dash.register_page(
     __name__,

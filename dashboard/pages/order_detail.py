@@ -15,13 +15,13 @@ from dashboard.components.cards import empty_state, section
 from dashboard.components.order_search import order_search_box
 from dashboard.components.palette import BLUE, GREY, ORANGE, VERMILLION, plain_figure
 from dashboard.components.tables import data_table
-from dashboard.data import (
-    ServingCopyUnavailableError,
+from dashboard.queries.orders import (
     get_order,
     get_order_events,
     get_order_exceptions,
     get_order_messages,
 )
+from dashboard.serving import ServingCopyUnavailableError
 
 dash.register_page(
     __name__,

@@ -11,19 +11,17 @@ from dashboard.auth import may_see_costs
 from dashboard.components.cards import comparison_card, empty_state, section
 from dashboard.components.missing_data import coverage_list, missing_data_state
 from dashboard.components.palette import BLUE, VERMILLION, plain_figure
-from dashboard.data import (
-    ServingCopyUnavailableError,
-    backlog_is_exact,
-    get_backlog_series,
-    get_coverage,
-    get_current_alerts,
-    get_kpi_comparison,
-    get_missing_analysis,
-    get_pareto,
-    get_publication,
-    read_filters,
-)
 from dashboard.kpis import KPI_ELEMENT_IDS, compare_all
+from dashboard.queries.backlog import backlog_is_exact, get_backlog_series
+from dashboard.queries.filter_bar import read_filters
+from dashboard.queries.overview import get_current_alerts, get_kpi_comparison
+from dashboard.queries.root_causes import get_pareto
+from dashboard.serving import (
+    ServingCopyUnavailableError,
+    get_coverage,
+    get_missing_analysis,
+    get_publication,
+)
 
 dash.register_page(__name__, path="/", name="Overview", title="orderlens · Overview", order=0)
 

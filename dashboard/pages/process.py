@@ -11,15 +11,14 @@ from dashboard.components.cards import empty_state, section
 from dashboard.components.missing_data import page_without_data
 from dashboard.components.process_map import build_process_map
 from dashboard.components.tables import data_table
-from dashboard.data import (
-    MissingTableError,
-    ServingCopyUnavailableError,
+from dashboard.queries.filter_bar import read_filters
+from dashboard.queries.process import (
     get_conformance_summary,
     get_deviations,
     get_process_edges,
     get_variants,
-    read_filters,
 )
+from dashboard.serving import MissingTableError, ServingCopyUnavailableError
 
 dash.register_page(
     __name__,

@@ -11,15 +11,15 @@ from dashboard.auth import may_see_costs
 from dashboard.components.cards import empty_state, kpi_card, section
 from dashboard.components.missing_data import page_without_data
 from dashboard.components.palette import BLUE, COST_COLOURS, GREEN, plain_figure
-from dashboard.data import (
-    ServingCopyUnavailableError,
+from dashboard.queries.filter_bar import read_filters
+from dashboard.queries.roi import (
     get_automatable_classes,
     get_automation_levels,
     get_cost_model,
     get_exception_costs,
-    read_filters,
 )
 from dashboard.roi import COST_COMPONENTS, project_savings
+from dashboard.serving import ServingCopyUnavailableError
 
 dash.register_page(
     __name__, path="/roi", name="ROI", title="orderlens · ROI", order=5, analysis="roi"

@@ -24,18 +24,18 @@ from dashboard.components.palette import (
     figure_layout,
     plain_figure,
 )
-from dashboard.data import (
+from dashboard.filters import Filters
+from dashboard.queries.filter_bar import read_filters
+from dashboard.queries.root_causes import (
     LIFT_DIMENSIONS,
     LIFT_MIN_ORDERS,
     PARETO_DIMENSIONS,
     Focus,
-    ServingCopyUnavailableError,
     get_lift,
     get_order_attribute_lifts,
     get_pareto,
-    read_filters,
 )
-from dashboard.filters import Filters
+from dashboard.serving import ServingCopyUnavailableError
 
 dash.register_page(
     __name__,

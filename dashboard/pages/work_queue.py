@@ -14,7 +14,9 @@ from dashboard.auth import may_see_costs
 from dashboard.components.cards import empty_state, section
 from dashboard.components.missing_data import page_without_data
 from dashboard.components.tables import data_table
-from dashboard.data import ServingCopyUnavailableError, get_work_queue, read_filters
+from dashboard.queries.filter_bar import read_filters
+from dashboard.queries.work_queue import get_work_queue
+from dashboard.serving import ServingCopyUnavailableError
 
 dash.register_page(
     __name__,

@@ -1,6 +1,6 @@
 """The dashboard's queries against independent computations on the same demo warehouse.
 
-Each figure the pages show comes from ``dashboard.data``; here it is recomputed from the
+Each figure the pages show comes from ``dashboard.queries``; here it is recomputed from the
 raw events (or from the mart's rows, in pandas) and compared.
 """
 
@@ -15,22 +15,15 @@ import pandas as pd
 import pytest
 
 from dashboard.app import create_app
-from dashboard.data import (
-    Focus,
-    get_backlog_at,
-    get_backlog_series,
-    get_data_period,
-    get_exception_costs,
-    get_interface_impact,
-    get_kpi_comparison,
-    get_lift,
-    get_period_kpis,
-    get_process_edges,
-    get_publication,
-    prepare_derived_tables,
-    resolve_filters,
-)
 from dashboard.filters import Filters, day_end, day_start
+from dashboard.queries.backlog import get_backlog_at, get_backlog_series
+from dashboard.queries.filter_bar import get_data_period, resolve_filters
+from dashboard.queries.integration import get_interface_impact
+from dashboard.queries.overview import get_kpi_comparison, get_period_kpis
+from dashboard.queries.process import get_process_edges
+from dashboard.queries.roi import get_exception_costs
+from dashboard.queries.root_causes import Focus, get_lift
+from dashboard.serving import get_publication, prepare_derived_tables
 from orderlens.settings import Settings
 from orderlens.users import Role, add_user
 from orderlens.warehouse import connect, publish_serving_copy
@@ -51,7 +44,7 @@ CLOSING = {"resolved_auto", "resolved_manual"}
 
 @pytest.fixture(scope="module")
 def app_context(published_demo):
-    """The real app's Flask context, so ``dashboard.data`` finds the demo serving copy."""
+    """The real app's Flask context, so ``dashboard.serving`` finds the demo serving copy."""
     app = create_app(_with_key(published_demo.settings))
     with app.server.app_context():
         yield
@@ -61,7 +54,7 @@ def app_context(published_demo):
 def answered_from(request, published_demo, tmp_path, monkeypatch):
     """A fresh publication answered either straight from the marts or from the in-memory
     derived tables, so both paths are compared with the same independent figures."""
-    import dashboard.data
+    import dashboard.serving
 
     settings = Settings(data_dir=tmp_path / "data")
     settings.ensure_dirs()
@@ -72,7 +65,7 @@ def answered_from(request, published_demo, tmp_path, monkeypatch):
         if request.param == "derived":
             assert prepare_derived_tables()
         else:
-            monkeypatch.setattr(dashboard.data._SERVING, "start_derived", lambda _: None)
+            monkeypatch.setattr(dashboard.serving._SERVING, "start_derived", lambda _: None)
         yield request.param
 
 

@@ -16,20 +16,12 @@ import pm4py
 import pytest
 
 from dashboard.app import create_app
-from dashboard.data import (
-    ConformanceSummary,
-    MissingTableError,
-    get_conformance_summary,
-    get_coverage,
-    get_current_alerts,
-    get_data_period,
-    get_filter_options,
-    get_missing_analysis,
-    get_publication,
-    get_work_queue,
-    resolve_filters,
-)
 from dashboard.filters import Filters
+from dashboard.queries.filter_bar import get_data_period, get_filter_options, resolve_filters
+from dashboard.queries.overview import get_current_alerts
+from dashboard.queries.process import ConformanceSummary, get_conformance_summary
+from dashboard.queries.work_queue import get_work_queue
+from dashboard.serving import MissingTableError, get_coverage, get_missing_analysis, get_publication
 from orderlens.settings import Settings
 from orderlens.warehouse import connect
 

@@ -1,0 +1,1 @@
+"""What each dashboard page asks of the serving copy: one module per page."""

@@ -1,0 +1,117 @@
+"""The overview's headline numbers against the previous period, and the current alerts."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from dashboard.auth import may_see_costs
+from dashboard.filters import Filters, day_end, day_start, where_clause
+from dashboard.queries.backlog import get_backlog_at
+from dashboard.serving import number_or_none, query
+
+
+def get_period_kpis(filters: Filters) -> dict[str, float | None]:
+    """The overview's headline numbers for the filters' period.
+
+    Exceptions count in the period they were detected (cost, first response) or resolved
+    (resolution time, touchless rate), as in ``mart_kpi_daily``; orders in the period they
+    were created. Backlog and past-SLA share are measured at the end of the period.
+    """
+    return _kpis_for_periods([filters])[0]
+
+
+def get_kpi_comparison(filters: Filters) -> tuple[dict[str, float | None], dict[str, float | None]]:
+    """:func:`get_period_kpis` for the period and the one before it, in one scan per table."""
+    current, previous = _kpis_for_periods([filters, filters.previous_period()])
+    if not may_see_costs():
+        current, previous = (
+            {key: value for key, value in kpis.items() if "cost" not in key}
+            for kpis in (current, previous)
+        )
+    return current, previous
+
+
+def _kpis_for_periods(periods: list[Filters]) -> list[dict[str, float | None]]:
+    bounds = [(day_start(period.start), day_end(period.end)) for period in periods]
+    dims = where_clause(periods[0], time_column=None)
+    columns: list[str] = []
+    parameters: list[object] = []
+    for index, (start, end) in enumerate(bounds):
+        detected = "detected_at >= ? AND detected_at < ?"
+        resolved = "resolved_at >= ? AND resolved_at < ?"
+        columns += [
+            f"count(*) FILTER (WHERE {detected}) AS detected_{index}",
+            f"median(first_response_minutes) FILTER (WHERE {detected}) AS first_response_{index}",
+            f"median(resolution_minutes) FILTER (WHERE {resolved}) / 60.0 AS resolution_{index}",
+            f"avg(CASE WHEN is_touchless THEN 1.0 ELSE 0.0 END) FILTER (WHERE {resolved})"
+            f" AS touchless_{index}",
+            f"coalesce(sum(total_cost) FILTER (WHERE {detected}), 0) AS cost_{index}",
+        ]
+        parameters += [start, end] * 5
+    scan_start, scan_end = min(b[0] for b in bounds), max(b[1] for b in bounds)
+    exceptions = query(
+        f"""
+        SELECT {", ".join(columns)}
+        FROM marts.fct_exceptions
+        WHERE ({dims.sql})
+          AND ((detected_at >= ? AND detected_at < ?) OR (resolved_at >= ? AND resolved_at < ?))
+        """,
+        [*parameters, *dims.parameters, scan_start, scan_end, scan_start, scan_end],
+    ).iloc[0]
+    order_columns: list[str] = []
+    order_parameters: list[object] = []
+    for index, (start, end) in enumerate(bounds):
+        inside = "ordered_at >= ? AND ordered_at < ?"
+        order_columns += [
+            f"count(*) FILTER (WHERE {inside}) AS orders_{index}",
+            f"avg(CASE WHEN is_on_time THEN 1.0 WHEN NOT is_on_time THEN 0.0 END)"
+            f" FILTER (WHERE {inside}) AS on_time_{index}",
+        ]
+        order_parameters += [start, end] * 2
+    orders = query(
+        f"""
+        SELECT {", ".join(order_columns)}
+        FROM marts.fct_orders
+        WHERE ({dims.sql}) AND ordered_at >= ? AND ordered_at < ?
+        """,
+        [*order_parameters, *dims.parameters, scan_start, scan_end],
+    ).iloc[0]
+    results = []
+    for index, period in enumerate(periods):
+        backlog = get_backlog_at(period, period.end)
+        open_backlog = float(backlog["open_count"].sum()) if not backlog.empty else 0.0
+        past_sla = float(backlog["past_sla_count"].sum()) if not backlog.empty else 0.0
+        orders_created = float(orders[f"orders_{index}"])
+        detected = float(exceptions[f"detected_{index}"])
+        results.append(
+            {
+                "open_backlog": open_backlog,
+                "past_sla_share": past_sla / open_backlog if open_backlog else None,
+                "exceptions_per_1000_orders": 1000.0 * detected / orders_created
+                if orders_created
+                else None,
+                "median_first_response_minutes": number_or_none(
+                    exceptions[f"first_response_{index}"]
+                ),
+                "median_resolution_hours": number_or_none(exceptions[f"resolution_{index}"]),
+                "touchless_rate": number_or_none(exceptions[f"touchless_{index}"]),
+                "on_time_delivery_rate": number_or_none(orders[f"on_time_{index}"]),
+                "exception_cost": float(exceptions[f"cost_{index}"]),
+            }
+        )
+    return results
+
+
+def get_current_alerts(limit: int = 5) -> pd.DataFrame:
+    """The latest spike alerts with their likely cause (echoes of another alert left out)."""
+    return query(
+        """
+        SELECT dimension, value, metric, last_alert_at, observed, expected, likely_cause,
+               is_recurring
+        FROM triage.alerts
+        WHERE echo_of IS NULL
+        ORDER BY last_alert_at DESC, alert_id
+        LIMIT ?
+        """,
+        [limit],
+    )
