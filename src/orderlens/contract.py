@@ -214,9 +214,26 @@ LOWER_CASE_COLUMNS: frozenset[str] = frozenset({"lifecycle"})
 """Columns whose text values ingestion trims and lower-cases: a log writing ``COMPLETE``
 and one writing ``complete`` mean the same transition."""
 
-COLUMN_ALIASES: dict[str, tuple[str, ...]] = {"lifecycle": ("lifecycle:transition",)}
+COLUMN_ALIASES: dict[str, tuple[str, ...]] = {
+    "case_id": ("case", "case id", "caseid", "case:concept:name", "case key"),
+    "activity": ("concept:name", "activity name", "task", "event name"),
+    "event_at": (
+        "timestamp",
+        "time:timestamp",
+        "time",
+        "complete timestamp",
+        "end timestamp",
+        "event time",
+        "datetime",
+    ),
+    "resource": ("org:resource",),
+    "lifecycle": ("lifecycle:transition",),
+}
 """Source column names that feed a contract column without a mapping, besides its own
-name (XES's ``lifecycle:transition`` key, kept as a column by exports to CSV)."""
+name: the XES keys that exports to CSV keep as columns, and the names process-mining
+exports commonly give the case, activity and time. Matched ignoring case, spaces,
+underscores and hyphens, and only when exactly one column of the file matches, so an
+export with both a ``time`` and a ``timestamp`` column still asks for a mapping."""
 
 RAW_MODELS: tuple[type[SQLModel], ...] = (WorkflowEvent, IntegrationEvent)
 REFERENCE_MODELS: tuple[type[SQLModel], ...] = (ExceptionTaxonomyEntry, SlaPolicy, CostModel)

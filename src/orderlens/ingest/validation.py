@@ -16,6 +16,7 @@ mapping's declared zone; everything is stored in UTC.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
@@ -178,13 +179,21 @@ def _resolve(name: str, source: SourceColumns, mapping: SourceMapping) -> tuple[
     return quote_identifier(column), source.types[column]
 
 
+def _normal_name(name: str) -> str:
+    """A column name compared loosely: lower case, spaces, ``_`` and ``-`` alike."""
+    return re.sub(r"[\s_\-]+", " ", name.strip().lower())
+
+
 def source_column_for(name: str, source: SourceColumns) -> str | None:
     """The source column carrying contract column ``name`` without a mapping: its own
-    name, else one of its :data:`~orderlens.contract.COLUMN_ALIASES`."""
-    for candidate in (name, *COLUMN_ALIASES.get(name, ())):
-        if candidate in source.types:
-            return candidate
-    return None
+    name, else the one column of the file matching it or one of its
+    :data:`~orderlens.contract.COLUMN_ALIASES` loosely (``Case ID``, ``Complete
+    Timestamp``); ``None`` when none or several match."""
+    if name in source.types:
+        return name
+    wanted = {_normal_name(alias) for alias in (name, *COLUMN_ALIASES.get(name, ()))}
+    matches = [column for column in source.types if _normal_name(column) in wanted]
+    return matches[0] if len(matches) == 1 else None
 
 
 def _text(raw: str, kind: str) -> str:
@@ -365,7 +374,10 @@ def plan_validation(
     if missing:
         raise MissingColumnsError(
             f"required column(s) {', '.join(missing)} missing "
-            f"(the file has: {', '.join(source.names) or 'no columns'})"
+            f"(the file has: {', '.join(source.names) or 'no columns'}); name them in a "
+            "mapping file, e.g. columns: {"
+            + ", ".join(f"{name}: <your column>" for name in missing)
+            + "} (docs/ingestion.md)"
         )
     used = {
         mapping.columns.get(name, source_column_for(name, source) or name)
