@@ -89,16 +89,29 @@ class PublishedForeignLog:
     seconds: float
 
 
-def write_minimal_simulated_log(path: Path, simulation_dir: Path) -> Path:
+FEW_EXCEPTIONS_LOG = "simulated_few_exceptions"
+"""The bare simulator export with the records of three exceptions kept: exceptions, but
+far too few to learn a risk model from."""
+FEW_EXCEPTIONS = 3
+
+
+def write_minimal_simulated_log(
+    path: Path, simulation_dir: Path, *, keep_exceptions: int = 0
+) -> Path:
     """The demo simulation (written to ``simulation_dir``) as a bare export in ``path``:
-    case, activity and time of the workflow events that are not exception records, as
-    CSV; no integration file."""
+    case, activity and time of the workflow events, as CSV; no integration file. Exception
+    records are left out, but for those of the first ``keep_exceptions`` exceptions, which
+    keep their exception columns."""
     import pandas as pd
 
     _simulate_demo(simulation_dir)
     events = pd.read_parquet(simulation_dir / "workflow_events.parquet")
-    events = events[events["exception_id"].isna()]
-    events[["case_id", "activity", "event_at"]].to_csv(path, index=False)
+    kept = sorted(events["exception_id"].dropna().unique())[:keep_exceptions]
+    events = events[events["exception_id"].isna() | events["exception_id"].isin(kept)]
+    columns = ["case_id", "activity", "event_at"]
+    if keep_exceptions:
+        columns += ["exception_id", "exception_type", "exception_stage"]
+    events[columns].to_csv(path, index=False)
     return path
 
 
@@ -108,8 +121,8 @@ def published_foreign_log(
 ) -> Callable[[str], PublishedForeignLog]:
     """``orderlens run`` through the CLI, as a user would, on a foreign log (once per name).
 
-    Returns a function of the log's name in :data:`FOREIGN_LOGS`; tests that share a log
-    share its run, which is the slow part.
+    Returns a function of the log's name in :data:`FOREIGN_LOGS` (or
+    :data:`FEW_EXCEPTIONS_LOG`); tests that share a log share its run, the slow part.
     """
     import shutil
     import time
@@ -127,9 +140,13 @@ def published_foreign_log(
         data_dir = scratch / "data"
         settings = Settings(data_dir=data_dir)
         settings.ensure_dirs()
-        log_path = settings.inbox_dir / FOREIGN_LOGS[name]
+        log_path = settings.inbox_dir / FOREIGN_LOGS.get(name, f"{name}.csv")
         if name == "simulated_minimal":
             write_minimal_simulated_log(log_path, scratch / "simulation")
+        elif name == FEW_EXCEPTIONS_LOG:
+            write_minimal_simulated_log(
+                log_path, scratch / "simulation", keep_exceptions=FEW_EXCEPTIONS
+            )
         else:
             shutil.copyfile(REAL_LOGS / FOREIGN_LOGS[name], log_path)
         saved_environment = dict(os.environ)

@@ -9,6 +9,7 @@ skipped and why, and date the data by its last event.
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 
 import dagster as dg
@@ -18,7 +19,7 @@ import pytest
 
 from orderlens.coverage import read_coverage
 from orderlens.warehouse import connect
-from tests.conftest import FOREIGN_LOGS, REAL_LOGS
+from tests.conftest import FEW_EXCEPTIONS, FEW_EXCEPTIONS_LOG, FOREIGN_LOGS, REAL_LOGS
 
 pytestmark = pytest.mark.slow
 
@@ -137,3 +138,27 @@ def test_run_on_xes_log_prints_one_line_per_stage_with_the_rows_loaded(published
     (ingest,) = [line for line in lines if line.startswith("ingest")]
     assert f"{len(log):,} rows loaded, 0 quarantined" in ingest
     assert not any("DEBUG" in line or "Calculating Metrics" in line for line in lines)
+
+
+def test_run_on_log_with_too_few_exceptions_publishes_them_and_skips_the_model(
+    published_foreign_log,
+):
+    run = published_foreign_log(FEW_EXCEPTIONS_LOG)
+    assert run.exit_code == 0, run.output
+    simulated = pd.read_csv(run.log_path)
+    assert simulated["exception_id"].nunique() == FEW_EXCEPTIONS
+    with connect(run.settings.serving_path, read_only=True) as con:
+        (exceptions,) = con.execute("SELECT count(*) FROM marts.fct_exceptions").fetchone()
+        coverage = read_coverage(con)
+    assert exceptions == FEW_EXCEPTIONS
+    assert coverage["triage"].is_available
+    with dg.DagsterInstance.from_config(str(run.settings.dagster_home)) as instance:
+        model = instance.get_latest_materialization_event(TRIAGE_MODEL)
+        records = instance.get_run_records()
+    metadata = model.asset_materialization.metadata
+    assert metadata["skipped"].value is True
+    found = re.match(
+        r"too few exceptions to learn from: (\d+) labelled exceptions", metadata["reason"].value
+    )
+    assert found and int(found.group(1)) <= FEW_EXCEPTIONS
+    assert all(record.dagster_run.is_success for record in records)

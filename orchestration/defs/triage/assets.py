@@ -108,9 +108,11 @@ def triage_exception_risk_scores(orderlens: OrderlensResource) -> dg.Materialize
             return skipped(coverage.skip_message, scored=0)
         try:
             model = load_model(settings.data_dir / "models")
-        except FileNotFoundError as error:
+        except FileNotFoundError:
             write_scores(con, pd.DataFrame(columns=list(SCORE_COLUMNS)))
-            return skipped(str(error), scored=0)
+            return skipped(
+                "no risk model has been trained yet (triage/model_versions says why)", scored=0
+            )
         queue = score_open_exceptions(
             con,
             model,
