@@ -8,7 +8,8 @@ Every route but ``/health`` and the login page needs a logged-in user
 (``dashboard.auth``); the navigation offers only the pages the user's role may open, and
 leaves out the pages whose analysis the published data cannot answer (each page names its
 analysis in ``register_page(..., analysis=...)``; its own URL still opens and says what
-data would fill it).
+data would fill it). Every callback request is checked against what its inputs may hold
+before Dash runs it (``dashboard.callback_inputs``): malformed input gets a 4xx.
 
 The global filters sit above every page. Their single source of truth is the ``filters``
 store: it is filled from the URL when a page opens, and from the controls when the user
@@ -26,6 +27,7 @@ from dash import ALL, Dash, Input, Output, State, ctx, dcc, html, no_update
 from flask import jsonify
 
 from dashboard.auth import COST_PAGES, install_access_control, logout_control, may_see_costs
+from dashboard.callback_inputs import install_callback_input_checks
 from dashboard.components.filter_bar import FILTER_IDS, filter_bar
 from dashboard.filters import DIMENSIONS, Filters, filters_from_query, filters_to_query
 from dashboard.login_limits import proxy_options
@@ -212,6 +214,7 @@ def create_app(settings: Settings) -> Dash:
     )
     app.server.config[SETTINGS_KEY] = settings
     install_access_control(app.server, settings)
+    install_callback_input_checks(app)
     app.layout = _layout
     _register_filter_callbacks(app)
     install_security_headers(app, settings)

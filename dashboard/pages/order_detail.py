@@ -87,9 +87,13 @@ def _show(value: object) -> str:
     return str(value)
 
 
-def layout(case_id: str | None = None, **_query: str) -> html.Div:
-    """A search box, then the order's summary, timeline and tables."""
-    chosen = unquote(case_id) if case_id else ""
+def layout(case_id: str | list[str] | None = None, **_query: str) -> html.Div:
+    """A search box, then the order's summary, timeline and tables.
+
+    ``case_id`` comes from the path, or from the query when the address also carries
+    ``?case_id=``: repeated there, Dash Pages passes a list, which names no order.
+    """
+    chosen = unquote(case_id) if isinstance(case_id, str) else ""
     return html.Div(
         [
             order_search_box(chosen),

@@ -32,8 +32,10 @@ def _digest(path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def _with_filters(payload: dict, value: str) -> dict:
-    """The payload with every filter input and the URL query set to ``value``."""
+def _with_filters(payload: dict, value: str, *, typed: bool = False) -> dict:
+    """The payload with every text input (filter values, the URL query, order ids) set to
+    ``value``; with ``typed``, also the inputs that only hold a day or a choice name,
+    which are then refused before any query (``dashboard.callback_inputs``)."""
     hostile = copy.deepcopy(payload)
     for group in ("inputs", "state"):
         for item in hostile.get(group, []):
@@ -45,22 +47,30 @@ def _with_filters(payload: dict, value: str) -> dict:
                     for name in ("start", "end", "channel", "region", "node", "carrier")
                 )
             elif item.get("id") == "filters" and item.get("property") == "data":
+                recorded = item.get("value") or {}
                 item["value"] = {
-                    "start": value,
-                    "end": value,
+                    "start": value if typed else recorded.get("start"),
+                    "end": value if typed else recorded.get("end"),
                     "channel": [value],
                     "region": [value],
                     "node_id": [value],
                     "carrier": [value],
                     "query": "?channel=" + quote(value),
                 }
-            elif (
-                item.get("property") in ("start_date", "end_date", "date")
-                or item.get("id") == "order-case-id"
-                or (isinstance(item.get("value"), str) and item.get("property") == "value")
-            ):
+            elif item.get("id") in ("order-case-id", "order-search") or (typed and _is_typed(item)):
                 item["value"] = value
     return hostile
+
+
+def _is_typed(item: dict) -> bool:
+    """A day (date pickers) or a choice name (radio items)."""
+    return item.get("property") in ("start_date", "end_date", "date") or (
+        isinstance(item.get("value"), str) and item.get("property") == "value"
+    )
+
+
+def _typed_inputs_changed(payload: dict, value: str) -> bool:
+    return _with_filters(payload, value, typed=True) != _with_filters(payload, value)
 
 
 def test_injection_through_filters_and_callbacks_is_inert(
@@ -80,6 +90,12 @@ def test_injection_through_filters_and_callbacks_is_inert(
         order = client.get(f"{secured_dashboard.url}/orders/{quote(value, safe='')}", timeout=60)
         assert order.status_code == 200
         for key, (endpoint, payload) in recorded_callbacks.items():
+            if _typed_inputs_changed(payload, value):
+                refused = client.post(
+                    endpoint, json=_with_filters(payload, value, typed=True), timeout=60
+                )
+                assert refused.status_code == 400, f"{key} with {value!r} in a day or choice"
+                assert not LEAK_PATTERN.search(refused.text)
             answer = client.post(endpoint, json=_with_filters(payload, value), timeout=60)
             assert answer.status_code in (200, 204), f"{key} with {value!r}: {answer.status_code}"
             normalized = json.dumps(answer.json(), ensure_ascii=False) if answer.text else ""
