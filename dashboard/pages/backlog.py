@@ -16,7 +16,6 @@ from dashboard.components.tables import data_table
 from dashboard.filters import Filters
 from dashboard.queries.backlog import (
     AGING_BUCKETS,
-    backlog_is_exact,
     get_backlog_at,
     get_backlog_series,
     get_oldest_open_exceptions,
@@ -159,11 +158,6 @@ def update_aging(filters_data, chosen, grouping):
     filters = read_filters(filters_data)
     day = _as_of(filters, chosen)
     note = f"Backlog as of the end of {day} (UTC)."
-    if not backlog_is_exact(filters):
-        note += (
-            " With a channel, region or carrier filter an exception counts as open from "
-            "detection to its final resolution (reopen gaps included)."
-        )
     try:
         backlog = get_backlog_at(filters, day, grouping)
     except ServingCopyUnavailableError as error:

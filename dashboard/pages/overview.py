@@ -12,7 +12,7 @@ from dashboard.components.cards import comparison_card, empty_state, section
 from dashboard.components.missing_data import coverage_list, missing_data_state
 from dashboard.components.palette import BLUE, VERMILLION, plain_figure
 from dashboard.kpis import KPI_ELEMENT_IDS, compare_all
-from dashboard.queries.backlog import backlog_is_exact, get_backlog_series
+from dashboard.queries.backlog import get_backlog_series
 from dashboard.queries.filter_bar import read_filters
 from dashboard.queries.overview import get_current_alerts, get_kpi_comparison
 from dashboard.queries.root_causes import get_pareto
@@ -24,11 +24,6 @@ from dashboard.serving import (
 )
 
 dash.register_page(__name__, path="/", name="Overview", title="orderlens · Overview", order=0)
-
-APPROXIMATE_NOTE = (
-    "With a channel, region or carrier filter the backlog counts each exception as open "
-    "from detection to its final resolution (reopen gaps included)."
-)
 
 
 def _alert_lines() -> html.Div | None:
@@ -153,8 +148,6 @@ def update_kpis(filters_data):
         f"Period {filters.start} to {filters.end} (UTC), compared with "
         f"{previous.start} to {previous.end}. Backlog is measured at the end of the period."
     )
-    if not backlog_is_exact(filters):
-        period = f"{period} {APPROXIMATE_NOTE}"
     return dbc.Row(cards, className="g-3 mb-4"), period
 
 

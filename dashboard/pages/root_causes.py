@@ -28,10 +28,10 @@ from dashboard.filters import Filters
 from dashboard.queries.filter_bar import read_filters
 from dashboard.queries.root_causes import (
     LIFT_DIMENSIONS,
-    LIFT_MIN_ORDERS,
     PARETO_DIMENSIONS,
     Focus,
     get_lift,
+    get_lift_min_orders,
     get_order_attribute_lifts,
     get_pareto,
 )
@@ -103,9 +103,9 @@ def layout(**_query: str) -> html.Div:
             dbc.Row(pareto),
             html.P(
                 f"Lift = exception rate of the period's orders carrying a value divided by the "
-                f"rate of all the period's orders (above 1: more exceptions than usual). Values "
-                f"with fewer than {LIFT_MIN_ORDERS} orders are left out. Click a channel, "
-                "region, node or carrier bar to filter every page by it.",
+                f"rate of all the period's orders (above 1: more exceptions than usual). "
+                f"{_support_note()} Click a channel, region, node or carrier bar to filter "
+                "every page by it.",
                 className="small text-muted",
             ),
             dbc.Row(lifts),
@@ -238,11 +238,19 @@ def update_pareto(filters_data, focus_data):
     )
 
 
-def _lift_body(dimension: str, lift: pd.DataFrame):
+def _support_note() -> str:
+    """Which values the lift charts leave out (the marts' support threshold)."""
+    try:
+        return f"Values with fewer than {get_lift_min_orders()} orders are left out."
+    except ServingCopyUnavailableError:
+        return "Values with too few orders are left out."
+
+
+def _lift_body(dimension: str, lift: pd.DataFrame, min_orders: int):
     lift = lift.head(LIFT_LIMIT)
     if lift.empty or lift["lift"].isna().all():
         return empty_state(
-            f"No {LIFT_TITLES[dimension].lower()} value has {LIFT_MIN_ORDERS}+ orders "
+            f"No {LIFT_TITLES[dimension].lower()} value has {min_orders}+ orders "
             "with exceptions to compare in this period for these filters."
         )
     ordered = lift.iloc[::-1]
@@ -289,14 +297,17 @@ def update_lift(filters_data, focus_data):
     filters = read_filters(filters_data)
     focus = _focus(focus_data)
     try:
+        min_orders = get_lift_min_orders()
         # One scan answers every order attribute; asking per dimension would redo it.
         lifts = {
-            **get_order_attribute_lifts(filters, focus),
-            "interface": get_lift(filters, "interface", focus),
+            **get_order_attribute_lifts(filters, focus, min_orders=min_orders),
+            "interface": get_lift(filters, "interface", focus, min_orders=min_orders),
         }
     except ServingCopyUnavailableError as error:
         return tuple(empty_state(str(error)) for _ in LIFT_DIMENSIONS)
-    return tuple(_lift_body(dimension, lifts[dimension]) for dimension in LIFT_DIMENSIONS)
+    return tuple(
+        _lift_body(dimension, lifts[dimension], min_orders) for dimension in LIFT_DIMENSIONS
+    )
 
 
 @callback(

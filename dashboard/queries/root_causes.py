@@ -24,8 +24,13 @@ LIFT_DIMENSIONS: tuple[str, ...] = (
 )
 
 
-LIFT_MIN_ORDERS = 20
-"""Values carried by fewer orders are left out of the lift chart: their rates are noise."""
+def get_lift_min_orders() -> int:
+    """The fewest orders a value needs to get a lift: dbt's var ``root_cause_min_orders``.
+
+    Read from ``marts.mart_metric_thresholds``, so the lift chart and ``mart_root_causes``
+    trust the same support; rarer values' rates are noise.
+    """
+    return int(query("SELECT root_cause_min_orders FROM marts.mart_metric_thresholds").iloc[0, 0])
 
 
 @dataclass(frozen=True)
@@ -83,11 +88,7 @@ def get_pareto(filters: Filters, dimension: str, focus: Focus | None = None) -> 
 
 
 def get_lift(
-    filters: Filters,
-    dimension: str,
-    focus: Focus | None = None,
-    *,
-    min_orders: int = LIFT_MIN_ORDERS,
+    filters: Filters, dimension: str, focus: Focus | None = None, *, min_orders: int | None = None
 ) -> pd.DataFrame:
     """Exception rate of the period's orders per value of ``dimension`` against all of them.
 
@@ -98,10 +99,12 @@ def get_lift(
     Returns:
         Columns ``value``, ``order_count``, ``hit_order_count``, ``rate``,
         ``overall_rate`` and ``lift``, highest lift first, values with at least
-        ``min_orders`` orders.
+        ``min_orders`` orders (by default :func:`get_lift_min_orders`).
     """
     if dimension not in LIFT_DIMENSIONS:
         raise ValueError(f"lift dimension must be one of {LIFT_DIMENSIONS}")
+    if min_orders is None:
+        min_orders = get_lift_min_orders()
     if dimension == "interface":
         return _get_interface_lift(filters, focus, min_orders)
     return get_order_attribute_lifts(filters, focus, min_orders=min_orders)[dimension]
@@ -113,7 +116,7 @@ ORDER_ATTRIBUTE_LIFT_DIMENSIONS: tuple[str, ...] = tuple(
 
 
 def get_order_attribute_lifts(
-    filters: Filters, focus: Focus | None = None, *, min_orders: int = LIFT_MIN_ORDERS
+    filters: Filters, focus: Focus | None = None, *, min_orders: int | None = None
 ) -> dict[str, pd.DataFrame]:
     """:func:`get_lift` for every order attribute at once, in one scan of the orders
     (without a focus, of their per-day counts in the derived tables).
@@ -178,6 +181,8 @@ def get_order_attribute_lifts(
         )
     else:
         counted = query(marts_sql, marts_parameters)
+    if min_orders is None:
+        min_orders = get_lift_min_orders()
     counted = counted[counted["value"].notna() & (counted["order_count"] >= min_orders)]
     counted = counted.assign(rate=counted["hit_order_count"] / counted["order_count"])
     overall = counted["overall_rate"]

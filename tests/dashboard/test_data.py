@@ -10,9 +10,11 @@ import dataclasses
 import re
 import shutil
 from datetime import timedelta
+from pathlib import Path
 
 import pandas as pd
 import pytest
+import yaml
 
 from dashboard.app import create_app
 from dashboard.filters import Filters, day_end, day_start
@@ -30,6 +32,7 @@ from orderlens.warehouse import connect, publish_serving_copy
 
 pytestmark = pytest.mark.slow
 
+DBT_PROJECT = Path(__file__).resolve().parents[2] / "dbt_project" / "dbt_project.yml"
 OPENING = {"detected", "reopened"}
 TEST_SECRET_KEY = "data-tests-secret-key-0123456789abcdef"
 
@@ -190,11 +193,12 @@ def test_data_lift_by_carrier_matches_a_pandas_recount(answered_from, mart):
     orders = mart("marts.fct_orders")
     scoped = orders[(orders["ordered_at"] >= start) & (orders["ordered_at"] < end)]
     overall = scoped["has_exception"].mean()
+    min_orders = yaml.safe_load(DBT_PROJECT.read_text())["vars"]["root_cause_min_orders"]
     expected = (
         scoped.dropna(subset=["carrier"])
         .groupby("carrier")["has_exception"]
         .agg(["count", "mean"])
-        .query("count >= 20")
+        .loc[lambda counted: counted["count"] >= min_orders]
     )
     lift = get_lift(filters, "carrier").set_index("value")
     assert sorted(lift.index) == sorted(expected.index)

@@ -1,7 +1,8 @@
 {#
     The backlog as of the end of every day (UTC), not only today: an exception counts on a
-    day when one of its open intervals spans the day's end. Aging and past-SLA are measured
-    at that moment from the original detection.
+    day when one of its open intervals spans the day's end. Aging (the aging_bucket macro)
+    and past-SLA are measured at that moment from the original detection. Split by every
+    dashboard filter dimension, so a filtered backlog is a sum of rows, never a second rule.
 #}
 with
 
@@ -22,6 +23,9 @@ exceptions as (
         exception_type,
         coalesce(owning_team, 'unassigned') as owning_team,
         coalesce(node_id, 'unassigned') as node_id,
+        channel,
+        region,
+        carrier,
         detected_at,
         resolution_sla_minutes
 
@@ -42,6 +46,9 @@ open_at_day_end as (
         exceptions.exception_type,
         exceptions.owning_team,
         exceptions.node_id,
+        exceptions.channel,
+        exceptions.region,
+        exceptions.carrier,
         {{ seconds_between('exceptions.detected_at', 'days.day_end_at') }} / 60.0 as age_minutes,
         exceptions.resolution_sla_minutes
 
@@ -62,6 +69,9 @@ open_counts as (
         exception_type,
         owning_team,
         node_id,
+        channel,
+        region,
+        carrier,
         count(*) as open_count,
         count(case when {{ aging_bucket('age_minutes') }} = '0-4h' then 1 end)
             as aged_0_4h_count,
@@ -79,7 +89,7 @@ open_counts as (
         0 as closed_count
 
     from open_at_day_end
-    group by date_day, exception_type, owning_team, node_id
+    group by date_day, exception_type, owning_team, node_id, channel, region, carrier
 
 ),
 
@@ -90,6 +100,9 @@ flows as (
         exceptions.exception_type,
         exceptions.owning_team,
         exceptions.node_id,
+        exceptions.channel,
+        exceptions.region,
+        exceptions.carrier,
         case when intervals.interval_index = 1 then 1 else 0 end as is_opened,
         case when intervals.interval_index > 1 then 1 else 0 end as is_reopened,
         0 as is_closed
@@ -105,6 +118,9 @@ flows as (
         exceptions.exception_type,
         exceptions.owning_team,
         exceptions.node_id,
+        exceptions.channel,
+        exceptions.region,
+        exceptions.carrier,
         0 as is_opened,
         0 as is_reopened,
         1 as is_closed
@@ -123,6 +139,9 @@ flow_counts as (
         exception_type,
         owning_team,
         node_id,
+        channel,
+        region,
+        carrier,
         0 as open_count,
         0 as aged_0_4h_count,
         0 as aged_4_24h_count,
@@ -135,7 +154,7 @@ flow_counts as (
         cast(sum(is_closed) as {{ dbt.type_bigint() }}) as closed_count
 
     from flows
-    group by date_day, exception_type, owning_team, node_id
+    group by date_day, exception_type, owning_team, node_id, channel, region, carrier
 
 ),
 
@@ -154,6 +173,9 @@ final as (
         exception_type,
         owning_team,
         node_id,
+        channel,
+        region,
+        carrier,
         cast(sum(open_count) as {{ dbt.type_bigint() }}) as open_count,
         cast(sum(aged_0_4h_count) as {{ dbt.type_bigint() }}) as aged_0_4h_count,
         cast(sum(aged_4_24h_count) as {{ dbt.type_bigint() }}) as aged_4_24h_count,
@@ -166,7 +188,7 @@ final as (
         cast(sum(closed_count) as {{ dbt.type_bigint() }}) as closed_count
 
     from combined
-    group by date_day, exception_type, owning_team, node_id
+    group by date_day, exception_type, owning_team, node_id, channel, region, carrier
 
 )
 
