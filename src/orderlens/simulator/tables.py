@@ -51,10 +51,14 @@ WORKFLOW_SCHEMA = pa.schema(
         ("reason_code", pa.string()),
         ("amount", pa.float64()),
         ("currency", pa.string()),
+        ("lifecycle", pa.string()),
         ("attributes", pa.string()),
     ]
 )
-"""Arrow schema of the workflow-event files (the contract's ``WorkflowEvent`` fields)."""
+"""Arrow schema of the workflow-event files (the contract's ``WorkflowEvent`` fields).
+
+Simulated steps are instantaneous, so ``lifecycle`` is left empty (a log without
+transitions), as most order-system exports are."""
 
 INTEGRATION_SCHEMA = pa.schema(
     [
@@ -289,6 +293,7 @@ def build_tables(
             strings.encode(codes("reason")),
             with_nulls(amount, has_amount),
             strings.encode(currency),
+            pa.nulls(len(rows), pa.string()),
             strings.encode(codes("attributes")),
         ],
         schema=WORKFLOW_FILE_SCHEMA,
