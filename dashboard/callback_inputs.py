@@ -96,9 +96,9 @@ def _kind(value: object) -> str:
     if isinstance(value, int | float):
         return "a number"
     if isinstance(value, str):
-        return f"text, {len(value):,} characters long"
+        return f"text of length {len(value):,}"
     if isinstance(value, list):
-        return f"a list, {len(value):,} items long"
+        return f"a list of length {len(value):,}"
     return "an object"
 
 
