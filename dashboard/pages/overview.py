@@ -8,13 +8,17 @@ from dash import Input, Output, callback, dcc, html
 from dash.exceptions import PreventUpdate
 
 from dashboard.auth import may_see_costs
-from dashboard.components.cards import comparison_card, empty_state, section
+from dashboard.components.cards import comparison_card, empty_state, kpi_card, section
 from dashboard.components.missing_data import coverage_list, missing_data_state
 from dashboard.components.palette import BLUE, VERMILLION, plain_figure
-from dashboard.kpis import KPI_ELEMENT_IDS, compare_all
+from dashboard.kpis import KPI_ELEMENT_IDS, compare_all, format_value
 from dashboard.queries.backlog import get_backlog_series
 from dashboard.queries.filter_bar import read_filters
-from dashboard.queries.overview import get_current_alerts, get_kpi_comparison
+from dashboard.queries.overview import (
+    get_current_alerts,
+    get_kpi_comparison,
+    get_process_kpis,
+)
 from dashboard.queries.root_causes import get_pareto
 from dashboard.serving import (
     ServingCopyUnavailableError,
@@ -131,9 +135,12 @@ def update_kpis(filters_data):
     previous = filters.previous_period()
     missing = get_missing_analysis("exceptions")
     if missing is not None:
-        return missing_data_state(missing, element_id="overview-missing-exceptions"), (
-            f"Period {filters.start} to {filters.end} (UTC)."
-        )
+        return html.Div(
+            [
+                _process_cards(filters),
+                missing_data_state(missing, element_id="overview-missing-exceptions"),
+            ]
+        ), (f"Period {filters.start} to {filters.end} (UTC): cases started in it.")
     try:
         comparisons = compare_all(*get_kpi_comparison(filters))
     except ServingCopyUnavailableError as error:
@@ -149,6 +156,43 @@ def update_kpis(filters_data):
         f"{previous.start} to {previous.end}. Backlog is measured at the end of the period."
     )
     return dbc.Row(cards, className="g-3 mb-4"), period
+
+
+def _process_cards(filters) -> dbc.Row | html.Div:
+    """Cases, events, paths and throughput times: the overview of a log without exceptions."""
+    try:
+        kpis = get_process_kpis(filters)
+    except ServingCopyUnavailableError as error:
+        return empty_state(str(error))
+    cards = [
+        ("Cases started", format_value(kpis["cases"], "count"), "overview-cases", "in the period"),
+        ("Events", format_value(kpis["events"], "count"), "overview-events", "of those cases"),
+        (
+            "Distinct paths",
+            format_value(kpis["variants"], "count"),
+            "overview-variants",
+            "activity sequences (variants)",
+        ),
+        (
+            "Median throughput",
+            format_value(kpis["median_hours"], "hours"),
+            "overview-median-throughput",
+            "first to last event of a case",
+        ),
+        (
+            "90th percentile throughput",
+            format_value(kpis["p90_hours"], "hours"),
+            "overview-p90-throughput",
+            "nine cases in ten finish within this",
+        ),
+    ]
+    return dbc.Row(
+        [
+            dbc.Col(kpi_card(title, value, value_id=value_id, note=note), md=True)
+            for title, value, value_id, note in cards
+        ],
+        className="g-3 mb-4",
+    )
 
 
 @callback(Output("overview-backlog-trend", "children"), Input("filters", "data"))

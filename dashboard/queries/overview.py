@@ -115,3 +115,25 @@ def get_current_alerts(limit: int = 5) -> pd.DataFrame:
         """,
         [limit],
     )
+
+
+def get_process_kpis(filters: Filters) -> dict[str, float | None]:
+    """The process at a glance for the cases started in the filters' period.
+
+    What an overview can say of a log that holds only case, activity and time: how many
+    cases and events, how many distinct paths, and how long cases take (median and 90th
+    percentile, in hours), from ``marts.fct_case_traces``.
+    """
+    row = query(
+        """
+        SELECT count(*) AS cases,
+               sum(event_count) AS events,
+               count(DISTINCT variant_fingerprint) AS variants,
+               median(throughput_seconds) / 3600.0 AS median_hours,
+               quantile_cont(throughput_seconds, 0.9) / 3600.0 AS p90_hours
+        FROM marts.fct_case_traces
+        WHERE first_event_at >= ? AND first_event_at < ?
+        """,
+        [day_start(filters.start), day_end(filters.end)],
+    ).iloc[0]
+    return {key: number_or_none(row[key]) for key in row.index}

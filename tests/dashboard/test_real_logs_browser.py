@@ -271,3 +271,22 @@ def test_real_logs_order_detail_counts_the_cases_events(dashboard, pm4py_log, re
     assert last_event == f"{events['time:timestamp'].max():%Y-%m-%d %H:%M}"
     if not _coverage(dashboard)["channels"].is_available:
         assert "Channel" in blank
+
+
+def test_real_logs_overview_gives_pm4py_cases_events_paths_and_throughput(
+    dashboard, pm4py_log, recording_tab
+):
+    durations = pm4py.get_all_case_durations(pm4py_log)
+    expected = {
+        "#overview-cases": f"{pm4py_log['case:concept:name'].nunique():,}",
+        "#overview-events": f"{len(pm4py_log):,}",
+        "#overview-variants": f"{len(pm4py.get_variants(pm4py_log)):,}",
+        "#overview-median-throughput": f"{pd.Series(durations).median() / 3600:,.1f} h",
+    }
+    page = _visit(dashboard, recording_tab, "/")
+    try:
+        page.locator("#overview-cases").wait_for(timeout=30_000)
+        shown = {selector: page.locator(selector).inner_text() for selector in expected}
+    finally:
+        page.close()
+    assert shown == expected
