@@ -12,7 +12,7 @@ removed or changes role or password, and at ``orderlens users revoke``: its row 
 deleted, so a copied cookie opens nothing afterwards. Before login, the form's CSRF token
 sits in Flask's signed cookie ``orderlens_login`` (no server state for anonymous
 visitors, so they cannot fill the store). Failed logins are limited and audited by
-:mod:`dashboard.login_limits`.
+:mod:`dashboard.login_limits`, whose gate answers locked guesses before Flask runs.
 
 Roles are enforced on the server: ``operations`` is refused the ROI page and every ROI
 callback here, and the pages and ``dashboard.queries`` leave cost figures out for it, so
@@ -30,7 +30,7 @@ from dash import dcc, html
 from flask import Flask, Response, g, has_request_context, jsonify, redirect, request, session
 from markupsafe import escape
 
-from dashboard.login_limits import LoginLimits
+from dashboard.login_limits import LoginGate, LoginLimits
 from orderlens.sessions import SessionRecord, SessionStore
 from orderlens.settings import Settings
 from orderlens.users import (
@@ -283,6 +283,9 @@ def install_access_control(server: Flask, settings: Settings) -> None:
         return response
 
     server.add_url_rule(LOGIN_PATH, "login", guessing.protect(login), methods=["GET", "POST"])
+    server.wsgi_app = LoginGate(
+        server.wsgi_app, guessing, LOGIN_PATH, behind_tls=settings.behind_tls
+    )
 
     @server.route(LOGOUT_PATH, methods=["POST"])
     def logout():

@@ -11,6 +11,7 @@ import re
 import signal
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -23,6 +24,7 @@ import pytest
 import requests
 from browser_support import free_port
 from dashboard_server import EXECUTIVE, SECRET_KEY, write_users
+from flask import request
 
 import dashboard.login_limits
 from dashboard.app import create_app
@@ -122,6 +124,84 @@ def test_login_limits_refuse_spraying_many_accounts_from_one_address(app, clock)
     assert statuses == [401] * 50
     assert _attempt(app, ATTACKER, "wrong-guess-1", name="someone-else").status_code == 429
     assert _attempt(app, DANA_AT_HOME, PASSWORD).status_code == 303
+
+
+def test_login_limits_gate_refuses_a_locked_pair_before_flask_runs(app, clock, audit):
+    reaching_flask: list[str] = []
+
+    @app.before_request
+    def count_login_posts():
+        if request.path == "/login" and request.method == "POST":
+            reaching_flask.append(request.form.get("username", ""))
+
+    assert [_attempt(app, ATTACKER, f"guess-{n}").status_code for n in range(5)] == [401] * 5
+    assert _attempt(app, ATTACKER, PASSWORD).status_code == 429, "the limiter sets the lock"
+    assert len(reaching_flask) == 6
+    refused = [_attempt(app, ATTACKER, PASSWORD) for _ in range(10)]
+    assert [answer.status_code for answer in refused] == [429] * 10
+    assert len(reaching_flask) == 6, "locked guesses never reach Flask, its limiter or the view"
+    assert "try again in about 1 minute." in refused[-1].get_data(as_text=True)
+    # The limiter's reset time is rounded up to a whole second, hence up to 61.
+    assert 1 <= int(refused[-1].headers["Retry-After"]) <= 61
+    assert "Set-Cookie" not in refused[-1].headers
+    assert refused[-1].headers["X-Frame-Options"] == "DENY"
+    assert _attempt(app, DANA_AT_HOME, PASSWORD).status_code == 303, "other addresses pass"
+    assert reaching_flask[-1] == "dana"
+    clock.offset += 61
+    assert _attempt(app, ATTACKER, PASSWORD).status_code == 303, "the lock ends on time"
+    assert "(11 attempts refused while locked)" in audit()[-1]
+
+
+def test_login_limits_gate_refuses_a_locked_address_for_every_account(app, clock):
+    reaching_flask: list[str] = []
+
+    @app.before_request
+    def count_login_posts():
+        if request.path == "/login" and request.method == "POST":
+            reaching_flask.append(request.form.get("username", ""))
+
+    for n in range(50):
+        assert _attempt(app, ATTACKER, "wrong-guess-1", name=f"user{n}").status_code == 401
+    reaching_flask.clear()
+    assert _attempt(app, ATTACKER, "wrong-guess-1", name="first-refused").status_code == 429
+    assert reaching_flask == ["first-refused"], "the limiter sees the breach once"
+    assert _attempt(app, ATTACKER, PASSWORD, name="dana").status_code == 429
+    assert reaching_flask == ["first-refused"], "then the address is refused before Flask"
+
+
+def test_login_limits_gate_refuses_login_requests_crowding_in_from_one_address(app):
+    entered = threading.Semaphore(0)
+    release = threading.Event()
+
+    @app.before_request
+    def hold_the_attackers_login_forms():
+        if request.path == "/login" and request.remote_addr == ATTACKER["REMOTE_ADDR"]:
+            entered.release()
+            release.wait(timeout=60)
+
+    held: list[int] = []
+    holders = [
+        threading.Thread(
+            target=lambda: held.append(
+                app.test_client().get("/login", environ_base=ATTACKER).status_code
+            )
+        )
+        for _ in range(dashboard.login_limits.LOGIN_REQUESTS_AT_ONCE_PER_ADDRESS)
+    ]
+    for holder in holders:
+        holder.start()
+    for _ in holders:
+        assert entered.acquire(timeout=60)
+    crowding = app.test_client().get("/login", environ_base=ATTACKER)
+    elsewhere = app.test_client().get("/login", environ_base=DANA_AT_HOME)
+    release.set()
+    for holder in holders:
+        holder.join()
+    assert crowding.status_code == 429
+    assert "at once" in crowding.get_data(as_text=True)
+    assert elsewhere.status_code == 200, "another address is not crowded out"
+    assert held == [200] * len(holders)
+    assert app.test_client().get("/login", environ_base=ATTACKER).status_code == 200
 
 
 @contextmanager
