@@ -190,6 +190,37 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
+def start_ready_server(data_dir: Path, *, timeout: float = 300) -> tuple[subprocess.Popen, str]:
+    """``orderlens serve`` on ``data_dir`` at a free loopback port, in its own process
+    group, returned once its derived tables are ready (the load benches measure a warm
+    server)."""
+    port = free_port()
+    server = subprocess.Popen(
+        [ORDERLENS, "serve"], env=server_env(data_dir, port),
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
+    )  # fmt: skip
+    url = f"http://127.0.0.1:{port}"
+    started = time.perf_counter()
+    while (health(url) or {}).get("derived_tables") != "ready":
+        if server.poll() is not None or time.perf_counter() - started > timeout:
+            stop_server(server)
+            raise RuntimeError("the dashboard did not become ready")
+        time.sleep(0.3)
+    return server, url
+
+
+def stop_server(server: subprocess.Popen) -> None:
+    """End a server started by this module, by its process group: politely, then by force."""
+    if server.poll() is not None:
+        return
+    os.killpg(server.pid, signal.SIGTERM)
+    try:
+        server.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        os.killpg(server.pid, signal.SIGKILL)
+        server.wait()
+
+
 def health(url: str) -> dict | None:
     """The server's ``/health`` answer, or ``None`` while it does not answer."""
     try:
@@ -441,12 +472,7 @@ def run() -> list[dict]:
         }
         return [summary, *rows]
     finally:
-        os.killpg(server.pid, signal.SIGTERM)
-        try:
-            server.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            os.killpg(server.pid, signal.SIGKILL)
-            server.wait()
+        stop_server(server)
 
 
 if __name__ == "__main__":

@@ -26,7 +26,6 @@ import json
 import os
 import random
 import shutil
-import signal
 import statistics
 import subprocess
 import tempfile
@@ -38,12 +37,11 @@ from pathlib import Path
 
 from bench.bench_dashboard import (
     ORDERLENS,
-    free_port,
-    health,
     logged_in_session,
     percentile,
     record_callbacks,
-    server_env,
+    start_ready_server,
+    stop_server,
     vary_payload,
     warehouse_facts,
 )
@@ -185,17 +183,7 @@ def run() -> list[dict]:
     try:
         initial_build_s = _simulate_and_run(data_dir, orders, FIRST_BATCH)
         facts = warehouse_facts(data_dir)
-        port = free_port()
-        server = subprocess.Popen(
-            [ORDERLENS, "serve"], env=server_env(data_dir, port),
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
-        )  # fmt: skip
-        url = f"http://127.0.0.1:{port}"
-        started = time.perf_counter()
-        while (health(url) or {}).get("derived_tables") != "ready":
-            if server.poll() is not None or time.perf_counter() - started > 300:
-                raise RuntimeError("the dashboard did not become ready")
-            time.sleep(0.3)
+        server, url = start_ready_server(data_dir)
         recorded_map, _ = record_callbacks(url, facts["case_ids"][0], render_samples=0)
         recorded = sorted(recorded_map.values(), key=lambda item: item[1].get("output", ""))
         tally = LoadTally()
@@ -255,12 +243,7 @@ def run() -> list[dict]:
         ]
     finally:
         if server is not None:
-            os.killpg(server.pid, signal.SIGTERM)
-            try:
-                server.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                os.killpg(server.pid, signal.SIGKILL)
-                server.wait()
+            stop_server(server)
         shutil.rmtree(data_dir, ignore_errors=True)
 
 

@@ -27,9 +27,7 @@ import os
 import random
 import re
 import shutil
-import signal
 import statistics
-import subprocess
 import tempfile
 import threading
 import time
@@ -41,13 +39,11 @@ import requests
 
 from bench.bench_dashboard import (
     BENCH_USER,
-    ORDERLENS,
-    free_port,
-    health,
     logged_in_session,
     percentile,
     record_callbacks,
-    server_env,
+    start_ready_server,
+    stop_server,
     vary_payload,
     warehouse_facts,
 )
@@ -201,30 +197,6 @@ def _callbacks(url: str, recorded: list, facts: dict, seconds: float, attackers:
     }
 
 
-def _start_server(data_dir: Path) -> tuple[subprocess.Popen, str]:
-    port = free_port()
-    server = subprocess.Popen(
-        [ORDERLENS, "serve"], env=server_env(data_dir, port),
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
-    )  # fmt: skip
-    url = f"http://127.0.0.1:{port}"
-    started = time.perf_counter()
-    while (health(url) or {}).get("derived_tables") != "ready":
-        if server.poll() is not None or time.perf_counter() - started > 300:
-            raise RuntimeError("the dashboard did not become ready")
-        time.sleep(0.3)
-    return server, url
-
-
-def _stop_server(server: subprocess.Popen) -> None:
-    os.killpg(server.pid, signal.SIGTERM)
-    try:
-        server.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        os.killpg(server.pid, signal.SIGKILL)
-        server.wait()
-
-
 def run() -> list[dict]:
     """Measure guessing rates, the lockout, and logged-in callbacks during guessing."""
     seconds = float(os.environ.get("ORDERLENS_BENCH_LOGIN_SECONDS", 15))
@@ -234,7 +206,7 @@ def run() -> list[dict]:
     try:
         _simulate_and_run(data_dir, orders, FIRST_BATCH)
         facts = warehouse_facts(data_dir)
-        server, url = _start_server(data_dir)
+        server, url = start_ready_server(data_dir)
         recorded_map, _ = record_callbacks(url, facts["case_ids"][0], render_samples=0)
         recorded = sorted(recorded_map.values(), key=lambda item: item[1].get("output", ""))
         rows = [
@@ -242,18 +214,18 @@ def run() -> list[dict]:
             {"benchmark": "login_guessing", **_guess_rate(url, GUESSING_THREADS, seconds)},
         ]
         # A fresh server before each phase, so no lockout carries over into the next.
-        _stop_server(server)
-        server, url = _start_server(data_dir)
+        stop_server(server)
+        server, url = start_ready_server(data_dir)
         rows.append({"benchmark": "login_wrong_then_right", **_wrong_then_right(url)})
         for attackers in (0, GUESSING_THREADS):
-            _stop_server(server)
-            server, url = _start_server(data_dir)
+            stop_server(server)
+            server, url = start_ready_server(data_dir)
             row = _callbacks(url, recorded, facts, seconds, attackers)
             rows.append({"benchmark": "login_callbacks_under_guessing", **row})
         return rows
     finally:
         if server is not None:
-            _stop_server(server)
+            stop_server(server)
         shutil.rmtree(data_dir, ignore_errors=True)
 
 
