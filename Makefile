@@ -18,6 +18,8 @@ setup: $(VENV)/.synced dashboard/assets/vendor/bootstrap.min.css dashboard/asset
 	@# Bytecode ahead of time: with PYTHONDONTWRITEBYTECODE set, every process would
 	@# otherwise compile each module it imports from source, seconds per command.
 	@$(BIN)/python -m compileall -q -j 0 src process_mining dashboard orchestration bench
+	@# The data directory holds personal data and keys: owner-only (git keeps no folder modes).
+	@mkdir -p $(ORDERLENS_DATA_DIR) && chmod 700 $(ORDERLENS_DATA_DIR)
 
 $(VENV)/.synced: uv.lock pyproject.toml scripts/install_system_packages.sh
 	@bash scripts/install_system_packages.sh
