@@ -13,7 +13,11 @@ def order_search_box(value: str = "") -> html.Div:
     """The input and button; the callback below navigates to the typed order."""
     return html.Div(
         [
-            dcc.Location(id="order-location", refresh=True),
+            # "callback-nav" moves within the app (history push, then Dash Pages renders the
+            # order). refresh=True would assign window.location field by field, and its
+            # stale ``search`` (the filters are written into the address after the page
+            # opened) sent the browser back to the search page.
+            dcc.Location(id="order-location", refresh="callback-nav"),
             dbc.InputGroup(
                 [
                     dbc.Input(
