@@ -17,10 +17,22 @@ A model that names none of the log's activities gives no fitness at all (every c
 would "deviate" everywhere, a number that says nothing): the result then carries the
 reason instead, and empty tables.
 
+Traces are order-level: a step done to a further object of the order (the second
+shipment's pick, pack, dispatch and delivery) is left out, so a split shipment is no
+deviation; it is reported as a split-shipment rate instead
+(:func:`process_mining.rework.get_split_shipments`). Per-shipment alignment was not
+chosen: a model of the order would then have to be cut into a model per shipment, and
+the order-level steps (payment, invoice) would have no shipment to belong to. A step
+repeated on the same object is kept, and is a deviation, as rework is
+(:mod:`process_mining.rework` defines both). A log without object columns keeps every
+event.
+
 Deviations are the moves an alignment needs: an activity the model expected but the
 order skipped, or one the order did that the model did not allow there. Each deviation
 is listed with the orders that carry it and the extra throughput time they took
-compared with conforming orders.
+compared with conforming orders; orders that deviate and finish sooner (a skipped step
+often means the order stopped early, cancelled) add no extra time rather than a
+negative one.
 """
 
 from __future__ import annotations
@@ -36,8 +48,8 @@ from pm4py.objects.log.obj import EventLog as Pm4pyLog
 from pm4py.objects.log.obj import Trace
 from pm4py.objects.petri_net.obj import Marking, PetriNet
 
-from process_mining.event_log import EventLog
-from process_mining.variants import case_traces_query
+from process_mining.event_log import EVENT_ORDER, EventLog
+from process_mining.rework import object_executions_query
 
 REFERENCE_MODEL_FILE = Path(__file__).resolve().parent / "models" / "canonical_fulfillment.bpmn"
 """The canonical fulfillment workflow, authored as BPMN 2.0."""
@@ -80,7 +92,8 @@ class ConformanceResult:
             ``fitness``, ``is_conforming``, ``mean_throughput_seconds``, ``deviations``.
         deviations: One row per deviation: ``deviation`` (in words), ``kind``
             (``skipped`` or ``inserted``), ``activity``, ``case_count``, ``case_share``,
-            ``mean_throughput_seconds`` and ``extra_seconds`` (versus conforming cases).
+            ``mean_throughput_seconds`` and ``extra_seconds`` (mean throughput beyond
+            that of conforming cases; 0 when the deviating cases are quicker).
     """
 
     fitness: float | None
@@ -181,6 +194,27 @@ def _deviations_of(alignment: list[tuple[str, str | None]]) -> list[tuple[str, s
     return sorted(set(found))
 
 
+def order_level_traces_query(
+    con: duckdb.DuckDBPyConnection, log: EventLog
+) -> tuple[str, list[object]]:
+    """SQL with one row per kept case: ``case_id``, ``trace`` (its activities in order,
+    without the steps done to a further object, see the module docstring), ``started_at``,
+    ``ended_at`` and ``throughput_seconds`` (over all its events).
+
+    Returns:
+        The query and its parameters.
+    """
+    executions, parameters = object_executions_query(con, log)
+    query = (
+        f"SELECT case_id, list(activity ORDER BY {EVENT_ORDER})"
+        f" FILTER (WHERE object_execution > 1 OR case_execution = 1) AS trace,"
+        f" min(event_at) AS started_at, max(event_at) AS ended_at,"
+        f" (epoch_us(max(event_at)) - epoch_us(min(event_at))) / 1e6 AS throughput_seconds"
+        f" FROM ({executions}) GROUP BY case_id"
+    )
+    return query, parameters
+
+
 def _describe(kind: str, activity: str) -> str:
     return f"{'skipped' if kind == 'skipped' else 'extra step'}: {activity}"
 
@@ -207,7 +241,7 @@ def check_conformance(
         empty tables and the reason.
     """
     model = model or get_reference_model()
-    traces, parameters = case_traces_query(log)
+    traces, parameters = order_level_traces_query(con, log)
     modelled = sorted(model.activities)
     if model.projects_traces:
         projection = (
@@ -281,7 +315,9 @@ def check_conformance(
             .reset_index()
         )
         deviations["case_share"] = deviations["case_count"] / checked_cases
-        deviations["extra_seconds"] = deviations["mean_throughput_seconds"] - baseline
+        deviations["extra_seconds"] = (deviations["mean_throughput_seconds"] - baseline).clip(
+            lower=0.0
+        )
         deviations["deviation"] = [
             _describe(kind, activity)
             for kind, activity in zip(deviations["kind"], deviations["activity"], strict=True)

@@ -3,6 +3,17 @@
 Repetition is the plainest sign of rework (a pick done twice, an approval asked again);
 ping-pong (A, then B, then A again, directly) shows work handed back and forth.
 
+A repetition is rework only when it repeats on the same object. An order shipped in two
+shipments is picked, packed and dispatched twice, once per shipment: that is a split
+shipment, not work done again, and it is reported as such (:func:`get_split_shipments`).
+So executions are counted per (case, activity, object), the object being the event's
+values in :data:`REWORK_OBJECT_COLUMNS` (order line, shipment, payment, return) taken
+together; an event naming none of them belongs to its case alone. A log without those
+columns (most real exports) is counted per case, exactly as pm4py's
+``get_rework_cases_per_activity`` does. The exception id is deliberately not an object
+here: an exception records a problem with the order, its line, shipment or payment, so
+a second exception of the same kind on the same thing is that thing's problem recurring.
+
 Between teams, ping-pong is measured on handovers (:func:`get_team_ping_pong`): the
 contract has no team column, and ``resource`` names a person, a bot or a system, so the
 department is taken from ``source_system`` (OMS, WMS, TMS, PAYMENT, ERP, MIDDLEWARE, ...),
@@ -14,33 +25,152 @@ handovers between a team and its own system.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
+
 import duckdb
 import pandas as pd
 
 from process_mining.event_log import EVENT_ORDER, EventLog, events_query, quoted
 
+REWORK_OBJECT_COLUMNS: tuple[str, ...] = ("order_line_id", "shipment_id", "payment_id", "return_id")
+"""Contract columns naming the object a step is done to; a step repeated on another
+object (the second shipment packed) is not rework. Columns the log lacks are ignored."""
 
-def get_rework(con: duckdb.DuckDBPyConnection, log: EventLog) -> pd.DataFrame:
-    """Activities that cases perform more than once.
+SHIPMENT_COLUMN = "shipment_id"
+"""The contract column naming an order's shipment (package)."""
+
+
+def present_object_columns(
+    con: duckdb.DuckDBPyConnection,
+    log: EventLog,
+    object_columns: Sequence[str] = REWORK_OBJECT_COLUMNS,
+) -> tuple[str, ...]:
+    """The ``object_columns`` that the log's relation has, in the order given."""
+    query = f"SELECT * FROM {quoted(log.relation)} LIMIT 0"
+    names = {column[0] for column in con.execute(query).description}
+    return tuple(column for column in object_columns if column in names)
+
+
+def object_executions_query(
+    con: duckdb.DuckDBPyConnection,
+    log: EventLog,
+    object_columns: Sequence[str] = REWORK_OBJECT_COLUMNS,
+) -> tuple[str, list[object]]:
+    """SQL numbering each event's execution of its activity, per object and per case.
+
+    The result has the columns of :func:`process_mining.event_log.events_query` and
+    ``object_execution`` (1 for the first execution of the activity on the event's
+    object, 2 for the second: rework) and ``case_execution`` (the same counted over the
+    whole case). An event with ``object_execution = 1`` and ``case_execution > 1`` does
+    the step to a further object of the case, such as a second shipment.
 
     Returns:
-        One row per activity done twice or more in some case: ``activity``,
-        ``case_count`` (cases doing it at all), ``rework_cases`` (doing it twice or
-        more), ``rework_share`` (their share), ``extra_executions`` (executions beyond
-        the first, summed over cases); most extra executions first.
+        The query and its parameters.
     """
-    events, parameters = events_query(log)
+    objects = present_object_columns(con, log, object_columns)
+    events, parameters = events_query(log, objects)
+    partition = ", ".join(["case_id", "activity", *(quoted(column) for column in objects)])
     query = (
-        f"WITH per_case AS (SELECT case_id, activity, count(*) AS executions"
-        f" FROM ({events}) GROUP BY ALL)"
+        f"SELECT *, row_number() OVER (PARTITION BY {partition} ORDER BY {EVENT_ORDER})"
+        f" AS object_execution, row_number() OVER (PARTITION BY case_id, activity"
+        f" ORDER BY {EVENT_ORDER}) AS case_execution FROM ({events})"
+    )
+    return query, parameters
+
+
+def get_rework(
+    con: duckdb.DuckDBPyConnection,
+    log: EventLog,
+    *,
+    object_columns: Sequence[str] = REWORK_OBJECT_COLUMNS,
+) -> pd.DataFrame:
+    """Activities that cases perform more than once on the same object.
+
+    Args:
+        con: Connection to the warehouse or the serving copy.
+        log: The (filtered) event log.
+        object_columns: Event columns naming the object a step is done to (see the
+            module docstring); ``()`` counts every repetition in a case, as pm4py does.
+
+    Returns:
+        One row per activity some case repeats on one object: ``activity``,
+        ``case_count`` (cases doing it at all), ``rework_cases`` (repeating it),
+        ``rework_share`` (their share), ``extra_executions`` (executions beyond the
+        first on each object, summed over cases); most extra executions first.
+    """
+    objects = present_object_columns(con, log, object_columns)
+    events, parameters = events_query(log, objects)
+    grouping = ", ".join(["case_id", "activity", *(quoted(column) for column in objects)])
+    query = (
+        f"WITH per_object AS (SELECT case_id, activity, count(*) AS executions"
+        f" FROM ({events}) GROUP BY {grouping}),"
+        f" per_case AS (SELECT case_id, activity, sum(executions - 1) AS extra"
+        f" FROM per_object GROUP BY case_id, activity)"
         f" SELECT activity, count(*) AS case_count,"
-        f" count(*) FILTER (WHERE executions > 1) AS rework_cases,"
-        f" count(*) FILTER (WHERE executions > 1) / count(*) AS rework_share,"
-        f" sum(executions - 1)::BIGINT AS extra_executions"
+        f" count(*) FILTER (WHERE extra > 0) AS rework_cases,"
+        f" count(*) FILTER (WHERE extra > 0) / count(*) AS rework_share,"
+        f" sum(extra)::BIGINT AS extra_executions"
         f" FROM per_case GROUP BY activity HAVING rework_cases > 0"
         f" ORDER BY extra_executions DESC, activity"
     )
     return con.execute(query, parameters).df()
+
+
+def count_rework_cases(
+    con: duckdb.DuckDBPyConnection,
+    log: EventLog,
+    *,
+    object_columns: Sequence[str] = REWORK_OBJECT_COLUMNS,
+) -> int:
+    """Cases repeating at least one activity on the same object (see :func:`get_rework`)."""
+    objects = present_object_columns(con, log, object_columns)
+    events, parameters = events_query(log, objects)
+    grouping = ", ".join(["case_id", "activity", *(quoted(column) for column in objects)])
+    query = (
+        f"SELECT count(DISTINCT case_id) FROM (SELECT case_id FROM ({events})"
+        f" GROUP BY {grouping} HAVING count(*) > 1)"
+    )
+    return int(con.execute(query, parameters).fetchall()[0][0])
+
+
+@dataclass(frozen=True)
+class SplitShipments:
+    """Orders sent in more than one shipment: the repetition that is not rework.
+
+    Attributes:
+        shipped_cases: Cases with at least one shipment (an event naming a shipment).
+        split_cases: Cases with two or more distinct shipments.
+        split_rate: ``split_cases / shipped_cases``; ``None`` when no case has a
+            shipment or the log has no shipment column (``has_shipments`` says which).
+        has_shipments: The log has a shipment column at all.
+    """
+
+    shipped_cases: int
+    split_cases: int
+    split_rate: float | None
+    has_shipments: bool
+
+
+def get_split_shipments(
+    con: duckdb.DuckDBPyConnection, log: EventLog, *, shipment_column: str = SHIPMENT_COLUMN
+) -> SplitShipments:
+    """How many cases were shipped, and how many of them in several shipments.
+
+    The same definition as ``marts.fct_orders`` (``has_shipment``, ``is_split``), here
+    on a filtered log so the report's figure follows its filters.
+    """
+    if not present_object_columns(con, log, (shipment_column,)):
+        return SplitShipments(0, 0, None, has_shipments=False)
+    events, parameters = events_query(log, (shipment_column,))
+    query = (
+        f"SELECT count(*), count(*) FILTER (WHERE shipments > 1) FROM"
+        f" (SELECT case_id, count(DISTINCT {quoted(shipment_column)}) AS shipments"
+        f" FROM ({events}) WHERE {quoted(shipment_column)} IS NOT NULL GROUP BY case_id)"
+    )
+    shipped, split = con.execute(query, parameters).fetchall()[0]
+    rate = split / shipped if shipped else None
+    return SplitShipments(int(shipped), int(split), rate, has_shipments=True)
 
 
 def get_ping_pong(
