@@ -192,6 +192,43 @@ def test_ingest_paths_gives_id_less_events_the_documented_content_hash(
     assert [(r.loaded, r.duplicates) for r in report.results] == [(2, 0), (1, 1)]
 
 
+def test_ingest_paths_numbers_repeats_of_a_new_id_less_file_loaded_after_another(
+    settings: Settings, tmp_path: Path
+) -> None:
+    first = tmp_path / "monday.csv"
+    first.write_text(
+        "case_id,activity,event_at,source_system,resource\n"
+        "C1,Item Scanned,2024-05-01T08:00:00Z,WMS,picker7\n"
+    )
+    later = tmp_path / "tuesday.csv"
+    later.write_text(
+        "case_id,activity,event_at,source_system,resource\n"
+        "C2,Item Scanned,2024-05-02T08:00:00Z,WMS,picker7\n"
+        "C2,Item Scanned,not a time,WMS,picker7\n"
+        "C2,Item Scanned,2024-05-02T08:00:00Z,WMS,picker7\n"
+        "C3,Item Packed,2024-05-02T09:00:00Z,WMS,\n"
+    )
+
+    report = ingest_paths(settings, [first, later])
+
+    second_day = "2024-05-02T08:00:00.000000Z"
+    expected = [
+        _documented_hash("WMS", "C1", "Item Scanned", "2024-05-01T08:00:00.000000Z", "picker7", 1),
+        _documented_hash("WMS", "C2", "Item Scanned", second_day, "picker7", 1),
+        _documented_hash("WMS", "C2", "Item Scanned", second_day, "picker7", 2),
+        _documented_hash("WMS", "C3", "Item Packed", "2024-05-02T09:00:00.000000Z", "", 1),
+    ]
+    ids = [
+        row[0]
+        for row in query(settings, "SELECT event_id FROM raw.workflow_events ORDER BY event_seq")
+    ]
+    assert ids == expected
+    assert [(r.loaded, r.quarantined, r.duplicates) for r in report.results] == [
+        (1, 0, 0),
+        (3, 1, 0),
+    ]
+
+
 def test_ingest_paths_keeps_repeated_idempotency_keys_but_drops_redelivered_messages(
     settings: Settings, tmp_path: Path
 ) -> None:

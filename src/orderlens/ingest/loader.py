@@ -86,6 +86,7 @@ from orderlens.ingest.source import (
 from orderlens.ingest.validation import (
     CHECKED_VIEW,
     FAILED_COLUMN,
+    HASHED_CONTENT,
     HASHED_TABLE,
     IDENTITY_COLUMNS,
     MODELS,
@@ -96,6 +97,7 @@ from orderlens.ingest.validation import (
     MissingColumnsError,
     TimestampWindow,
     content_hash_sql,
+    content_id_sql,
     plan_validation,
     source_column_for,
     timestamp_window,
@@ -107,6 +109,7 @@ from orderlens.warehouse import connect, initialize_warehouse, store_raw_columns
 ROW = "__row"
 _DUPLICATES = "_ingest_duplicates"
 _CHECKED_COPY = "_ingest_checked_copy"
+_OCCURRENCES = "_ingest_occurrences"
 
 
 def create_ingest_tables(con: duckdb.DuckDBPyConnection) -> None:
@@ -477,12 +480,19 @@ def _load(
     con.execute(f"CREATE OR REPLACE TEMP VIEW {CHECKED_VIEW} AS {plan.select_sql}")
     rows_read = _count(con, f"SELECT count(*) FROM {SOURCE_VIEW}")
     written = plan.written_columns
-    if _identities_are_new(con, raw_table, keys):
+    supplied = set(columns.names) | set(mapping.columns) | set(mapping.constants)
+    carries_event_ids = "event_id" in supplied
+    if target is Target.WORKFLOW and not carries_event_ids:
+        event_id_sql = _content_ids_if_new(con, raw_table)
+        new = event_id_sql is not None
+    else:
+        event_id_sql = None
+        new = _identities_are_new(con, raw_table, keys)
+    if new:
         loaded, invalid, duplicates = _append_directly(
-            con, model, written, rows_read, load_id, source_file
+            con, model, written, rows_read, load_id, source_file, event_id_sql=event_id_sql
         )
     else:
-        supplied = set(columns.names) | set(mapping.columns) | set(mapping.constants)
         loaded, invalid, duplicates = _append_carefully(
             con,
             raw_table,
@@ -492,7 +502,7 @@ def _load(
             rows_read,
             load_id,
             source_file,
-            carries_event_ids="event_id" in supplied,
+            carries_event_ids=carries_event_ids,
         )
     if loaded != rows_read - invalid - duplicates:
         raise RuntimeError(
@@ -551,6 +561,52 @@ def _identities_are_new(
         f"SEMI JOIN (SELECT {key_list} FROM {raw_table}) AS r USING ({key_list}))"
     ).fetchone()
     return not (overlap and overlap[0])
+
+
+def _content_ids_if_new(con: duckdb.DuckDBPyConnection, raw_table: str) -> str | None:
+    """The event id expression for a file without event ids, when nothing can repeat.
+
+    Content ids (:func:`~orderlens.ingest.validation.content_id_sql`) never repeat within
+    a file: identical records get occurrence numbers 1, 2, .... So a file can only
+    duplicate events already loaded, and only when a record's content is in the raw table;
+    64-bit hashes of the content compared with the raw table's prove that cheaply (a hash
+    collision only sends the file down the careful path, which is exact). Occurrence
+    numbers are then computed for the records whose content hash repeats in the file, if
+    any, and every other record is occurrence 1: no window over the whole file, and the
+    validating pass appends the records with their ids, never materialised.
+
+    Returns:
+        The SQL of ``event_id`` over ``CHECKED_VIEW`` (joined to the occurrence table when
+        some content repeats), or None when the careful path must decide.
+    """
+    content_hash = f"hash({', '.join(HASHED_CONTENT)})"
+    hashes = np.asarray(
+        con.execute(
+            f"SELECT {content_hash} AS content_hash FROM {CHECKED_VIEW} WHERE {VALID_COLUMN}"
+        ).fetchnumpy()["content_hash"]
+    )
+    repeats = _any_repeated(hashes)
+    del hashes
+    has_rows = con.execute(f"SELECT EXISTS (SELECT 1 FROM {raw_table})").fetchone()
+    if has_rows and has_rows[0]:
+        overlap = con.execute(
+            f"SELECT EXISTS (SELECT 1 FROM "
+            f"(SELECT {content_hash} AS h FROM {CHECKED_VIEW} WHERE {VALID_COLUMN}) AS c "
+            f"SEMI JOIN (SELECT {content_hash} AS h FROM {raw_table}) AS r USING (h))"
+        ).fetchone()
+        if overlap and overlap[0]:
+            return None
+    if not repeats:
+        return content_id_sql("1")
+    partition = ", ".join(HASHED_CONTENT)
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE {_OCCURRENCES} AS "
+        f"SELECT {ROW}, row_number() OVER (PARTITION BY {partition} ORDER BY {ROW}) AS occurrence "
+        f"FROM {CHECKED_VIEW} WHERE {VALID_COLUMN} AND {content_hash} IN ("
+        f"  SELECT {content_hash} FROM {CHECKED_VIEW} WHERE {VALID_COLUMN} "
+        "  GROUP BY ALL HAVING count(*) > 1)"
+    )
+    return content_id_sql(f"coalesce({_OCCURRENCES}.occurrence, 1)")
 
 
 def _any_repeated(hashes: np.ndarray) -> bool:
@@ -629,13 +685,25 @@ def _append_directly(
     rows_read: int,
     load_id: str,
     source_file: str,
+    *,
+    event_id_sql: str | None = None,
 ) -> tuple[int, int, int]:
     """One validating pass appends every valid record; failing ones are collected after.
+
+    ``event_id_sql`` gives id-less records their content ids (from
+    :func:`_content_ids_if_new`).
 
     Returns:
         ``(loaded, invalid, duplicates)``; duplicates is always 0 on this path.
     """
-    select = f"SELECT {ROW}, {', '.join(written)} FROM {CHECKED_VIEW} WHERE {VALID_COLUMN}"
+    outputs = [
+        f"{event_id_sql} AS event_id" if name == "event_id" and event_id_sql else name
+        for name in written
+    ]
+    source = CHECKED_VIEW
+    if event_id_sql and _OCCURRENCES in event_id_sql:
+        source += f" LEFT JOIN {_OCCURRENCES} USING ({ROW})"
+    select = f"SELECT {ROW}, {', '.join(outputs)} FROM {source} WHERE {VALID_COLUMN}"
     loaded = _append(con, model, written, select, load_id, source_file)
     if loaded == rows_read:
         return loaded, 0, 0

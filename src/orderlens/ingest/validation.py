@@ -516,14 +516,14 @@ def _attributes_sql(extras: tuple[str, ...]) -> str | None:
     return f"CAST(json_object({pairs}) AS VARCHAR)"
 
 
-def content_hash_sql() -> str:
-    """CREATE the table of deterministic ids for valid workflow events that have none.
+def content_id_sql(occurrence: str) -> str:
+    """Expression of the deterministic id of a workflow event without one.
 
     The id is ``'h' || md5(source_system | case_id | activity | event_at (UTC ISO with
-    microseconds) | resource | n)`` where ``n`` numbers identical valid records in file
-    order (1, 2, ...): two identical records of one file stay two events, while the same
-    record arriving again in a later file gets the same id and is recognised as a
-    duplicate. Only valid rows lacking an id are hashed, so files with ids pay nothing.
+    microseconds) | resource | n)`` where ``n`` (the SQL ``occurrence``) numbers identical
+    valid records in file order (1, 2, ...): two identical records of one file stay two
+    events, while the same record arriving again in a later file gets the same id and is
+    recognised as a duplicate.
     """
     parts = ", ".join(
         f"coalesce(strftime({name}, '%Y-%m-%dT%H:%M:%S.%fZ'), '')"
@@ -531,11 +531,18 @@ def content_hash_sql() -> str:
         else f"coalesce(CAST({name} AS VARCHAR), '')"
         for name in HASHED_CONTENT
     )
+    return f"'h' || md5(concat_ws('|', {parts}, CAST({occurrence} AS VARCHAR)))"
+
+
+def content_hash_sql() -> str:
+    """CREATE the table of :func:`content_id_sql` ids for valid workflow events that have none.
+
+    Only valid rows lacking an id are hashed, so files with ids pay nothing.
+    """
     partition = ", ".join(HASHED_CONTENT)
+    occurrence = f"row_number() OVER (PARTITION BY {partition} ORDER BY {ROW_COLUMN})"
     return (
         f"CREATE OR REPLACE TEMP TABLE {HASHED_TABLE} AS "
-        f"SELECT {ROW_COLUMN}, 'h' || md5(concat_ws('|', {parts}, "
-        f"  CAST(row_number() OVER (PARTITION BY {partition} ORDER BY {ROW_COLUMN}) "
-        "    AS VARCHAR))) AS hashed_id "
+        f"SELECT {ROW_COLUMN}, {content_id_sql(occurrence)} AS hashed_id "
         f"FROM {CHECKED_VIEW} WHERE {VALID_COLUMN} AND event_id IS NULL"
     )
