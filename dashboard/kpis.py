@@ -102,6 +102,31 @@ class KpiComparison:
     target_text: str
     meets_target: bool | None
 
+    @property
+    def target_status(self) -> Literal["met", "missed", "none"]:
+        """Whether the target is met, missed, or there is none (or no value to judge)."""
+        if self.meets_target is None:
+            return "none"
+        return "met" if self.meets_target else "missed"
+
+
+def target_gap(definition: KpiDefinition, value: float | None) -> float | None:
+    """How many times worse than its target a KPI is (1.0 on target, above 1 worse).
+
+    Lower-is-better KPIs compare value to target, higher-is-better ones target to value,
+    so "2.7" reads "2.7x the target" or "a 2.7x shortfall" alike; ``None`` without a
+    target or value.
+
+    Example:
+        >>> target_gap(KPIS[1], 0.267)
+        2.67
+    """
+    if definition.target is None or value is None:
+        return None
+    if definition.higher_is_better:
+        return definition.target / value if value > 0 else float("inf")
+    return value / definition.target if definition.target > 0 else float("inf")
+
 
 def compare_kpi(
     definition: KpiDefinition, current: float | None, previous: float | None

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dash_bootstrap_components as dbc
 from dash import html
 
+from dashboard.headlines import Headline
 from dashboard.kpis import KpiComparison
 
 
@@ -26,12 +27,23 @@ _TREND_CLASS = {"better": "trend-better", "worse": "trend-worse", "flat": "text-
 _TREND_ARROW = {"up": "▲", "down": "▼", "flat": "■"}
 
 
+_TARGET_ICON = {"met": "✔", "missed": "✖"}
+_TARGET_WORDS = {"met": "Target met", "missed": "Target missed"}
+
+
 def comparison_card(comparison: KpiComparison, *, value_id: str) -> dbc.Card:
     """A KPI card with its change against the previous period and its target.
 
-    The arrow shows the direction of the change, its colour whether that is good news
-    (colour is never the only signal: the words say "better" or "worse").
+    A missed target marks the whole card (a red edge, a cross and the words "Target
+    missed"); a met one gets a tick. The arrow shows the direction of the change and its
+    colour whether that is good news, except that a missed target is never shown green:
+    improving while still missing the target is not good news yet. Colour is never the
+    only signal: icons and words say the same.
     """
+    status = comparison.target_status
+    trend_class = _TREND_CLASS[comparison.verdict]
+    if status == "missed" and comparison.verdict == "better":
+        trend_class = "text-muted"
     change = html.Div(
         [
             html.Span(
@@ -39,10 +51,27 @@ def comparison_card(comparison: KpiComparison, *, value_id: str) -> dbc.Card:
             ),
             html.Span(comparison.change_text),
         ],
-        className=f"small {_TREND_CLASS[comparison.verdict]}",
+        className=f"small {trend_class}",
         id=f"{value_id}-change",
     )
-    target = html.Div(comparison.target_text, className="small text-muted", id=f"{value_id}-target")
+    if status == "none":
+        target = html.Div(
+            comparison.target_text, className="small text-muted", id=f"{value_id}-target"
+        )
+    else:
+        target = html.Div(
+            [
+                html.Span(
+                    _TARGET_ICON[status],
+                    className=f"target-icon target-icon-{status} me-1",
+                    **{"aria-hidden": "true"},
+                ),
+                html.Span(f"{_TARGET_WORDS[status]}: ", className="fw-semibold"),
+                html.Span(comparison.target_text.split(":")[0].removeprefix("target ")),
+            ],
+            className=f"small target-{status}",
+            id=f"{value_id}-target",
+        )
     return dbc.Card(
         dbc.CardBody(
             [
@@ -52,7 +81,8 @@ def comparison_card(comparison: KpiComparison, *, value_id: str) -> dbc.Card:
                 target,
             ]
         ),
-        className="shadow-sm h-100",
+        className=f"shadow-sm h-100 kpi-card kpi-card-{status}",
+        id=f"{value_id}-card",
     )
 
 
@@ -73,3 +103,21 @@ def section(title: str, body: object, *, note: str = "", body_id: str | None = N
     else:
         children.append(body)
     return dbc.Card(dbc.CardBody(children), className="shadow-sm mb-4")
+
+
+def headline_banner(headline: Headline, *, element_id: str) -> html.Div:
+    """The page's first sentence: what needs attention, marked when it asks for action."""
+    marker = "headline-attention" if headline.needs_attention else "headline-calm"
+    return html.Div(
+        [
+            html.Span(
+                "⚠" if headline.needs_attention else "✔",
+                className="me-2",
+                **{"aria-hidden": "true"},
+            ),
+            html.Span(headline.text),
+        ],
+        id=element_id,
+        className=f"page-headline {marker} rounded shadow-sm px-3 py-2 mb-3",
+        role="status",
+    )

@@ -27,6 +27,18 @@ AGING_COLOURS: dict[str, str] = {
     "7d+": BLACK,
 }
 """Older is darker and warmer, so the eye finds the oldest work first."""
+LINE_STYLES: tuple[tuple[str, str], ...] = (
+    (BLUE, "solid"),
+    (ORANGE, "dash"),
+    (GREEN, "dot"),
+    (PURPLE, "dashdot"),
+    (BLACK, "longdash"),
+    (SKY, "solid"),
+    (VERMILLION, "dot"),
+)
+"""Colour and dash of each line of a many-line chart, in order: neighbours differ in hue
+and in dash, and orange and vermillion (close to each other) sit far apart, so lines stay
+apart in greyscale and for colour-blind readers."""
 COST_COLOURS: dict[str, str] = {
     "labor_cost": BLUE,
     "escalation_cost": ORANGE,
@@ -45,6 +57,18 @@ _AXIS = {
     "automargin": True,
 }
 """Axis style of Plotly's ``plotly_white`` template, the part our cartesian charts use."""
+
+
+def count_axis(largest: float | None, **axis: object) -> dict:
+    """Axis properties for counts: whole-number ticks only (never 0.5 of an exception).
+
+    Plotly's automatic ticks split small ranges into halves; up to ten, every whole
+    number is a tick, above that Plotly's own steps are whole numbers already.
+    """
+    properties: dict[str, object] = {"tickformat": ",d", "rangemode": "tozero", **axis}
+    if largest is None or largest <= 10:
+        properties["dtick"] = 1
+    return properties
 
 
 def figure_layout(*, x_title: str, y_title: str, height: int = 340) -> dict:

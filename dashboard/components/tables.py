@@ -12,7 +12,13 @@ from urllib.parse import quote
 import pandas as pd
 from dash import dash_table
 
+from orderlens.display_names import DisplayNames
+
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~])")
+
+
+def _is_missing(value: object) -> bool:
+    return value is None or (not isinstance(value, str | list | tuple) and bool(pd.isna(value)))
 
 
 def order_href(case_id: str, query: str = "") -> str:
@@ -34,8 +40,13 @@ def data_table(
     query: str = "",
     page_size: int = 15,
     numeric_formats: dict[str, str] | None = None,
+    code_kinds: dict[str, str] | None = None,
+    names: DisplayNames | None = None,
 ) -> dash_table.DataTable:
     """A natively sortable table of ``columns`` (name -> header); ``case_id`` cells link.
+
+    Columns named in ``code_kinds`` show display names; the code and what it means are
+    the cell's hover text, so nothing is lost for people who know the codes.
 
     Args:
         frame: Rows to show.
@@ -44,9 +55,23 @@ def data_table(
         query: The filters' URL query, kept on order links.
         page_size: Rows per page.
         numeric_formats: d3-format specifiers for numeric columns (e.g. ``",.1f"``).
+        code_kinds: Column name to the code kind of its values (``"reason_code"``).
+        names: The display names (empty names word the codes).
     """
     numeric_formats = numeric_formats or {}
+    code_kinds = {name: kind for name, kind in (code_kinds or {}).items() if name in columns}
+    names = names or DisplayNames()
     shown = frame[list(columns)].copy()
+    tooltips = [
+        {
+            name: {"value": names.description(kind, row[name]), "type": "text"}
+            for name, kind in code_kinds.items()
+            if not _is_missing(row[name])
+        }
+        for row in shown.to_dict("records")
+    ]
+    for name, kind in code_kinds.items():
+        shown[name] = [names.name(kind, code) for code in shown[name]]
     if "case_id" in shown:
         shown["case_id"] = [order_link_markdown(value, query) for value in shown["case_id"]]
     for name in shown.columns:
@@ -71,6 +96,9 @@ def data_table(
         data=shown.astype(object).where(shown.notna(), None).to_dict("records"),
         sort_action="native",
         page_size=page_size,
+        tooltip_data=tooltips if code_kinds else None,
+        tooltip_delay=300,
+        tooltip_duration=None,
         markdown_options={"html": False, "link_target": "_self"},
         style_table={"overflowX": "auto"},
         style_cell={

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import pandas as pd
 
 from dashboard.auth import may_see_costs
@@ -102,19 +104,81 @@ def _kpis_for_periods(periods: list[Filters]) -> list[dict[str, float | None]]:
     return results
 
 
-def get_current_alerts(limit: int = 5) -> pd.DataFrame:
-    """The latest spike alerts with their likely cause (echoes of another alert left out)."""
-    return query(
-        """
-        SELECT dimension, value, metric, last_alert_at, observed, expected, likely_cause,
-               is_recurring
+ALERT_FILTER_DIMENSIONS: dict[str, str] = {
+    "channel": "channel",
+    "region": "region",
+    "node_id": "node_id",
+    "node": "node_id",
+    "carrier": "carrier",
+}
+"""The alert dimensions the global filters can narrow, and the filter that does."""
+
+
+def alert_matches_filters(dimension: str, value: str, filters: Filters) -> bool:
+    """Whether an alert about ``dimension = value`` belongs to what the filters show.
+
+    An alert on a filtered dimension is kept only for a kept value (a spike at one node
+    is not news on a page filtered to another); alerts on dimensions the filters do not
+    narrow (interface, supplier, the whole operation) are kept.
+    """
+    dimension_filter = ALERT_FILTER_DIMENSIONS.get(dimension)
+    if dimension_filter is None:
+        return True
+    kept = filters.values(dimension_filter)
+    return not kept or value in kept
+
+
+def get_current_alerts(filters: Filters | None = None, limit: int = 5) -> pd.DataFrame:
+    """The latest spike alerts with their likely cause (echoes of another alert left out).
+
+    With ``filters``, only alerts last raised inside the period and about what the
+    filters keep (:func:`alert_matches_filters`).
+    """
+    period_sql, parameters = "TRUE", []
+    if filters is not None and filters.start is not None and filters.end is not None:
+        period_sql = "last_alert_at >= ? AND last_alert_at < ?"
+        parameters = [day_start(filters.start), day_end(filters.end)]
+    alerts = query(
+        f"""
+        SELECT dimension, value, metric, exception_type, window_hours, last_alert_at,
+               observed, expected, likely_cause, is_recurring
         FROM triage.alerts
-        WHERE echo_of IS NULL
+        WHERE echo_of IS NULL AND {period_sql}
         ORDER BY last_alert_at DESC, alert_id
-        LIMIT ?
         """,
-        [limit],
+        parameters,
     )
+    if filters is not None:
+        keep = [
+            alert_matches_filters(str(row.dimension), str(row.value), filters)
+            for row in alerts.itertuples()
+        ]
+        alerts = alerts[keep]
+    return alerts.head(limit).reset_index(drop=True)
+
+
+def get_past_sla_driver(filters: Filters, day: date) -> tuple[str, str | None, int] | None:
+    """The exception type and node holding most of the backlog past its SLA at the end of
+    ``day`` (what drives a missed past-SLA target), with the count; ``None`` when none is
+    late."""
+    dims = where_clause(filters, time_column=None)
+    frame = query(
+        f"""
+        SELECT exception_type, node_id, sum(past_sla_count) AS past_sla_count
+        FROM marts.fct_exception_backlog_daily
+        WHERE date_day = ? AND ({dims.sql})
+        GROUP BY 1, 2
+        HAVING sum(past_sla_count) > 0
+        ORDER BY past_sla_count DESC, exception_type, node_id
+        LIMIT 1
+        """,
+        [day, *dims.parameters],
+    )
+    if frame.empty:
+        return None
+    row = frame.iloc[0]
+    node = None if pd.isna(row["node_id"]) else str(row["node_id"])
+    return str(row["exception_type"]), node, int(row["past_sla_count"])
 
 
 def get_process_kpis(filters: Filters) -> dict[str, float | None]:
