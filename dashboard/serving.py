@@ -68,15 +68,6 @@ def _serving_path() -> Path:
 
 
 DERIVED_TABLES: dict[str, str] = {
-    "edges_by_order_attributes": """
-        SELECT t.transition_date, t.source_activity, t.target_activity,
-               o.channel, o.region, o.node_id, o.carrier,
-               count(*) AS frequency, sum(t.wait_seconds) AS total_wait_seconds
-        FROM serving.marts.fct_case_transitions AS t
-        JOIN serving.marts.fct_orders AS o USING (case_id)
-        GROUP BY ALL
-        ORDER BY t.transition_date
-    """,
     "hurt_messages": """
         WITH exceptions_per_order AS (
             SELECT case_id, count(*) AS exception_count,
@@ -108,9 +99,7 @@ DERIVED_TABLES: dict[str, str] = {
 }
 """Aggregates the marts do not carry, built in memory once per publication.
 
-``edges_by_order_attributes`` is the directly-follows graph per day and order attributes
-(a process map filtered by channel, region, node or carrier without scanning every
-transition); ``hurt_messages`` keeps only the failed or dead-lettered messages, with their
+``hurt_messages`` keeps only the failed or dead-lettered messages, with their
 order's attributes and exceptions (a few percent of all messages);
 ``orders_by_attributes`` counts orders per day, attributes and whether they had an
 exception (lift without a focus, about an eighth of the orders' rows). All are stored in

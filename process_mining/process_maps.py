@@ -10,6 +10,9 @@ applies the filters and codes the events; one sort and vectorized numpy do the r
 
 from __future__ import annotations
 
+import math
+from dataclasses import dataclass
+
 import duckdb
 import pandas as pd
 
@@ -23,11 +26,20 @@ from process_mining.event_log import EventLog
 
 __all__ = [
     "EDGE_COLUMNS",
+    "END",
+    "START",
+    "SimplifiedMap",
     "discover_process_edges",
     "get_bottlenecks",
     "get_endpoint_activities",
     "rank_bottlenecks",
+    "simplify_process_map",
 ]
+
+START = "▶ start"
+"""Name of the start marker in a simplified map (no activity of a real log is spelled so)."""
+END = "■ end"
+"""Name of the end marker in a simplified map."""
 
 
 def discover_process_edges(con: duckdb.DuckDBPyConnection, log: EventLog) -> pd.DataFrame:
@@ -85,3 +97,119 @@ def rank_bottlenecks(edges: pd.DataFrame, *, top: int = 10) -> pd.DataFrame:
     ).head(top)
     ranked = ranked.assign(share_of_waiting=ranked["total_wait_seconds"] / total if total else 0.0)
     return ranked.reset_index(drop=True)
+
+
+@dataclass(frozen=True)
+class SimplifiedMap:
+    """A process map cut down to its busiest activities and paths, as Disco's sliders do.
+
+    Attributes:
+        activities: ``activity`` and ``event_count`` of the activities kept, busiest first.
+        edges: The edges kept (the input's columns), most frequent first; edges from
+            :data:`START` and to :data:`END` carry the cases that start or end there.
+        activity_total: Activities in the whole map, before the cut.
+        edge_total: Edges in the whole map (start and end edges included).
+    """
+
+    activities: pd.DataFrame
+    edges: pd.DataFrame
+    activity_total: int
+    edge_total: int
+
+
+def simplify_process_map(
+    edges: pd.DataFrame,
+    endpoints: pd.DataFrame,
+    *,
+    activity_share: float,
+    path_share: float,
+) -> SimplifiedMap:
+    """Keep the busiest activities and the most frequent paths between them.
+
+    An activity's count is its events: the transitions that end at it plus the cases that
+    start with it. The busiest ``activity_share`` of the activities are kept (at least
+    one); of the edges between them, and the start and end edges, the most frequent
+    ``path_share`` are kept, and every kept activity also keeps its most frequent way in
+    and way out, so no activity floats unconnected because of the path slider.
+
+    Args:
+        edges: ``source_activity``, ``target_activity``, ``frequency`` and any other
+            columns (waits, classes), one row per edge.
+        endpoints: ``endpoint`` (``start`` or ``end``), ``activity`` and ``case_count``.
+        activity_share: Share (0 to 1) of the activities to keep.
+        path_share: Share (0 to 1) of the edges among the kept activities to keep.
+
+    Returns:
+        The :class:`SimplifiedMap`.
+
+    Example:
+        >>> edges = pd.DataFrame({"source_activity": ["a", "b", "a"],
+        ...     "target_activity": ["b", "c", "c"], "frequency": [5, 4, 1]})
+        >>> ends = pd.DataFrame({"endpoint": ["start", "end"], "activity": ["a", "c"],
+        ...     "case_count": [6, 5]})
+        >>> simplify_process_map(edges, ends, activity_share=1, path_share=0).edges[
+        ...     "frequency"].tolist()
+        [6, 5, 5, 4]
+    """
+    starts = endpoints[endpoints["endpoint"] == "start"]
+    ends = endpoints[endpoints["endpoint"] == "end"]
+    counts = (
+        pd.concat(
+            [
+                edges.groupby("target_activity")["frequency"].sum(),
+                starts.groupby("activity")["case_count"].sum(),
+            ]
+        )
+        .groupby(level=0)
+        .sum()
+        .rename_axis("activity")
+        .rename("event_count")
+        .reset_index()
+        .sort_values(["event_count", "activity"], ascending=[False, True], kind="stable")
+    )
+    kept_count = max(1, math.ceil(len(counts) * min(max(activity_share, 0.0), 1.0)))
+    activities = counts.head(kept_count).reset_index(drop=True)
+    kept = set(activities["activity"])
+    endpoint_edges = pd.concat(
+        [
+            pd.DataFrame(
+                {
+                    "source_activity": START,
+                    "target_activity": starts["activity"],
+                    "frequency": starts["case_count"],
+                }
+            ),
+            pd.DataFrame(
+                {
+                    "source_activity": ends["activity"],
+                    "target_activity": END,
+                    "frequency": ends["case_count"],
+                }
+            ),
+        ]
+    )
+    every_edge = pd.concat([edges, endpoint_edges], ignore_index=True)
+    every_edge = (
+        every_edge[
+            every_edge["source_activity"].isin(kept | {START})
+            & every_edge["target_activity"].isin(kept | {END})
+        ]
+        .sort_values(
+            ["frequency", "source_activity", "target_activity"],
+            ascending=[False, True, True],
+            kind="stable",
+        )
+        .reset_index(drop=True)
+    )
+    path_count = math.ceil(len(every_edge) * min(max(path_share, 0.0), 1.0))
+    chosen = set(range(path_count))
+    for column in ("source_activity", "target_activity"):
+        busiest = every_edge[every_edge["source_activity"] != every_edge["target_activity"]]
+        chosen |= set(busiest.drop_duplicates(column).index)
+    shown = every_edge.loc[sorted(chosen)].reset_index(drop=True)
+    return SimplifiedMap(
+        activities=activities,
+        edges=shown,
+        activity_total=len(counts),
+        edge_total=len(edges) + len(starts) + len(ends),
+    )

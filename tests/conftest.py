@@ -76,6 +76,31 @@ FOREIGN_LOGS: dict[str, str] = {
 and the simulator's log cut down to case, activity and time, with no exception,
 integration or optional column (written by :func:`write_minimal_simulated_log`)."""
 
+RECEIPT_BY_GROUP_LOG = "receipt_by_group"
+"""The receipt log with each activity split by the group that performed it: a real log of
+44 activities with long names, for process maps as large as users bring (published by
+``published_foreign_log`` under this name from :func:`write_receipt_by_group_log`)."""
+
+
+def read_receipt_by_group():
+    """The receipt log as a DataFrame (``case_id``, ``activity``, ``event_at``) whose
+    activity is the step and its ``org:group``: a real log of 44 activities, for process
+    maps as large as users bring."""
+    import pm4py
+
+    log = pm4py.read_xes(str(REAL_LOGS / "receipt.xes.gz"))
+    return log.assign(
+        case_id=log["case:concept:name"],
+        activity=log["concept:name"] + " · " + log["org:group"].astype(str),
+        event_at=log["time:timestamp"],
+    )[["case_id", "activity", "event_at"]]
+
+
+def write_receipt_by_group_log(path: Path) -> Path:
+    """:func:`read_receipt_by_group` as a CSV file at ``path``."""
+    read_receipt_by_group().to_csv(path, index=False)
+    return path
+
 
 @dataclass(frozen=True)
 class PublishedForeignLog:
@@ -143,6 +168,8 @@ def published_foreign_log(
         log_path = settings.inbox_dir / FOREIGN_LOGS.get(name, f"{name}.csv")
         if name == "simulated_minimal":
             write_minimal_simulated_log(log_path, scratch / "simulation")
+        elif name == RECEIPT_BY_GROUP_LOG:
+            write_receipt_by_group_log(log_path)
         elif name == FEW_EXCEPTIONS_LOG:
             write_minimal_simulated_log(
                 log_path, scratch / "simulation", keep_exceptions=FEW_EXCEPTIONS

@@ -7,74 +7,103 @@ from dataclasses import dataclass
 import pandas as pd
 
 from dashboard.filters import Filters, where_clause
-from dashboard.serving import MissingTableError, number_or_none, query, query_derived
+from dashboard.serving import MissingTableError, number_or_none, query
+
+
+def _dimension_condition(filters: Filters) -> tuple[str, list[object]]:
+    """The filters' channel, region, node and carrier as a condition on a daily mart."""
+    condition = where_clause(filters, time_column=None)
+    return condition.sql, list(condition.parameters)
 
 
 def get_process_edges(filters: Filters) -> pd.DataFrame:
-    """The directly-follows graph of the transitions completed in the period.
+    """The directly-follows graph of the transitions completed in the period, filtered.
 
-    Without order filters it adds up ``agg_process_edges_daily``; with them it counts the
-    period's ``fct_case_transitions`` of the kept orders.
+    A sum of ``agg_process_edges_daily`` rows (the one definition of the edges, split by
+    day and by the filter dimensions); the mean wait is total wait over transitions.
 
     Returns:
         Columns ``source_activity``, ``target_activity``, ``frequency``,
-        ``mean_wait_seconds`` and ``total_wait_seconds``, most frequent first.
+        ``mean_wait_seconds``, ``total_wait_seconds``, ``wait_class`` and ``waiting_on``,
+        most frequent first.
     """
-    if not filters.has_order_attribute_filter and not filters.node_id:
-        return query(
-            """
-            SELECT source_activity, target_activity,
-                   sum(frequency) AS frequency,
-                   sum(total_wait_seconds) / sum(frequency) AS mean_wait_seconds,
-                   sum(total_wait_seconds) AS total_wait_seconds
-            FROM marts.agg_process_edges_daily
-            WHERE transition_date BETWEEN ? AND ?
-            GROUP BY 1, 2
-            ORDER BY frequency DESC, source_activity, target_activity
-            """,
-            [filters.start, filters.end],
-        )
-    dims = where_clause(filters, time_column=None, alias="o")
-    derived_dims = where_clause(filters, time_column=None)
-    return query_derived(
+    dimensions, parameters = _dimension_condition(filters)
+    return query(
         f"""
         SELECT source_activity, target_activity,
                sum(frequency) AS frequency,
                sum(total_wait_seconds) / sum(frequency) AS mean_wait_seconds,
-               sum(total_wait_seconds) AS total_wait_seconds
-        FROM memory.main.edges_by_order_attributes
-        WHERE transition_date BETWEEN ? AND ? AND ({derived_dims.sql})
-        GROUP BY 1, 2
+               sum(total_wait_seconds) AS total_wait_seconds,
+               any_value(wait_class) AS wait_class,
+               any_value(waiting_on) AS waiting_on
+        FROM marts.agg_process_edges_daily
+        WHERE transition_date BETWEEN ? AND ? AND ({dimensions})
+        GROUP BY source_activity, target_activity
         ORDER BY frequency DESC, source_activity, target_activity
         """,
-        [filters.start, filters.end, *derived_dims.parameters],
-        fallback_sql=f"""
-        SELECT t.source_activity, t.target_activity,
-               count(*) AS frequency,
-               sum(t.wait_seconds) / count(*) AS mean_wait_seconds,
-               sum(t.wait_seconds) AS total_wait_seconds
-        FROM marts.fct_case_transitions AS t
-        WHERE t.transition_date BETWEEN ? AND ?
-          AND t.case_id IN (SELECT o.case_id FROM marts.fct_orders AS o WHERE {dims.sql})
-        GROUP BY 1, 2
-        ORDER BY frequency DESC, t.source_activity, t.target_activity
-        """,
-        fallback_parameters=[filters.start, filters.end, *dims.parameters],
+        [filters.start, filters.end, *parameters],
     )
 
 
-def get_variants(limit: int = 25) -> pd.DataFrame:
-    """The most frequent process variants over all cases (``agg_variants``)."""
+def get_case_endpoints(filters: Filters) -> pd.DataFrame:
+    """How many cases started and ended with each activity in the period, filtered.
+
+    A sum of ``agg_case_endpoints_daily`` rows: a start counts on the day of the case's
+    first event, an end on the day of its last.
+
+    Returns:
+        Columns ``endpoint`` (``start`` or ``end``), ``activity`` and ``case_count``.
+    """
+    dimensions, parameters = _dimension_condition(filters)
     return query(
-        """
-        SELECT variant_rank, variant_key, activity_count, case_count, case_share,
-               median_throughput_seconds / 3600.0 AS median_throughput_hours,
-               p95_throughput_seconds / 3600.0 AS p95_throughput_hours
-        FROM marts.agg_variants
-        ORDER BY variant_rank
-        LIMIT ?
+        f"""
+        SELECT endpoint, activity, sum(case_count) AS case_count
+        FROM marts.agg_case_endpoints_daily
+        WHERE endpoint_date BETWEEN ? AND ? AND ({dimensions})
+        GROUP BY endpoint, activity
+        ORDER BY endpoint, case_count DESC, activity
         """,
-        [limit],
+        [filters.start, filters.end, *parameters],
+    )
+
+
+def get_variants(filters: Filters, *, limit: int = 10) -> pd.DataFrame:
+    """The most frequent variants of the cases that started in the period, filtered.
+
+    Cases per variant are summed from ``agg_variants_daily`` and spelled by
+    ``agg_variants``; shares are of the cases the filters keep.
+
+    Returns:
+        Columns ``variant_rank``, ``variant_key``, ``activities`` (list of names),
+        ``case_count``, ``case_share``, ``mean_throughput_hours``, and ``variant_total``
+        and ``case_total`` (all variants and cases the filters keep), by rank.
+    """
+    dimensions, parameters = _dimension_condition(filters)
+    return query(
+        f"""
+        WITH kept AS (
+            SELECT variant_fingerprint, sum(case_count) AS case_count,
+                   sum(total_throughput_seconds) AS total_throughput_seconds
+            FROM marts.agg_variants_daily
+            WHERE case_start_date BETWEEN ? AND ? AND ({dimensions})
+            GROUP BY variant_fingerprint
+        ),
+        ranked AS (
+            SELECT row_number() OVER (
+                       ORDER BY kept.case_count DESC, variants.variant_key
+                   ) AS variant_rank,
+                   variants.variant_key, variants.activities, kept.case_count,
+                   kept.case_count / sum(kept.case_count) OVER () AS case_share,
+                   kept.total_throughput_seconds / kept.case_count / 3600.0
+                       AS mean_throughput_hours,
+                   count(*) OVER () AS variant_total,
+                   sum(kept.case_count) OVER () AS case_total
+            FROM kept
+            JOIN marts.agg_variants AS variants USING (variant_fingerprint)
+        )
+        SELECT * FROM ranked WHERE variant_rank <= ? ORDER BY variant_rank
+        """,
+        [filters.start, filters.end, *parameters, limit],
     )
 
 

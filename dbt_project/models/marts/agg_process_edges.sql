@@ -1,3 +1,7 @@
+{#
+    The directly-follows graph over all cases. Each edge's wait is classed by the
+    activity it ends at (dim_activities): the case waits on whoever performs that step.
+#}
 with
 
 transitions as (
@@ -6,7 +10,13 @@ transitions as (
 
 ),
 
-final as (
+activities as (
+
+    select * from {{ ref('dim_activities') }}
+
+),
+
+edges as (
 
     select
         source_activity,
@@ -22,6 +32,19 @@ final as (
 
     from transitions
     group by source_activity, target_activity
+
+),
+
+final as (
+
+    select
+        edges.*,
+        activities.wait_class,
+        activities.waiting_on
+
+    from edges
+    left join activities
+        on edges.target_activity = activities.activity
 
 )
 

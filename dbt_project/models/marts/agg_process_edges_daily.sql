@@ -1,3 +1,9 @@
+{#
+    The directly-follows graph per day and per filter dimension of the dashboard (the
+    case's channel, region, node and carrier in fct_orders): a filtered process map is a
+    sum of these rows. Only additive measures are kept; the mean wait of any selection is
+    total_wait_seconds / frequency. Waits are classed as in agg_process_edges.
+#}
 with
 
 transitions as (
@@ -6,21 +12,61 @@ transitions as (
 
 ),
 
+orders as (
+
+    select
+        case_id,
+        channel,
+        region,
+        node_id,
+        carrier
+    from {{ ref('fct_orders') }}
+
+),
+
+activities as (
+
+    select * from {{ ref('dim_activities') }}
+
+),
+
+edges as (
+
+    select
+        transitions.transition_date,
+        transitions.source_activity,
+        transitions.target_activity,
+        orders.channel,
+        orders.region,
+        orders.node_id,
+        orders.carrier,
+        count(*) as frequency,
+        sum(transitions.wait_seconds) as total_wait_seconds
+
+    from transitions
+    left join orders
+        on transitions.case_id = orders.case_id
+    group by
+        transitions.transition_date,
+        transitions.source_activity,
+        transitions.target_activity,
+        orders.channel,
+        orders.region,
+        orders.node_id,
+        orders.carrier
+
+),
+
 final as (
 
     select
-        transition_date,
-        source_activity,
-        target_activity,
-        count(*) as frequency,
-        count(distinct case_id) as case_count,
-        avg(wait_seconds) as mean_wait_seconds,
-        {{ percentile_cont('wait_seconds', 0.5) }} as median_wait_seconds,
-        {{ percentile_cont('wait_seconds', 0.95) }} as p95_wait_seconds,
-        sum(wait_seconds) as total_wait_seconds
+        edges.*,
+        activities.wait_class,
+        activities.waiting_on
 
-    from transitions
-    group by transition_date, source_activity, target_activity
+    from edges
+    left join activities
+        on edges.target_activity = activities.activity
 
 )
 
