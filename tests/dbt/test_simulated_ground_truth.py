@@ -21,11 +21,11 @@ import pytest
 from fixture_warehouse import BuiltWarehouse
 
 from orderlens.contract import Milestone
+from orderlens.dbt_runner import run_dbt
 from orderlens.ingest import ingest_paths
 from orderlens.reference import load_reference
 from orderlens.settings import Settings
 from orderlens.simulator import SimulationConfig, simulate
-from orderlens.transform import run_dbt
 
 ORDERS = 2500
 """Orders per simulated run: a few hundred exceptions of every common type."""
@@ -216,3 +216,29 @@ def test_fct_orders_flags_equal_pandas_on_simulated_events(simulated: SimulatedB
     assert {flags[0] for flags in wanted.values()} >= {True, False}
     assert any(flags[1] for flags in wanted.values())
     assert any(flags[2] for flags in wanted.values())
+
+
+@pytest.mark.slow
+def test_fct_orders_nodes_equal_pandas_and_hold_every_exception_node(
+    simulated: SimulatedBuild,
+) -> None:
+    events = simulated.workflow_events()
+    events["case_id"] = events["case_id"].astype(str)
+    events["arrival"] = range(len(events))
+    named = events.dropna(subset=["node_id"]).sort_values(["event_at", "arrival"], kind="stable")
+    expected = named.groupby("case_id")["node_id"].agg(
+        lambda nodes: ", ".join(dict.fromkeys(nodes.astype(str)))
+    )
+    rows = simulated.warehouse.query(
+        "select case_id, node_id, nodes from marts.fct_orders where nodes is not null"
+    )
+    assert {case_id: nodes for case_id, _, nodes in rows} == expected.to_dict()
+    assert all(nodes.split(", ")[0] == node for _, node, nodes in rows)
+    assert sum(", " in nodes for _, _, nodes in rows) > 50  # orders touching several nodes
+    outside = simulated.warehouse.query(
+        "select count(*) from marts.fct_exceptions as exceptions"
+        " join marts.fct_orders as orders on exceptions.case_id = orders.case_id"
+        " where exceptions.node_id is not null"
+        " and strpos(', ' || orders.nodes || ', ', ', ' || exceptions.node_id || ', ') = 0"
+    )
+    assert outside == [(0,)]

@@ -68,8 +68,10 @@ final as (
         promised.region,
         promised.carrier,
         promised.supplier,
+        promised.nodes,
         promised.node_count,
         promised.shipment_count,
+        promised.shipment_count > 0 as has_shipment,
         promised.shipment_count > 1 as is_split,
 
         -- milestones
@@ -110,7 +112,23 @@ final as (
                 then promised.ready_for_pickup_at <= promised.pickup_ready_due_at
         end as is_pickup_ready_on_time,
 
-        -- outcome flags
+        -- outcome: the furthest state the order's milestones reached (see fct_orders.yml)
+        case
+            when promised.milestone_event_count = 0 then null
+            when promised.cancelled_at is not null then 'cancelled'
+            when
+                promised.last_return_started_at is not null
+                and (
+                    promised.last_refund_issued_at is null
+                    or promised.last_return_started_at > promised.last_refund_issued_at
+                )
+                then 'open'
+            when promised.refund_issued_at is not null then 'refunded'
+            when promised.fulfilled_at is not null and promised.invoice_posted_at is not null
+                then 'closed'
+            when promised.fulfilled_at is not null then 'delivered'
+            else 'open'
+        end as order_status,
         promised.cancelled_at is not null as is_cancelled,
         promised.expedite_count > 0 as is_expedited,
         promised.reroute_count > 0 as is_rerouted,
