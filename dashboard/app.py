@@ -31,10 +31,13 @@ from dashboard.callback_inputs import install_callback_input_checks
 from dashboard.components.filter_bar import FILTER_IDS, filter_bar
 from dashboard.filters import DIMENSIONS, Filters, filters_from_query, filters_to_query
 from dashboard.login_limits import proxy_options
+from dashboard.queries.display_names import get_display_names
 from dashboard.queries.filter_bar import (
+    QUICK_RANGES,
     DataPeriod,
     get_data_period,
     get_filter_options,
+    quick_range,
     resolve_filters,
 )
 from dashboard.security_headers import install_security_headers
@@ -74,6 +77,7 @@ def _navigation(data_times: str) -> dbc.Navbar:
         )
         for page in dash.page_registry.values()
         if page.get("path_template") is None
+        and not page.get("utility")
         and (shows_costs or page["relative_path"] not in COST_PAGES)
         and _page_is_answerable(page)
     ]
@@ -86,6 +90,13 @@ def _navigation(data_times: str) -> dbc.Navbar:
                     data_times,
                     id="data-as-of-nav",
                     className="navbar-text small text-light ms-auto me-2",
+                ),
+                dcc.Link(
+                    "Glossary",
+                    href="/glossary",
+                    id="glossary-link",
+                    className="text-light small me-3 glossary-link",
+                    title="What fitness, variant, rework, SLA, p95 and the other terms mean",
                 ),
                 logout_control(),
             ],
@@ -101,11 +112,12 @@ def _layout() -> html.Div:
     """Built per page load, so filter choices follow the latest publication."""
     try:
         options, period = get_filter_options(), get_data_period()
+        names = get_display_names()
         publication = get_publication()
         as_of = publication.as_of_text
         data_times = f"{publication.as_of_text} · {publication.published_text}"
     except ServingCopyUnavailableError:
-        options, period, as_of = None, None, "No published data yet"
+        options, period, names, as_of = None, None, None, "No published data yet"
         data_times = as_of
     return html.Div(
         [
@@ -115,7 +127,7 @@ def _layout() -> html.Div:
             dbc.Container(
                 [
                     html.Div(as_of, id="data-as-of-global", className="visually-hidden"),
-                    filter_bar(options, period),
+                    filter_bar(options, period, names),
                     dash.page_container,
                 ],
                 fluid=True,
@@ -152,12 +164,15 @@ def _register_filter_callbacks(app: Dash) -> None:
         Input("filter-dates", "start_date"),
         Input("filter-dates", "end_date"),
         *dimension_inputs,
+        Input({"type": "quick-range", "range": ALL}, "n_clicks"),
         State("filters", "data"),
     )
     def sync_filters(search, start, end, *rest):
-        """URL -> filters when a page opens; controls -> filters when the user changes them."""
-        *chosen, current = rest
-        if ctx.triggered_id in (None, PAGES_LOCATION):
+        """URL -> filters when a page opens; controls -> filters when the user changes them;
+        a quick range sets the period counted back from the data's last day."""
+        *chosen, _quick_clicks, current = rest
+        trigger = ctx.triggered_id
+        if trigger in (None, PAGES_LOCATION):
             requested = filters_from_query(search)
         else:
             requested = Filters.from_store(
@@ -165,6 +180,8 @@ def _register_filter_callbacks(app: Dash) -> None:
             )
         try:
             period = get_data_period()
+            if isinstance(trigger, dict) and trigger.get("range") in QUICK_RANGES:
+                requested = requested.with_period(*quick_range(trigger["range"], period))
             resolved = resolve_filters(requested, period)
         except ServingCopyUnavailableError:
             period, resolved = None, requested

@@ -283,7 +283,12 @@ VALUE_RULES: dict[tuple[str, str], ValueRule] = {
     ("backlog-as-of", "date"): day(),
     ("backlog-grouping", "value"): choice_name(),
     ("integration-metric", "value"): choice_name(),
-    ("process-edge-count", "value"): number(5, 80),
+    ("process-map-view", "value"): choice_name(),
+    ("process-activity-share", "value"): number(5, 100),
+    ("process-path-share", "value"): number(0, 100),
+    ("process-wait-class", "value"): choice_name(),
+    ("process-variant-count", "value"): number(1, 50),
+    ("quick-range", "n_clicks"): click_count(),
     ("order-open", "n_clicks"): click_count(),
     ("order-search", "n_submit"): click_count(),
     ("order-search", "value"): text(),
@@ -296,7 +301,8 @@ VALUE_RULES: dict[tuple[str, str], ValueRule] = {
     ("roi-preset", "n_clicks"): click_count(),
     ("roi-class-share", "value"): number(0, 100),
     ("roi-labor-rate", "value"): number(0, 1_000_000),
-    ("roi-base-labor-rate", "data"): number(0, 1_000_000),
+    ("roi-implementation-cost", "value"): number(0, 1_000_000_000),
+    ("roi-yearly-run-cost", "value"): number(0, 1_000_000_000),
 }
 """Rules by (component id, property); a pattern-matching component by its id's ``type``.
 A component's ``id`` property needs no rule: its value must be the component's id."""
@@ -305,6 +311,7 @@ WILDCARD_RULES: dict[tuple[str, str], ValueRule] = {
     ("roi-preset", "share"): number(0, 1),
     ("roi-class-share", "class"): text(),
     ("lift-chart", "dimension"): choice_name(),
+    ("quick-range", "range"): choice_name(),
 }
 """Rules for the wildcard keys of pattern-matching ids, by (the id's ``type``, key)."""
 

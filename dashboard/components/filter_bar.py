@@ -5,7 +5,8 @@ from __future__ import annotations
 import dash_bootstrap_components as dbc
 from dash import dcc, html
 
-from dashboard.queries.filter_bar import DataPeriod, FilterOptions
+from dashboard.queries.filter_bar import QUICK_RANGES, DataPeriod, FilterOptions
+from orderlens.display_names import DisplayNames
 
 FILTER_IDS: dict[str, str] = {
     "channel": "filter-channel",
@@ -24,13 +25,23 @@ DIMENSION_LABELS: dict[str, str] = {
 ABSENT_PLACEHOLDER = "Not in this data"
 
 
-def _dropdown(element_id: str, label: str, options: list[str], *, absent: bool) -> dbc.Col:
+DIMENSION_CODE_KINDS: dict[str, str] = {
+    "channel": "channel",
+    "region": "region",
+    "node_id": "node",
+    "carrier": "carrier",
+}
+
+
+def _dropdown(
+    element_id: str, label: str, options: list[dict[str, str]], *, absent: bool
+) -> dbc.Col:
     return dbc.Col(
         [
             html.Label(label, htmlFor=element_id, className="form-label small mb-0"),
             dcc.Dropdown(
                 id=element_id,
-                options=[{"label": option, "value": option} for option in options],
+                options=options,
                 multi=True,
                 placeholder=ABSENT_PLACEHOLDER if absent else "All",
                 disabled=absent,
@@ -55,12 +66,38 @@ def _absent_note(options: FilterOptions) -> html.Div | None:
     )
 
 
-def filter_bar(options: FilterOptions | None, period: DataPeriod | None) -> html.Div:
+def _quick_ranges() -> html.Div:
+    """Buttons for the usual periods, counted back from the data's last day."""
+    return html.Div(
+        [
+            html.Span("Quick:", className="small text-muted me-1"),
+            *[
+                dbc.Button(
+                    label,
+                    id={"type": "quick-range", "range": key},
+                    size="sm",
+                    color="link",
+                    className="p-0 me-2 quick-range",
+                )
+                for key, label in QUICK_RANGES.items()
+            ],
+        ],
+        className="mt-1",
+        id="filter-quick-ranges",
+    )
+
+
+def filter_bar(
+    options: FilterOptions | None, period: DataPeriod | None, names: DisplayNames | None = None
+) -> html.Div:
     """The filter controls; their values are set from the URL by the app's sync callback.
 
-    Dimensions the events lack are disabled with a note saying what would enable them.
+    Drop-downs offer display names (the values stay the codes, so links and SQL use the
+    data's own values). Dimensions the events lack are disabled with a note saying what
+    would enable them.
     """
     options = options or FilterOptions([], [], [], [])
+    names = names or DisplayNames()
     return html.Div(
         [
             dbc.Row(
@@ -80,6 +117,7 @@ def filter_bar(options: FilterOptions | None, period: DataPeriod | None) -> html
                                 first_day_of_week=1,
                                 minimum_nights=0,
                             ),
+                            _quick_ranges(),
                         ],
                         md=4,
                     ),
@@ -87,7 +125,13 @@ def filter_bar(options: FilterOptions | None, period: DataPeriod | None) -> html
                         _dropdown(
                             FILTER_IDS[dimension],
                             label,
-                            options.values(dimension),
+                            [
+                                {
+                                    "label": names.name(DIMENSION_CODE_KINDS[dimension], value),
+                                    "value": value,
+                                }
+                                for value in options.values(dimension)
+                            ],
                             absent=dimension in options.absent,
                         )
                         for dimension, label in DIMENSION_LABELS.items()

@@ -9,17 +9,19 @@ import dash_bootstrap_components as dbc
 from dash import Input, Output, State, callback, dcc, html
 from dash.exceptions import PreventUpdate
 
-from dashboard.components.cards import empty_state, section
+from dashboard.components.cards import empty_state, headline_banner, section
 from dashboard.components.missing_data import page_without_data
-from dashboard.components.palette import AGING_COLOURS, BLUE, ORANGE, plain_figure
+from dashboard.components.palette import AGING_COLOURS, BLUE, ORANGE, count_axis, plain_figure
 from dashboard.components.tables import data_table
 from dashboard.filters import Filters
+from dashboard.headlines import Driver, backlog_headline
 from dashboard.queries.backlog import (
     AGING_BUCKETS,
     get_backlog_at,
     get_backlog_series,
     get_oldest_open_exceptions,
 )
+from dashboard.queries.display_names import get_display_names
 from dashboard.queries.filter_bar import read_filters
 from dashboard.serving import ServingCopyUnavailableError
 
@@ -52,6 +54,14 @@ OLDEST_COLUMNS = {
     "age_hours": "Age (h)",
     "is_past_sla": "Past SLA",
 }
+OLDEST_CODE_KINDS = {
+    "exception_type": "exception_type",
+    "node_id": "node",
+    "channel": "channel",
+    "reason_code": "reason_code",
+}
+GROUPING_CODE_KINDS = {"exception_type": "exception_type", "node_id": "node"}
+"""The display-name kind of each grouping's values (teams are named in words already)."""
 
 
 def layout(**_query: str) -> html.Div:
@@ -61,6 +71,7 @@ def layout(**_query: str) -> html.Div:
     return html.Div(
         [
             html.H2("Backlog and aging"),
+            html.Div(id="backlog-headline-body"),
             dbc.Row(
                 [
                     dbc.Col(
@@ -147,6 +158,7 @@ def _as_of(filters: Filters, chosen: object) -> date:
 @callback(
     Output("backlog-aging", "children"),
     Output("backlog-note", "children"),
+    Output("backlog-headline-body", "children"),
     Input("filters", "data"),
     Input("backlog-as-of", "date"),
     Input("backlog-grouping", "value"),
@@ -160,21 +172,41 @@ def update_aging(filters_data, chosen, grouping):
     note = f"Backlog as of the end of {day} (UTC)."
     try:
         backlog = get_backlog_at(filters, day, grouping)
+        names = get_display_names()
     except ServingCopyUnavailableError as error:
-        return empty_state(str(error)), note
+        return empty_state(str(error)), note, None
     if backlog.empty:
-        return empty_state(f"No exceptions were open at the end of {day} for these filters."), note
+        calm = headline_banner(
+            backlog_headline(str(day), 0, 0, None), element_id="backlog-headline"
+        )
+        return (
+            empty_state(f"No exceptions were open at the end of {day} for these filters."),
+            note,
+            calm,
+        )
+    kind = GROUPING_CODE_KINDS.get(grouping)
+    values = backlog["group_value"].astype(str).tolist()
+    labels = names.names(kind, values) if kind else values
+    largest = Driver(labels[0], int(backlog["open_count"].iloc[0]))
+    headline = backlog_headline(
+        str(day),
+        int(backlog["open_count"].sum()),
+        int(backlog["past_sla_count"].sum()),
+        largest,
+    )
     backlog = backlog.head(15).iloc[::-1]
+    shown_labels = labels[: len(backlog)][::-1]
     figure = plain_figure(
         [
             {
                 "type": "bar",
                 "y": backlog["group_value"],
                 "x": backlog[column],
+                "hovertext": shown_labels,
                 "name": bucket,
                 "orientation": "h",
                 "marker": {"color": AGING_COLOURS[bucket]},
-                "hovertemplate": "%{y}<br>" + bucket + ": %{x:,}<extra></extra>",
+                "hovertemplate": "%{hovertext}<br>" + bucket + ": %{x:,}<extra></extra>",
             }
             for bucket, column in BUCKET_COLUMNS.items()
         ],
@@ -183,6 +215,11 @@ def update_aging(filters_data, chosen, grouping):
         height=380,
         barmode="stack",
     )
+    figure["layout"]["legend"]["traceorder"] = "normal"
+    figure["layout"]["yaxis"].update(
+        {"tickmode": "array", "tickvals": backlog["group_value"].tolist(), "ticktext": shown_labels}
+    )
+    figure["layout"]["xaxis"].update(count_axis(float(backlog["open_count"].max())))
     total = int(backlog["open_count"].sum())
     past = int(backlog["past_sla_count"].sum())
     summary = html.Div(
@@ -190,14 +227,21 @@ def update_aging(filters_data, chosen, grouping):
             html.Span(f"{total:,}", id="backlog-open-total", className="fw-semibold"),
             html.Span(" open, "),
             html.Span(f"{past:,}", id="backlog-past-sla-total", className="fw-semibold"),
-            html.Span(" past their resolution SLA (top 15 groups shown)."),
+            html.Span(
+                " past their resolution SLA"
+                + (" (the 15 largest groups shown)." if len(labels) > 15 else ".")
+            ),
         ],
         className="small mb-1",
     )
-    return [
-        summary,
-        dcc.Graph(id="backlog-aging-chart", figure=figure, config={"displaylogo": False}),
-    ], note
+    return (
+        [
+            summary,
+            dcc.Graph(id="backlog-aging-chart", figure=figure, config={"displaylogo": False}),
+        ],
+        note,
+        headline_banner(headline, element_id="backlog-headline"),
+    )
 
 
 @callback(Output("backlog-flow", "children"), Input("filters", "data"))
@@ -234,6 +278,8 @@ def update_flow(filters_data):
         height=380,
         barmode="group",
     )
+    largest = float(max(series["opened_count"].max(), series["closed_count"].max()))
+    figure["layout"]["yaxis"].update(count_axis(largest))
     return dcc.Graph(id="backlog-flow-chart", figure=figure, config={"displaylogo": False})
 
 
@@ -250,6 +296,7 @@ def update_oldest(filters_data, chosen):
     day = _as_of(filters, chosen)
     try:
         oldest = get_oldest_open_exceptions(filters, day)
+        names = get_display_names()
     except ServingCopyUnavailableError as error:
         return empty_state(str(error))
     if oldest.empty:
@@ -260,4 +307,6 @@ def update_oldest(filters_data, chosen):
         columns=OLDEST_COLUMNS,
         query=filters_data.get("query", ""),
         numeric_formats={"age_hours": ",.1f"},
+        code_kinds=OLDEST_CODE_KINDS,
+        names=names,
     )

@@ -15,6 +15,7 @@ from dashboard.components.cards import empty_state, section
 from dashboard.components.order_search import order_search_box
 from dashboard.components.palette import BLUE, GREY, ORANGE, VERMILLION, plain_figure
 from dashboard.components.tables import data_table
+from dashboard.queries.display_names import get_display_names
 from dashboard.queries.orders import (
     get_order,
     get_order_events,
@@ -22,6 +23,7 @@ from dashboard.queries.orders import (
     get_order_messages,
 )
 from dashboard.serving import ServingCopyUnavailableError
+from orderlens.display_names import DisplayNames
 
 dash.register_page(
     __name__,
@@ -69,6 +71,15 @@ EXCEPTION_COLUMNS = {
     "total_cost": "Cost (USD)",
 }
 WORKFLOW_LANE = "Workflow"
+FACT_CODE_KINDS = {
+    "channel": "channel",
+    "region": "region",
+    "node_id": "node",
+    "carrier": "carrier",
+}
+"""Summary facts shown by display name, their code on hover."""
+EXCEPTION_CODE_KINDS = {"exception_type": "exception_type", "reason_code": "reason_code"}
+MESSAGE_CODE_KINDS = {"interface": "interface", "final_status": "message_status"}
 
 
 def _is_blank(value: object) -> bool:
@@ -103,7 +114,11 @@ def layout(case_id: str | list[str] | None = None, **_query: str) -> html.Div:
     )
 
 
-def _timeline(events: pd.DataFrame, messages: pd.DataFrame, exceptions: pd.DataFrame) -> dict:
+def _timeline(
+    events: pd.DataFrame, messages: pd.DataFrame, exceptions: pd.DataFrame, names: DisplayNames
+) -> dict:
+    """Workflow events, messages per interface and each exception from detection to
+    resolution, one lane each, every kind of mark named in the legend."""
     traces: list[dict] = []
     if not events.empty:
         traces.append(
@@ -125,34 +140,38 @@ def _timeline(events: pd.DataFrame, messages: pd.DataFrame, exceptions: pd.DataF
             {
                 "type": "scatter",
                 "x": messages["first_sent_at"],
-                "y": messages["interface"],
+                "y": names.names("interface", messages["interface"]),
                 "mode": "markers",
-                "name": "Integration messages",
+                "name": "Integration messages (✕ failed)",
                 "marker": {
                     "size": 10,
                     "symbol": ["x" if bad else "circle" for bad in failed],
                     "color": [VERMILLION if bad else ORANGE for bad in failed],
                 },
                 "hovertext": [
-                    f"{row.interface}: {row.final_status}, {row.attempt_count} attempt(s)"
+                    f"{names.name('interface', row.interface)}: "
+                    f"{names.name('message_status', row.final_status).lower()}, "
+                    f"{row.attempt_count} attempt(s)"
                     for row in messages.itertuples()
                 ],
                 "hovertemplate": "%{hovertext}<br>%{x}<extra></extra>",
             }
         )
-    for row in exceptions.itertuples():
+    for index, row in enumerate(exceptions.itertuples()):
         end = row.resolved_at if not pd.isna(row.resolved_at) else row.detected_at
+        type_name = names.name("exception_type", row.exception_type)
         traces.append(
             {
                 "type": "scatter",
                 "x": [row.detected_at, end],
-                "y": [f"Exception: {row.exception_type}"] * 2,
+                "y": [f"Exception: {type_name}"] * 2,
                 "mode": "lines+markers",
-                "name": f"Exception {row.exception_id}",
+                "name": "Exception: detected to resolved (a dot when both fall together)",
+                "legendgroup": "exceptions",
                 "line": {"color": VERMILLION, "width": 6},
-                "marker": {"size": 10, "color": VERMILLION},
-                "hovertemplate": f"{row.exception_type} ({row.status})<br>%{{x}}<extra></extra>",
-                "showlegend": False,
+                "marker": {"size": 10, "color": VERMILLION, "symbol": "diamond"},
+                "hovertemplate": f"{type_name} ({row.status})<br>%{{x}}<extra></extra>",
+                "showlegend": index == 0,
             }
         )
     lanes = (
@@ -175,6 +194,7 @@ def update_order(case_id, filters_data):
         events = get_order_events(case_id)
         messages = get_order_messages(case_id)
         exceptions = get_order_exceptions(case_id)
+        names = get_display_names()
     except ServingCopyUnavailableError as error:
         return empty_state(str(error))
     if order.empty:
@@ -190,7 +210,14 @@ def update_order(case_id, filters_data):
                 [
                     html.Div(label, className="small text-muted"),
                     html.Div(
-                        _show(summary.get(name)), className="fw-semibold", id=f"order-fact-{name}"
+                        names.name(FACT_CODE_KINDS[name], summary.get(name))
+                        if name in FACT_CODE_KINDS
+                        else _show(summary.get(name)),
+                        title=names.description(FACT_CODE_KINDS[name], summary.get(name))
+                        if name in FACT_CODE_KINDS
+                        else None,
+                        className="fw-semibold",
+                        id=f"order-fact-{name}",
                     ),
                 ],
                 md=2,
@@ -227,44 +254,44 @@ def update_order(case_id, filters_data):
             "Timeline across systems",
             dcc.Graph(
                 id="order-timeline",
-                figure=_timeline(events, messages, exceptions),
+                figure=_timeline(events, messages, exceptions, names),
                 config={"displaylogo": False},
             ),
+        ),
+        section(
+            "Exceptions",
+            data_table(
+                exceptions,
+                table_id="order-exceptions-table",
+                columns={
+                    name: label for name, label in EXCEPTION_COLUMNS.items() if name in exceptions
+                },
+                query=query,
+                numeric_formats={"total_cost": ",.2f"},
+                code_kinds=EXCEPTION_CODE_KINDS,
+                names=names,
+            )
+            if not exceptions.empty
+            else empty_state("This order had no exceptions."),
         ),
         dbc.Row(
             [
                 dbc.Col(section("Workflow events", events_table), lg=5),
                 dbc.Col(
-                    [
-                        section(
-                            "Exceptions",
-                            data_table(
-                                exceptions,
-                                table_id="order-exceptions-table",
-                                columns={
-                                    name: label
-                                    for name, label in EXCEPTION_COLUMNS.items()
-                                    if name in exceptions
-                                },
-                                query=query,
-                                numeric_formats={"total_cost": ",.2f"},
-                            )
-                            if not exceptions.empty
-                            else empty_state("This order had no exceptions."),
-                        ),
-                        section(
-                            "Integration messages",
-                            data_table(
-                                messages,
-                                table_id="order-messages-table",
-                                columns=MESSAGE_COLUMNS,
-                                numeric_formats={"delivery_latency_ms": ",.0f"},
-                                page_size=10,
-                            )
-                            if not messages.empty
-                            else empty_state("No integration messages for this order."),
-                        ),
-                    ],
+                    section(
+                        "Integration messages",
+                        data_table(
+                            messages,
+                            table_id="order-messages-table",
+                            columns=MESSAGE_COLUMNS,
+                            numeric_formats={"delivery_latency_ms": ",.0f"},
+                            page_size=10,
+                            code_kinds=MESSAGE_CODE_KINDS,
+                            names=names,
+                        )
+                        if not messages.empty
+                        else empty_state("No integration messages for this order."),
+                    ),
                     lg=7,
                 ),
             ]

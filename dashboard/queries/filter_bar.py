@@ -86,6 +86,44 @@ def resolve_filters(filters: Filters, period: DataPeriod | None = None) -> Filte
     return filters.with_period(start, end)
 
 
+QUICK_RANGES: dict[str, str] = {
+    "7d": "Last 7 days",
+    "30d": "Last 30 days",
+    "90d": "Last 90 days",
+    "qtd": "Quarter to date",
+    "all": "Whole period",
+}
+"""The quick date ranges of the filter bar, by key, with their button labels."""
+
+
+def quick_range(key: str, period: DataPeriod) -> tuple[date, date]:
+    """First and last day of a quick range, counted back from the data's last day.
+
+    "Last 7 days" means the seven days ending on the day of the last event, not today:
+    a log exported last quarter still opens on its own last week.
+
+    Example:
+        >>> period = DataPeriod(date(2026, 1, 10), date(2026, 5, 20), None)
+        >>> quick_range("qtd", period)
+        (datetime.date(2026, 4, 1), datetime.date(2026, 5, 20))
+        >>> quick_range("90d", period)
+        (datetime.date(2026, 2, 20), datetime.date(2026, 5, 20))
+
+    Raises:
+        ValueError: for a key not in :data:`QUICK_RANGES`.
+    """
+    end = period.last_day
+    if key == "all":
+        start = period.first_day
+    elif key == "qtd":
+        start = date(end.year, 3 * ((end.month - 1) // 3) + 1, 1)
+    elif key in {"7d", "30d", "90d"}:
+        start = end - timedelta(days=int(key[:-1]) - 1)
+    else:
+        raise ValueError(f"unknown quick range {key!r}; known: {tuple(QUICK_RANGES)}")
+    return max(start, period.first_day), end
+
+
 def read_filters(data: dict | None) -> Filters:
     """The filters a callback received, with a missing or unreadable period filled in.
 

@@ -13,7 +13,9 @@ def get_interface_health(filters: Filters) -> pd.DataFrame:
 
     Returns:
         Columns ``interface``, ``call_count``, ``failure_rate``, ``retry_rate``,
-        ``duplicate_rate``, ``dead_letter_rate``, ``mean_latency_ms``, ``worst_p95_latency_ms``.
+        ``duplicate_rate``, ``dead_letter_rate``, ``mean_latency_ms``, ``worst_p95_latency_ms``
+        (the 95th-percentile latency of the slowest hour; a timed-out attempt counts at the
+        time-out) and ``timeout_count`` (attempts that timed out).
     """
     return query(
         """
@@ -24,7 +26,8 @@ def get_interface_health(filters: Filters) -> pd.DataFrame:
                sum(duplicate_count) / sum(call_count) AS duplicate_rate,
                sum(dead_letter_count) / sum(call_count) AS dead_letter_rate,
                sum(mean_latency_ms * call_count) / sum(call_count) AS mean_latency_ms,
-               max(p95_latency_ms) AS worst_p95_latency_ms
+               max(p95_latency_ms) AS worst_p95_latency_ms,
+               sum(timeout_count) AS timeout_count
         FROM marts.agg_integration_health_hourly
         WHERE hour_at >= ? AND hour_at < ?
         GROUP BY interface

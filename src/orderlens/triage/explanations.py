@@ -17,6 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from orderlens.display_names import humanize_code
 from orderlens.triage.model import RiskModel, predict_risk
 
 
@@ -27,6 +28,17 @@ class Factor:
     name: str
     columns: tuple[str, ...]
     describe: Callable[[pd.Series], str]
+
+
+WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+
+
+def _weekday(iso_day: object) -> str:
+    """The name of an ISO day of the week (1 = Monday), as the features store it."""
+    try:
+        return WEEKDAYS[int(iso_day) - 1]
+    except (TypeError, ValueError, IndexError):
+        return "day unknown"
 
 
 def _text(value: object) -> str:
@@ -123,7 +135,10 @@ FACTORS: tuple[Factor, ...] = (
     Factor(
         "type_surge",
         ("type_opened_24h", "type_opened_ratio"),
-        lambda row: f"{row['type_opened_24h']:.0f} new {_text(row['exception_type'])} in 24 h",
+        lambda row: (
+            f"{row['type_opened_24h']:.0f} new {humanize_code(row['exception_type']).lower()} "
+            "exceptions in 24 h"
+        ),
     ),
     Factor(
         "integration",
@@ -141,7 +156,9 @@ FACTORS: tuple[Factor, ...] = (
     Factor(
         "calendar",
         ("hour_of_day", "day_of_week"),
-        lambda row: f"time {row['hour_of_day']:02.0f}:00 on weekday {row['day_of_week']:.0f}",
+        lambda row: (
+            f"detected on a {_weekday(row['day_of_week'])} at {row['hour_of_day']:02.0f}:00 UTC"
+        ),
     ),
 )
 """The factors explanations speak of; together they cover every model feature."""
