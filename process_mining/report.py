@@ -45,7 +45,14 @@ from process_mining.object_centric import (
     object_events_query,
 )
 from process_mining.process_maps import rank_bottlenecks
-from process_mining.rework import get_ping_pong, get_rework, get_team_ping_pong
+from process_mining.rework import (
+    SplitShipments,
+    count_rework_cases,
+    get_ping_pong,
+    get_rework,
+    get_split_shipments,
+    get_team_ping_pong,
+)
 from process_mining.root_causes import (
     STAGED_INTEGRATION_EVENTS,
     get_root_causes,
@@ -283,6 +290,21 @@ def _measured(share: float | None) -> str:
     return "not measured" if share is None else _percent(share)
 
 
+def _rework_intro(split: SplitShipments, words: CaseWords) -> str:
+    """What counts as rework, and the split shipments that do not."""
+    intro = (
+        f"A step counts as rework when a {words.one} repeats it on the same object (order "
+        "line, shipment, payment, return) or on none."
+    )
+    if split.split_rate is None:
+        return intro
+    return (
+        f"{intro} Split shipments are not rework: {_percent(split.split_rate)} of shipped "
+        f"{words.many} ({split.split_cases:,} of {split.shipped_cases:,}) went out in several "
+        "shipments, each picked, packed and sent once."
+    )
+
+
 def _conformance_section(
     choice: ConformanceModel, conformance: ConformanceResult, words: CaseWords
 ) -> str:
@@ -416,12 +438,11 @@ def build_report(
     object_edges = discover_object_edges(con, object_query, object_parameters)
     objects = get_objects_per_case(con, analysed)
 
+    rework_cases = count_rework_cases(con, analysed)
+    split = get_split_shipments(con, analysed)
     events, parameters = events_query(analysed)
-    rework_cases, started, ended = con.execute(
-        f"SELECT (SELECT count(DISTINCT case_id) FROM (SELECT case_id FROM ({events})"
-        f" GROUP BY case_id, activity HAVING count(*) > 1)), min(event_at), max(event_at)"
-        f" FROM ({events})",
-        [*parameters, *parameters],
+    started, ended = con.execute(
+        f"SELECT min(event_at), max(event_at) FROM ({events})", parameters
     ).fetchall()[0]
 
     sections = [
@@ -519,6 +540,7 @@ def build_report(
                 },
                 numeric={"case_count", "occurrences", "away"},
             ),
+            intro=_rework_intro(split, words),
         ),
         _root_cause_section(con, log, slow, request, words),
         _objects_section(objects, object_edges, words),

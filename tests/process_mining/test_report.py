@@ -183,3 +183,22 @@ def test_build_report_names_the_conformance_model_and_gives_no_fitness_without_s
     assert "orders" not in re.sub(r"<[^>]+>", " ", foreign).lower()
     assert "No fitness is given: the model shares no activity with the log" in foreign
     assert "alignment fitness" not in foreign
+
+
+def test_build_report_counts_rework_per_object_and_names_split_shipments(holiday_peak_log):
+    events = holiday_peak_log.events
+    objects = ["order_line_id", "shipment_id", "payment_id", "return_id"]
+    executions = events.groupby(["case_id", "activity", *objects], dropna=False).size()
+    rework_orders = executions[executions > 1].index.get_level_values("case_id").nunique()
+    shipments = events.dropna(subset=["shipment_id"]).groupby("case_id")["shipment_id"].nunique()
+    # Counted per order, every split shipment would be rework too.
+    per_order = events.groupby(["case_id", "activity"]).size()
+    assert per_order[per_order > 1].index.get_level_values("case_id").nunique() > rework_orders
+
+    report = build_report(holiday_peak_log.con, EventLog(), ReportRequest())
+    share = rework_orders / events["case_id"].nunique()
+    assert (
+        f"<div class='value'>{share:.1%}</div><div class='label'>orders with rework</div>" in report
+    )
+    split, shipped = int((shipments > 1).sum()), len(shipments)
+    assert f"{split / shipped:.1%} of shipped orders ({split:,} of {shipped:,})" in report
