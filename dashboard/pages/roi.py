@@ -1,9 +1,13 @@
-"""ROI: what exceptions cost, by type and component, and what automation would save."""
+"""ROI: what exceptions cost, by type and component, and what automating them would save,
+cost and return, with the assumptions in words (for roles that may see costs)."""
 
 from __future__ import annotations
 
+from datetime import date
+
 import dash
 import dash_bootstrap_components as dbc
+import pandas as pd
 from dash import ALL, Input, Output, State, callback, ctx, dcc, html, no_update
 from dash.exceptions import PreventUpdate
 
@@ -11,15 +15,19 @@ from dashboard.auth import may_see_costs
 from dashboard.components.cards import empty_state, kpi_card, section
 from dashboard.components.missing_data import page_without_data
 from dashboard.components.palette import BLUE, COST_COLOURS, GREEN, plain_figure
+from dashboard.filters import Filters
+from dashboard.queries.display_names import get_display_names
 from dashboard.queries.filter_bar import read_filters
 from dashboard.queries.roi import (
-    get_automatable_classes,
+    get_automatable_types,
     get_automation_levels,
-    get_cost_model,
+    get_cost_parameters,
     get_exception_costs,
+    get_period_days,
 )
-from dashboard.roi import COST_COMPONENTS, project_savings
 from dashboard.serving import ServingCopyUnavailableError
+from dashboard.what_if import AutomationPlan, Investment, WhatIf, project_plan
+from orderlens.display_names import DisplayNames
 
 dash.register_page(
     __name__, path="/roi", name="ROI", title="orderlens · ROI", order=5, analysis="roi"
@@ -32,22 +40,48 @@ COMPONENT_LABELS = {
     "cancellation_cost": "Cancellation",
     "refund_leakage_cost": "Refund leakage",
 }
+"""The cost model's components, in the order the breakdown stacks them."""
+
 LABOR_RATE = "labor_rate_per_hour"
+IMPLEMENTATION_COST = "automation_implementation_cost"
+YEARLY_RUN_COST = "automation_yearly_run_cost"
+MAX_AMOUNT = 1_000_000_000
+"""Largest amount the investment inputs take (the callback-input rules say the same)."""
 
 
-def _starting_share(levels) -> int:
+def _starting_share(levels: pd.DataFrame) -> int:
     """The first stated level above today's baseline, in percent (0 without one)."""
     above = levels[levels["touch_automation_share"] > 0]["touch_automation_share"]
     return round(float(above.min()) * 100) if not above.empty else 0
 
 
-def _controls(classes: list[str], levels, labor_rate: float) -> list:
+def _amount_input(component_id: str, label: str, value: float, step: float) -> html.Div:
+    return html.Div(
+        [
+            html.Label(label, htmlFor=component_id, className="small mb-0"),
+            dbc.Input(
+                id=component_id,
+                type="number",
+                min=0,
+                max=MAX_AMOUNT,
+                step=step,
+                value=value,
+                style={"maxWidth": "180px"},
+            ),
+        ],
+        className="me-3 mb-2",
+    )
+
+
+def _controls(
+    classes: list[str], levels: pd.DataFrame, parameters: dict[str, float], names: DisplayNames
+) -> list:
     presets = [
         dbc.Button(
-            f"{row.automation_level} ({row.touch_automation_share:.0%})",
+            f"{row.automation_level.capitalize()} ({row.touch_automation_share:.0%})",
             id={"type": "roi-preset", "share": float(row.touch_automation_share)},
             size="sm",
-            color="secondary",
+            color="primary",
             outline=True,
             className="me-1 mb-1",
             title=row.description,
@@ -57,7 +91,11 @@ def _controls(classes: list[str], levels, labor_rate: float) -> list:
     sliders = [
         html.Div(
             [
-                html.Label(f"{name}: share of manual touches automated", className="small mb-0"),
+                html.Label(
+                    f"{names.name('exception_class', name)}: share of automatable touches removed",
+                    className="small mb-0",
+                    title=names.description("exception_class", name),
+                ),
                 dcc.Slider(
                     id={"type": "roi-class-share", "class": name},
                     min=0,
@@ -74,47 +112,53 @@ def _controls(classes: list[str], levels, labor_rate: float) -> list:
     ]
     return [
         html.Div([html.Span("Stated automation levels: ", className="small text-muted"), *presets]),
+        html.Div(id="roi-active-plan", className="small fw-semibold mb-2"),
         html.Div(
             [
-                html.Label(
-                    "Labor rate (USD per hour)", htmlFor="roi-labor-rate", className="small mb-0"
+                _amount_input(
+                    "roi-labor-rate", "Labor rate (USD per hour)", parameters[LABOR_RATE], 1
                 ),
-                dbc.Input(
-                    id="roi-labor-rate",
-                    type="number",
-                    min=0,
-                    step=1,
-                    value=labor_rate,
-                    style={"maxWidth": "160px"},
+                _amount_input(
+                    "roi-implementation-cost",
+                    "Implementation, once (USD)",
+                    parameters[IMPLEMENTATION_COST],
+                    500,
+                ),
+                _amount_input(
+                    "roi-yearly-run-cost",
+                    "Running cost per year (USD)",
+                    parameters[YEARLY_RUN_COST],
+                    100,
                 ),
             ],
-            className="my-2",
+            className="d-flex flex-wrap",
         ),
         *sliders,
     ]
 
 
 def layout(**_query: str) -> html.Div:
-    """Cost breakdown, the what-if controls and their outcome (refused to roles that may
-    not see costs, whatever route asks for it)."""
+    """Cost breakdown, the what-if controls, their outcome and its assumptions (refused to
+    roles that may not see costs, whatever route asks for it)."""
     if not may_see_costs():
         return html.Div([html.H2("ROI"), empty_state("This page is not available to your role.")])
     if (missing := page_without_data("ROI", "roi")) is not None:
         return missing
     try:
-        classes = get_automatable_classes()
+        automatable = get_automatable_types()
         levels = get_automation_levels()
-        base_rate = get_cost_model().get(LABOR_RATE, 0.0)
+        parameters = get_cost_parameters()
+        names = get_display_names()
     except ServingCopyUnavailableError as error:
         return html.Div([html.H2("ROI"), empty_state(str(error))])
+    classes = list(dict.fromkeys(automatable["exception_class"]))
     controls = (
-        _controls(classes, levels, base_rate)
+        _controls(classes, levels, parameters, names)
         if classes
         else [empty_state("No exception type is marked auto-resolvable in the taxonomy.")]
     )
     return html.Div(
         [
-            dcc.Store(id="roi-base-labor-rate", data=base_rate),
             html.H2("ROI"),
             section(
                 "Cost of exceptions by type and component",
@@ -128,50 +172,54 @@ def layout(**_query: str) -> html.Div:
                         section(
                             "What if we automate?",
                             controls,
-                            note="Automation removes the chosen share of labor and escalation "
-                            "cost of auto-resolvable types, as in the ROI mart.",
+                            note="Pick a stated level or set a share per class; change the "
+                            "labor rate and the investment to test a business case.",
                         ),
                         lg=5,
                     ),
                     dbc.Col(
-                        section(
-                            "Savings against the baseline", dcc.Loading(html.Div(id="roi-outcome"))
-                        ),
+                        section("Savings and payback", dcc.Loading(html.Div(id="roi-outcome"))),
                         lg=7,
                     ),
                 ]
             ),
+            section("Assumptions", html.Ul(id="roi-assumptions", className="small mb-0")),
         ]
     )
 
 
 @callback(Output("roi-cost-breakdown", "children"), Input("filters", "data"))
 def update_breakdown(filters_data):
-    """Stacked cost components per exception type."""
+    """Stacked cost components per exception type; a component that costs nothing in the
+    period gets no bar and no legend entry."""
     if not filters_data:
         raise PreventUpdate
     filters = read_filters(filters_data)
     try:
         costs = get_exception_costs(filters)
+        names = get_display_names()
     except ServingCopyUnavailableError as error:
         return empty_state(str(error))
     if costs.empty or costs["total_cost"].sum() == 0:
         return empty_state("No exception cost in this period for these filters.")
     ordered = costs.iloc[::-1]
+    type_names = names.names("exception_type", ordered["exception_type"])
     figure = plain_figure(
         [
             {
                 "type": "bar",
-                "y": ordered["exception_type"],
+                "y": type_names,
                 "x": ordered[component],
+                "customdata": ordered["exception_type"],
                 "orientation": "h",
-                "name": COMPONENT_LABELS[component],
+                "name": label,
                 "marker": {"color": COST_COLOURS[component]},
-                "hovertemplate": "%{y}<br>"
-                + COMPONENT_LABELS[component]
+                "hovertemplate": "%{y} (code %{customdata})<br>"
+                + label
                 + ": $%{x:,.0f}<extra></extra>",
             }
-            for component in COST_COMPONENTS
+            for component, label in COMPONENT_LABELS.items()
+            if costs[component].sum() > 0
         ],
         x_title="Cost (USD)",
         y_title="",
@@ -208,74 +256,198 @@ def apply_preset(_clicks, slider_ids):
 
 
 @callback(
+    Output("roi-active-plan", "children"),
+    Output({"type": "roi-preset", "share": ALL}, "outline"),
+    Input({"type": "roi-class-share", "class": ALL}, "value"),
+    State({"type": "roi-preset", "share": ALL}, "id"),
+)
+def show_active_plan(shares, preset_ids):
+    """Name the stated level the sliders match (its button filled), or say the shares are
+    the user's own."""
+    percents = {round(float(value or 0)) for value in shares}
+    matched = percents.pop() if len(percents) == 1 else None
+    active = [round(float(identity["share"]) * 100) == matched for identity in preset_ids]
+    if matched is None or not any(active):
+        return "Plan: your own share per class (no stated level).", [True for _ in active]
+    try:
+        levels = get_automation_levels()
+    except ServingCopyUnavailableError:
+        raise PreventUpdate from None
+    level = levels[(levels["touch_automation_share"] * 100).round() == matched]
+    name = str(level["automation_level"].iloc[0]).capitalize() if not level.empty else ""
+    text = f"Plan: stated level {name} ({matched}% of automatable touches in every class)."
+    return text, [not is_active for is_active in active]
+
+
+def _amount_or(value: object, fallback: float) -> float:
+    """A number input's value, or ``fallback`` when it is empty or negative."""
+    if value in (None, ""):
+        return fallback
+    number = float(value)
+    return number if number >= 0 else fallback
+
+
+def _money(amount: float | None) -> str:
+    return "-" if amount is None else f"${amount:,.0f}"
+
+
+def _price(amount: float) -> str:
+    """A unit price: whole dollars when it has no cents."""
+    return f"${amount:,.0f}" if float(amount).is_integer() else f"${amount:,.2f}"
+
+
+def _payback_text(outcome: WhatIf) -> tuple[str, str]:
+    """The payback card's value and note."""
+    if outcome.payback_months is None:
+        return "Never", "savings do not exceed the running cost"
+    if outcome.payback_months < 1:
+        return "Under 1 month", ""
+    years = outcome.payback_months / 12
+    note = f"about {years:,.1f} years" if years >= 2 else ""
+    return f"{outcome.payback_months:,.1f} months", note
+
+
+def _outcome_cards(outcome: WhatIf, plan: AutomationPlan) -> list:
+    payback, payback_note = _payback_text(outcome)
+    share = (
+        f"{outcome.savings / outcome.baseline_cost:.1%} of baseline"
+        if outcome.baseline_cost
+        else ""
+    )
+    headline = [
+        ("Savings in the period", _money(outcome.savings), "roi-savings", share),
+        (
+            "Yearly run-rate",
+            _money(outcome.annualised_savings),
+            "roi-annualised",
+            f"from {outcome.period_days} days of data",
+        ),
+        (
+            "Investment",
+            _money(plan.investment.implementation_cost),
+            "roi-investment",
+            f"once, then {_money(plan.investment.yearly_run_cost)} a year",
+        ),
+        ("Payback", payback, "roi-payback", payback_note),
+    ]
+    detail = [
+        ("Baseline cost", _money(outcome.baseline_cost), "roi-baseline", "in the period"),
+        ("Projected cost", _money(outcome.projected_cost), "roi-projected", "in the period"),
+        (
+            "Net benefit per year",
+            _money(outcome.net_yearly_benefit),
+            "roi-net-benefit",
+            "run-rate less running cost",
+        ),
+        ("Touches avoided", f"{outcome.touches_avoided:,.0f}", "roi-touches", "in the period"),
+    ]
+    return [
+        dbc.Row(
+            [
+                dbc.Col(kpi_card(title, value, value_id=value_id, note=note), md=3)
+                for title, value, value_id, note in cards
+            ],
+            className="g-2 mb-2",
+        )
+        for cards in (headline, detail)
+    ]
+
+
+def _assumptions(
+    filters: Filters,
+    period_days: int,
+    plan: AutomationPlan,
+    parameters: dict[str, float],
+    automatable: pd.DataFrame,
+    names: DisplayNames,
+) -> list:
+    """The plan's assumptions in plain words, one list item each."""
+    types = ", ".join(names.names("exception_type", automatable["exception_type"]))
+    start, end = (
+        f"{day.day} {day:%b %Y}" if isinstance(day, date) else ""
+        for day in (filters.start, filters.end)
+    )
+    investment = plan.investment
+    changed = [
+        f"{name} {_price(chosen)} instead of the cost model's {_price(modelled)}"
+        for name, chosen, modelled in (
+            ("labor rate", plan.labor_rate_per_hour, parameters[LABOR_RATE]),
+            ("implementation", investment.implementation_cost, parameters[IMPLEMENTATION_COST]),
+            ("running cost", investment.yearly_run_cost, parameters[YEARLY_RUN_COST]),
+        )
+        if abs(chosen - modelled) > 1e-9
+    ]
+    items = [
+        f"Period: {start} to {end}, {period_days} days of data; only the exceptions detected "
+        "in it under the page's filters count.",
+        "Automation removes the chosen share of manual touches, with their labor and "
+        f"escalation cost, on the types the taxonomy allows to resolve automatically ({types}). "
+        "Expedites, cancellations and refund leakage stay as they are.",
+        f"Each manual touch takes {parameters['minutes_per_manual_touch']:g} minutes at "
+        f"{_price(plan.labor_rate_per_hour)} an hour; an escalation costs "
+        f"{_price(parameters['escalation_cost'])}.",
+        f"Yearly run-rate: the period's savings x 365 / {period_days}, as if the period "
+        "repeated all year (no growth, no seasonality).",
+        f"Investment: {_money(plan.investment.implementation_cost)} once to implement and "
+        f"{_money(plan.investment.yearly_run_cost)} a year to run.",
+        "Payback: months until the one-off cost is earned back by the yearly run-rate net of "
+        "the running cost; never when the running cost is as large as the savings.",
+    ]
+    if changed:
+        items.append("Changed on this page: " + "; ".join(changed) + ".")
+    else:
+        items.append("Labor rate and investment are the cost model's (reference data).")
+    return [html.Li(item) for item in items]
+
+
+@callback(
     Output("roi-outcome", "children"),
+    Output("roi-assumptions", "children"),
     Input("filters", "data"),
     Input({"type": "roi-class-share", "class": ALL}, "value"),
     Input("roi-labor-rate", "value"),
+    Input("roi-implementation-cost", "value"),
+    Input("roi-yearly-run-cost", "value"),
     State({"type": "roi-class-share", "class": ALL}, "id"),
-    State("roi-base-labor-rate", "data"),
 )
-def update_outcome(filters_data, shares, labor_rate, slider_ids, base_rate):
-    """Baseline, projected cost and savings for the chosen plan."""
-    if not filters_data or not base_rate:
+def update_outcome(filters_data, shares, labor_rate, implementation, run_cost, slider_ids):
+    """Savings, run-rate, investment and payback of the chosen plan, and its assumptions."""
+    if not filters_data:
         raise PreventUpdate
     filters = read_filters(filters_data)
     try:
         costs = get_exception_costs(filters)
+        parameters = get_cost_parameters()
+        period_days = get_period_days(filters)
+        automatable = get_automatable_types()
+        names = get_display_names()
     except ServingCopyUnavailableError as error:
-        return empty_state(str(error))
+        return empty_state(str(error)), []
+    plan = AutomationPlan(
+        share_by_class={
+            identity["class"]: float(value or 0) / 100
+            for identity, value in zip(slider_ids, shares, strict=True)
+        },
+        labor_rate_per_hour=_amount_or(labor_rate, parameters[LABOR_RATE]),
+        investment=Investment(
+            implementation_cost=_amount_or(implementation, parameters[IMPLEMENTATION_COST]),
+            yearly_run_cost=_amount_or(run_cost, parameters[YEARLY_RUN_COST]),
+        ),
+    )
+    assumptions = _assumptions(filters, period_days, plan, parameters, automatable, names)
     if costs.empty:
-        return empty_state("No exceptions in this period for these filters: nothing to save.")
-    rate = (
-        float(labor_rate) if labor_rate not in (None, "") and float(labor_rate) >= 0 else base_rate
-    )
-    plan = {
-        identity["class"]: float(value or 0) / 100
-        for identity, value in zip(slider_ids, shares, strict=True)
-    }
-    outcome = project_savings(
-        costs, automation_by_class=plan, labor_rate=rate, base_labor_rate=base_rate
-    )
-    cards = dbc.Row(
-        [
-            dbc.Col(
-                kpi_card(
-                    "Baseline cost", f"${outcome.baseline_cost:,.0f}", value_id="roi-baseline"
-                ),
-                md=3,
-            ),
-            dbc.Col(
-                kpi_card(
-                    "Projected cost", f"${outcome.projected_cost:,.0f}", value_id="roi-projected"
-                ),
-                md=3,
-            ),
-            dbc.Col(
-                kpi_card(
-                    "Savings",
-                    f"${outcome.savings:,.0f}",
-                    value_id="roi-savings",
-                    note=f"{outcome.savings / outcome.baseline_cost:.1%} of baseline"
-                    if outcome.baseline_cost
-                    else "",
-                ),
-                md=3,
-            ),
-            dbc.Col(
-                kpi_card(
-                    "Touches avoided", f"{outcome.touches_avoided:,.0f}", value_id="roi-touches"
-                ),
-                md=3,
-            ),
-        ],
-        className="g-2 mb-2",
-    )
+        return (
+            empty_state("No exceptions in this period for these filters: nothing to save."),
+            assumptions,
+        )
+    outcome = project_plan(costs, plan, period_days=period_days)
     per_type = outcome.per_type.sort_values("baseline_cost").tail(12)
+    type_names = names.names("exception_type", per_type["exception_type"])
     figure = plain_figure(
         [
             {
                 "type": "bar",
-                "y": per_type["exception_type"],
+                "y": type_names,
                 "x": per_type["baseline_cost"],
                 "name": "Baseline",
                 "orientation": "h",
@@ -283,7 +455,7 @@ def update_outcome(filters_data, shares, labor_rate, slider_ids, base_rate):
             },
             {
                 "type": "bar",
-                "y": per_type["exception_type"],
+                "y": type_names,
                 "x": per_type["projected_cost"],
                 "name": "With automation",
                 "orientation": "h",
@@ -295,4 +467,5 @@ def update_outcome(filters_data, shares, labor_rate, slider_ids, base_rate):
         height=380,
         barmode="group",
     )
-    return [cards, dcc.Graph(id="roi-outcome-chart", figure=figure, config={"displaylogo": False})]
+    chart = dcc.Graph(id="roi-outcome-chart", figure=figure, config={"displaylogo": False})
+    return [*_outcome_cards(outcome, plan), chart], assumptions

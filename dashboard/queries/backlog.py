@@ -6,7 +6,7 @@ from datetime import date
 
 import pandas as pd
 
-from dashboard.filters import Filters, day_end, where_clause
+from dashboard.filters import Filters, where_clause
 from dashboard.serving import query
 
 AGING_BUCKETS: tuple[str, ...] = ("0-4h", "4-24h", "1-3d", "3-7d", "7d+")
@@ -77,20 +77,26 @@ def get_backlog_series(filters: Filters) -> pd.DataFrame:
 
 
 def get_oldest_open_exceptions(filters: Filters, day: date, limit: int = 200) -> pd.DataFrame:
-    """The longest-open exceptions at the end of ``day`` (oldest first), for the work table."""
+    """The longest-open exceptions at the end of ``day`` (oldest first), for the work table.
+
+    Read from ``fct_exception_open_days``, the rows the daily backlog adds up: the same
+    exceptions are open (reopenings included), with the same age and past-SLA flag.
+
+    Returns:
+        Columns ``exception_id``, ``case_id``, ``exception_type``, ``owning_team``,
+        ``node_id``, ``channel``, ``carrier``, ``reason_code``, ``detected_at``,
+        ``age_hours`` and ``is_past_sla``.
+    """
     dims = where_clause(filters, time_column=None)
-    cutoff = day_end(day)
     return query(
         f"""
         SELECT exception_id, case_id, exception_type, owning_team, node_id, channel, carrier,
-               reason_code, detected_at,
-               round((epoch(?::TIMESTAMPTZ) - epoch(detected_at)) / 3600.0, 1) AS age_hours,
-               (epoch(?::TIMESTAMPTZ) - epoch(detected_at)) / 60.0 > resolution_sla_minutes
-                   AS is_past_sla
-        FROM marts.fct_exceptions
-        WHERE ({dims.sql}) AND detected_at < ? AND (resolved_at IS NULL OR resolved_at >= ?)
+               reason_code, detected_at, round(age_minutes / 60.0, 1) AS age_hours,
+               is_past_sla
+        FROM marts.fct_exception_open_days
+        WHERE date_day = ? AND ({dims.sql})
         ORDER BY detected_at, exception_id
         LIMIT ?
         """,
-        [cutoff, cutoff, *dims.parameters, cutoff, cutoff, limit],
+        [day, *dims.parameters, limit],
     )

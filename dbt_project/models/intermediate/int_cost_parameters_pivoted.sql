@@ -1,3 +1,8 @@
+{#
+    The cost model (reference.cost_model) as one row, a column per parameter, 0 when the
+    reference file leaves a parameter out. Exceptions are priced and automation plans
+    judged with these values only; the dashboard reads them back from mart_cost_parameters.
+#}
 with
 
 cost_model as (
@@ -22,7 +27,21 @@ pivoted as (
             max(case when cost_parameter = 'refund_leakage_rate' then parameter_value end), 0
         ) as refund_leakage_rate,
         coalesce(max(case when cost_parameter = 'escalation_cost' then parameter_value end), 0)
-            as escalation_cost
+            as escalation_cost,
+        coalesce(
+            max(
+                case
+                    when cost_parameter = 'automation_implementation_cost' then parameter_value
+                end
+            ),
+            0
+        ) as automation_implementation_cost,
+        coalesce(
+            max(
+                case when cost_parameter = 'automation_yearly_run_cost' then parameter_value end
+            ),
+            0
+        ) as automation_yearly_run_cost
 
     from cost_model
 

@@ -1,20 +1,11 @@
 {#
-    The backlog as of the end of every day (UTC), not only today: an exception counts on a
-    day when one of its open intervals spans the day's end. Aging (the aging_bucket macro)
-    and past-SLA are measured at that moment from the original detection. Split by every
-    dashboard filter dimension, so a filtered backlog is a sum of rows, never a second rule.
+    The backlog as of the end of every day (UTC), not only today: the exceptions
+    fct_exception_open_days lists as open at the day's end, counted with their aging
+    buckets (the aging_bucket macro) and past-SLA flag, and the exceptions opened, reopened
+    and closed during the day. Split by every dashboard filter dimension, so a filtered
+    backlog is a sum of rows, never a second rule.
 #}
 with
-
-days as (
-
-    select
-        date_day,
-        {{ dbt.dateadd('day', 1, 'cast(date_day as ' ~ dbt.type_timestamp() ~ ')') }} as day_end_at
-
-    from {{ ref('dim_dates') }}
-
-),
 
 exceptions as (
 
@@ -25,9 +16,7 @@ exceptions as (
         coalesce(node_id, 'unassigned') as node_id,
         channel,
         region,
-        carrier,
-        detected_at,
-        resolution_sla_minutes
+        carrier
 
     from {{ ref('fct_exceptions') }}
 
@@ -41,24 +30,7 @@ intervals as (
 
 open_at_day_end as (
 
-    select
-        days.date_day,
-        exceptions.exception_type,
-        exceptions.owning_team,
-        exceptions.node_id,
-        exceptions.channel,
-        exceptions.region,
-        exceptions.carrier,
-        {{ seconds_between('exceptions.detected_at', 'days.day_end_at') }} / 60.0 as age_minutes,
-        exceptions.resolution_sla_minutes
-
-    from intervals
-    inner join exceptions
-        on intervals.exception_id = exceptions.exception_id
-    inner join days
-        on
-            intervals.opened_at < days.day_end_at
-            and (intervals.closed_at is null or intervals.closed_at >= days.day_end_at)
+    select * from {{ ref('fct_exception_open_days') }}
 
 ),
 
@@ -73,17 +45,12 @@ open_counts as (
         region,
         carrier,
         count(*) as open_count,
-        count(case when {{ aging_bucket('age_minutes') }} = '0-4h' then 1 end)
-            as aged_0_4h_count,
-        count(case when {{ aging_bucket('age_minutes') }} = '4-24h' then 1 end)
-            as aged_4_24h_count,
-        count(case when {{ aging_bucket('age_minutes') }} = '1-3d' then 1 end)
-            as aged_1_3d_count,
-        count(case when {{ aging_bucket('age_minutes') }} = '3-7d' then 1 end)
-            as aged_3_7d_count,
-        count(case when {{ aging_bucket('age_minutes') }} = '7d+' then 1 end)
-            as aged_7d_plus_count,
-        count(case when age_minutes > resolution_sla_minutes then 1 end) as past_sla_count,
+        count(case when aging_bucket = '0-4h' then 1 end) as aged_0_4h_count,
+        count(case when aging_bucket = '4-24h' then 1 end) as aged_4_24h_count,
+        count(case when aging_bucket = '1-3d' then 1 end) as aged_1_3d_count,
+        count(case when aging_bucket = '3-7d' then 1 end) as aged_3_7d_count,
+        count(case when aging_bucket = '7d+' then 1 end) as aged_7d_plus_count,
+        count(case when is_past_sla then 1 end) as past_sla_count,
         0 as opened_count,
         0 as reopened_count,
         0 as closed_count

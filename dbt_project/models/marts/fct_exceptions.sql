@@ -102,6 +102,7 @@ judged as (
             when resolved_at is not null then resolution_minutes <= resolution_sla_minutes
             when minutes_since_detected > resolution_sla_minutes then false
         end as is_resolution_sla_met,
+        touch_count * minutes_per_manual_touch / 60.0 as labor_hours,
         touch_count * minutes_per_manual_touch / 60.0 * labor_rate_per_hour as labor_cost,
         escalation_count * unit_escalation_cost as escalation_cost,
         case when expedite_event_count > 0 then unit_expedite_cost else 0 end as expedite_cost,
@@ -180,6 +181,7 @@ final as (
         judged.refund_amount,
 
         -- cost (reference.cost_model), in the cost model's currency
+        judged.labor_hours,
         round(judged.labor_cost, 4) as labor_cost,
         round(judged.escalation_cost, 4) as escalation_cost,
         round(judged.expedite_cost, 4) as expedite_cost,
@@ -192,7 +194,24 @@ final as (
             + judged.cancellation_cost
             + judged.refund_leakage_cost,
             4
-        ) as total_cost
+        ) as total_cost,
+
+        -- what automation can remove: the touches of a type the taxonomy lets resolve
+        -- without a person, their labor and their escalations (mart_roi, the ROI page)
+        case when judged.is_auto_resolvable_type then judged.touch_count else 0 end
+            as automatable_touch_count,
+        case when judged.is_auto_resolvable_type then judged.labor_hours else 0 end
+            as automatable_labor_hours,
+        round(case when judged.is_auto_resolvable_type then judged.escalation_cost else 0 end, 4)
+            as automatable_escalation_cost,
+        round(
+            case
+                when judged.is_auto_resolvable_type
+                    then judged.labor_cost + judged.escalation_cost
+                else 0
+            end,
+            4
+        ) as automatable_cost
 
     from judged
 

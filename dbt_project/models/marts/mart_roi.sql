@@ -1,7 +1,8 @@
 {#
     Cost of exceptions by month and type from the cost model, and what each stated
     automation level (seed automation_levels) would save against today's baseline: the
-    level's share of the labor and escalation cost of auto-resolvable types.
+    level's share of what fct_exceptions marks automatable (labor and escalation cost of
+    auto-resolvable types). mart_roi_payback turns the savings into a run-rate and payback.
 #}
 with
 
@@ -33,7 +34,9 @@ monthly as (
         sum(expedite_cost) as expedite_cost,
         sum(cancellation_cost) as cancellation_cost,
         sum(refund_leakage_cost) as refund_leakage_cost,
-        sum(total_cost) as total_cost
+        sum(total_cost) as total_cost,
+        cast(sum(automatable_touch_count) as {{ dbt.type_bigint() }}) as automatable_touch_count,
+        sum(automatable_cost) as automatable_cost
 
     from exceptions
     group by cast({{ dbt.date_trunc('month', 'detected_at') }} as date), exception_type
@@ -58,24 +61,11 @@ final as (
         monthly.cancellation_cost,
         monthly.refund_leakage_cost,
         monthly.total_cost as baseline_cost,
-        case when monthly.is_auto_resolvable_type
-                then monthly.labor_cost + monthly.escalation_cost
-            else 0
-        end as automatable_cost,
-        case when monthly.is_auto_resolvable_type
-                then levels.touch_automation_share * monthly.touch_count
-            else 0
-        end
-            as touches_avoided,
-        case when monthly.is_auto_resolvable_type
-                then levels.touch_automation_share * (monthly.labor_cost + monthly.escalation_cost)
-            else 0
-        end as projected_savings,
-        monthly.total_cost
-        - case when monthly.is_auto_resolvable_type
-                then levels.touch_automation_share * (monthly.labor_cost + monthly.escalation_cost)
-            else 0
-        end as projected_cost
+        monthly.automatable_cost,
+        levels.touch_automation_share * monthly.automatable_touch_count as touches_avoided,
+        levels.touch_automation_share * monthly.automatable_cost as projected_savings,
+        monthly.total_cost - levels.touch_automation_share * monthly.automatable_cost
+            as projected_cost
 
     from monthly
     cross join levels
