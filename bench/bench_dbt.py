@@ -20,8 +20,8 @@ from pathlib import Path
 
 from bench.measure import run_measured
 from orderlens.contract import RAW_MODELS, field_names
+from orderlens.dbt_runner import dbt_command, record_built_lifecycle
 from orderlens.settings import Settings
-from orderlens.transform import DBT_PROJECT_DIR, dbt_artifacts_dir, dbt_executable
 from orderlens.warehouse import connect, initialize_warehouse, store_raw_columns
 
 ORDERS = 1_000_000
@@ -107,9 +107,7 @@ def _integration_sql(orders: int) -> str:
 
 def _slowest_nodes(settings: Settings, count: int = 5) -> dict[str, float]:
     """dbt's own execution time of the ``count`` slowest nodes of the last build."""
-    results = json.loads((dbt_artifacts_dir(settings) / "target" / "run_results.json").read_text())[
-        "results"
-    ]
+    results = json.loads((settings.dbt_target_dir / "run_results.json").read_text())["results"]
     slowest = sorted(results, key=lambda result: -result["execution_time"])[:count]
     return {
         result["unique_id"].split(".")[-1]: round(result["execution_time"], 2) for result in slowest
@@ -128,22 +126,7 @@ class BuildFigures:
 
 def _dbt_build(settings: Settings) -> BuildFigures:
     load_before = os.getloadavg()[0]
-    measurement = run_measured(
-        [
-            str(dbt_executable()),
-            "build",
-            "--project-dir",
-            str(DBT_PROJECT_DIR),
-            "--profiles-dir",
-            str(DBT_PROJECT_DIR),
-            "--target-path",
-            str(dbt_artifacts_dir(settings) / "target"),
-            "--log-path",
-            str(dbt_artifacts_dir(settings) / "logs"),
-        ],
-        env=settings.subprocess_env(),
-        timeout=900,
-    )
+    measurement = run_measured(dbt_command(settings, ["build"]), timeout=900)
     return BuildFigures(
         wall_seconds=measurement.wall_seconds,
         peak_rss_mb=measurement.peak_rss_mb,
@@ -164,6 +147,8 @@ def run() -> list[dict[str, object]]:
             con.execute(_integration_sql(ORDERS))
             events = con.execute("SELECT count(*) FROM raw.workflow_events").fetchone()[0]
         full = _dbt_build(settings)
+        # As run_dbt does after a whole build: the next one may then be incremental.
+        record_built_lifecycle(settings)
         with connect(settings.warehouse_path) as con:
             con.execute(_workflow_sql(ORDERS, APPENDED_ORDERS, ORDERS * EVENTS_PER_ORDER + 1))
         incremental = _dbt_build(settings)

@@ -90,8 +90,8 @@ def generate_log(path: Path, *, cases: int = CASES) -> int:
 def build_coded_copy(data_dir: Path) -> float:
     """Build the coded copy of the log (``dim_activities``, ``fct_event_log``) with the
     real dbt project, as every pipeline run does after loading; its wall seconds."""
+    from orderlens.dbt_runner import run_dbt
     from orderlens.settings import Settings
-    from orderlens.transform import run_dbt
 
     started = time.perf_counter()
     run_dbt(Settings(data_dir=data_dir), ["run", "--select", "dim_activities", "fct_event_log"])

@@ -1,10 +1,10 @@
 """The code location: every orderlens asset, check and resource in one Definitions.
 
 Built by a function decorated with ``@dg.definitions`` so nothing (the dbt manifest,
-the environment) is read when the module is imported, only when Dagster loads it.
+the environment) is read when the module is imported, only when Dagster loads it. That
+function is the code location's edge: the one place it builds the settings from the
+environment; everything below receives the object.
 """
-
-import os
 
 import dagster as dg
 
@@ -18,7 +18,7 @@ from orchestration.defs.mining.assets import (
     mining_variants,
 )
 from orchestration.defs.mining.checks import conformance_fitness_is_a_share, variant_cases_add_up
-from orchestration.defs.resources import orderlens_resource
+from orchestration.defs.resources import SettingsResource
 from orchestration.defs.schedules import build_jobs_and_schedules
 from orchestration.defs.serving.assets import build_serving_copy_asset
 from orchestration.defs.serving.checks import serving_copy_is_fresh
@@ -33,19 +33,19 @@ from orchestration.defs.triage.checks import (
     risk_scores_cover_open_exceptions,
     triage_spike_alert,
 )
-from orderlens.settings import DATA_DIR_VARIABLE, Settings
+from orderlens.settings import Settings
 
 
-def build_definitions() -> dg.Definitions:
+def build_definitions(settings: Settings) -> dg.Definitions:
     """Assemble the asset graph: inbox -> raw -> dbt models -> mining -> serving copy.
 
-    dbt's profile reads ``ORDERLENS_DATA_DIR`` even to parse the project, so it is set
-    here to the settings' default when the caller has not set it. The in-process
-    executor is chosen on purpose: on two cores the multiprocess executor costs seconds
-    per step, more than most steps take.
+    Args:
+        settings: The settings every asset, check, sensor and dbt invocation uses; dbt's
+            manifest is parsed into its data directory when stale.
+
+    The in-process executor is chosen on purpose: on two cores the multiprocess executor
+    costs seconds per step, more than most steps take.
     """
-    settings = Settings.from_env()
-    os.environ.setdefault(DATA_DIR_VARIABLE, str(settings.data_dir))
     project = dbt_project(settings)
     dbt_models = build_dbt_assets(project)
     published = [key for key in dbt_models.keys if key.path[0] == "marts"] + [
@@ -85,12 +85,16 @@ def build_definitions() -> dg.Definitions:
         jobs=jobs,
         schedules=schedules,
         sensors=[inbox_sensor],
-        resources={"orderlens": orderlens_resource(), "dbt": dbt_cli_resource(project)},
+        resources={
+            "orderlens": SettingsResource(settings),
+            "dbt": dbt_cli_resource(project),
+        },
         executor=dg.in_process_executor,
     )
 
 
 @dg.definitions
 def defs() -> dg.Definitions:
-    """Entry point for ``dagster dev`` / ``dg``: the whole orderlens code location."""
-    return build_definitions()
+    """Entry point for ``dagster dev`` / ``dg``: the whole orderlens code location, with
+    the settings of the environment it was started in (``orderlens ui`` passes its own)."""
+    return build_definitions(Settings.from_env())

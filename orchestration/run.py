@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import os
 from dataclasses import dataclass, field
 from typing import IO
 
@@ -36,9 +35,8 @@ def run_pipeline(
     Runs the same two jobs the schedules run, the pipeline and then the report, so a
     manual run and a scheduled one behave alike (retries included).
 
-    The environment of this process is pointed at the settings first: dbt runs as a
-    child process and reads ``ORDERLENS_DATA_DIR`` from it, as does the ``EnvVar`` of
-    the orderlens resource, so all stages see one warehouse.
+    The settings object is handed to the definitions as it is: every asset and dbt
+    invocation uses it, and this process's environment is left alone.
 
     Args:
         settings: The data directory and its settings.
@@ -47,8 +45,7 @@ def run_pipeline(
         verbose: Print Dagster's own event log (and dbt's) instead of the stage lines.
     """
     settings.ensure_dirs()
-    os.environ.update(settings.subprocess_env())
-    definitions = build_definitions()
+    definitions = build_definitions(settings)
     materialized: list[str] = []
     skipped: dict[str, str] = {}
     failed: list[str] = []
@@ -108,6 +105,5 @@ def _run_log(settings: Settings, stack: contextlib.ExitStack) -> IO[str]:
     alignment libraries draw their own progress bars on standard error; in quiet mode
     all of it goes to ``<data dir>/logs/last_run.log`` for whoever needs it.
     """
-    folder = settings.data_dir / "logs"
-    folder.mkdir(parents=True, exist_ok=True)
-    return stack.enter_context((folder / "last_run.log").open("w", encoding="utf-8"))
+    settings.logs_dir.mkdir(parents=True, exist_ok=True)
+    return stack.enter_context(settings.last_run_log_path.open("w", encoding="utf-8"))

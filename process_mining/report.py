@@ -53,11 +53,10 @@ from process_mining.rework import (
     get_split_shipments,
     get_team_ping_pong,
 )
+from process_mining.root_cause_evaluation import KnownCause, score_root_causes
 from process_mining.root_causes import (
     STAGED_INTEGRATION_EVENTS,
     get_root_causes,
-    read_ground_truth,
-    score_root_causes,
     slow_cases,
 )
 from process_mining.throughput import get_throughput_distribution, get_throughput_trend
@@ -120,7 +119,9 @@ class ReportRequest:
             fulfillment for the retail process, else a plain process-mining report).
         period: Analyse the cases started in this period (``None``: the whole log).
         compare_to: Put this period beside ``period`` (the "before" of a change).
-        ground_truth: A simulator ``ground_truth.json`` to score root causes against.
+        known_causes: Causes known to act on the log (a simulation's injected causes,
+            read by the caller from its ground truth) to score root causes against;
+            ``None`` when no answer key was given.
         integration_relation: Middleware attempts for the ``interface`` dimension.
         reference_model: A BPMN file to measure conformance against (``None``: the log
             decides, see :mod:`process_mining.conformance_model`).
@@ -129,7 +130,7 @@ class ReportRequest:
     title: str | None = None
     period: Period | None = None
     compare_to: Period | None = None
-    ground_truth: Path | None = None
+    known_causes: tuple[KnownCause, ...] | None = None
     integration_relation: str | None = STAGED_INTEGRATION_EVENTS
     reference_model: Path | None = None
 
@@ -684,8 +685,8 @@ def _root_cause_section(
         body += f"<p class='note'>Slow = the slowest 10 % of {words.many}. Lift 2 means "
         body += f"twice as likely to be slow as the average {words.one}. Values carried by "
         body += f"fewer than 20 {words.many} are left out.</p>"
-    causes = read_ground_truth(request.ground_truth) if request.ground_truth else []
-    if request.ground_truth is not None and not causes:
+    causes = list(request.known_causes or ())
+    if request.known_causes is not None and not causes:
         body += "<p class='note'>The simulator's ground truth lists no injected cause.</p>"
     if causes:
         scores = score_root_causes(

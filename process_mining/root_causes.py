@@ -7,16 +7,13 @@ value (support), how many of them are affected (confidence), how much more often
 the average case (lift), and how much longer such cases take (delay). Ranked by lift
 among values with enough support, it reads as simple rules: "IF carrier = SwiftShip THEN
 carrier delay exception (confidence 12 %, lift 4.1)". The scoring against the
-simulator's ground truth (:func:`score_root_causes`) checks that each injected cause
-ranks in the top three for its effect.
+simulator's ground truth lives in :mod:`process_mining.root_cause_evaluation`.
 """
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from datetime import datetime
-from pathlib import Path
 
 import duckdb
 import pandas as pd
@@ -24,9 +21,7 @@ import pandas as pd
 from process_mining.event_log import (
     EVENT_ORDER,
     EventLog,
-    TimeFrameMode,
     events_query,
-    filter_time_frame,
     quoted,
 )
 
@@ -39,10 +34,11 @@ STAGED_INTEGRATION_EVENTS = "staging.stg_raw__integration_events"
 INTAKE_DIMENSIONS = ("channel", "region")
 """Dimensions known when an order is placed: the only ones a surge of orders can come from."""
 
-_EXCEPTIONS_LIST = (
+CASE_EXCEPTIONS_LIST = (
     "coalesce(list({'type': exception_type::VARCHAR, 'at': event_at})"
     " FILTER (WHERE exception_type IS NOT NULL), [])"
 )
+"""SQL aggregate of a case's exceptions as a list of ``{type, at}`` (empty when none)."""
 
 ROOT_CAUSE_COLUMNS = [
     "dimension",
@@ -170,7 +166,7 @@ def get_root_causes(
         f" cases AS (SELECT case_id, list(activity ORDER BY {EVENT_ORDER}) AS trace,"
         f" min(event_at) AS started_at,"
         f" (epoch_us(max(event_at)) - epoch_us(min(event_at))) / 1e6 AS throughput_seconds,"
-        f" {_EXCEPTIONS_LIST} AS exceptions FROM events GROUP BY case_id),"
+        f" {CASE_EXCEPTIONS_LIST} AS exceptions FROM events GROUP BY case_id),"
         f" flagged AS (SELECT case_id, throughput_seconds, ({outcome.condition}) AS affected"
         f" FROM cases),"
         f" totals AS (SELECT count(*) AS cases, count(*) FILTER (WHERE affected) AS affected,"
@@ -202,170 +198,3 @@ def get_root_causes(
         )
     ]
     return frame[ROOT_CAUSE_COLUMNS]
-
-
-@dataclass(frozen=True)
-class InjectedCause:
-    """One cause from a simulator ground-truth file, as root-cause analysis sees it."""
-
-    name: str
-    dimension: str
-    values: tuple[str, ...]
-    start: datetime
-    end: datetime
-    exception_type: str | None
-    volume_multiplier: float
-    step: str | None
-    expected_effect: str
-
-
-def read_ground_truth(path: Path) -> list[InjectedCause]:
-    """The injected causes listed in a simulator ``ground_truth.json``."""
-    document = json.loads(Path(path).read_text())
-    return [
-        InjectedCause(
-            name=cause["name"],
-            dimension=cause["dimension"],
-            values=tuple(cause["values"]),
-            start=datetime.fromisoformat(cause["start"]),
-            end=datetime.fromisoformat(cause["end"]),
-            exception_type=cause.get("exception_type"),
-            volume_multiplier=float(cause.get("volume_multiplier") or 1.0),
-            step=cause.get("step"),
-            expected_effect=cause.get("expected_effect", ""),
-        )
-        for cause in document.get("injected_causes", [])
-    ]
-
-
-def outcome_of(cause: InjectedCause) -> CaseOutcome | None:
-    """The effect a cause should explain: its exception type, its volume surge, or (for a
-    stretched step) slow cases; ``None`` if it names none of these."""
-    if cause.exception_type:
-        return cases_with_exception(cause.exception_type, since=cause.start)
-    if cause.volume_multiplier != 1.0:
-        return cases_started_between(cause.start, cause.end)
-    if cause.step:
-        return slow_cases(quantile=0.9)
-    return None
-
-
-def explain_cause(
-    con: duckdb.DuckDBPyConnection,
-    log: EventLog,
-    cause: InjectedCause,
-    *,
-    integration_relation: str | None = STAGED_INTEGRATION_EVENTS,
-) -> pd.DataFrame:
-    """The root-cause table for the effect of ``cause``, on the cases where it can act.
-
-    Exception and step causes are analysed on the cases with an event inside the
-    cause's window (the orders it could touch); a volume cause on the whole log (its
-    window is the outcome) and on the :data:`INTAKE_DIMENSIONS` only. The cause's own
-    dimension is always analysed.
-    """
-    outcome = outcome_of(cause)
-    if outcome is None:
-        return pd.DataFrame(columns=ROOT_CAUSE_COLUMNS)
-    scoped = log
-    if cause.volume_multiplier == 1.0:
-        scoped = filter_time_frame(log, start=cause.start, end=cause.end, mode=TimeFrameMode.ACTIVE)
-    if cause.dimension == "activity":
-        return _activity_causes(con, scoped, outcome)
-    analysed = INTAKE_DIMENSIONS if cause.volume_multiplier != 1.0 else DEFAULT_DIMENSIONS
-    dimensions = tuple(dict.fromkeys((*analysed, cause.dimension)))
-    return get_root_causes(
-        con,
-        scoped,
-        outcome=outcome,
-        dimensions=dimensions,
-        integration_relation=integration_relation if cause.volume_multiplier == 1.0 else None,
-    )
-
-
-def _activity_causes(
-    con: duckdb.DuckDBPyConnection, log: EventLog, outcome: CaseOutcome
-) -> pd.DataFrame:
-    """Activities ranked by the waiting time that precedes them in affected cases.
-
-    A cause acting on an activity (a slower approval) shows as the activity the affected
-    cases wait longest for, so activities are ranked by their mean incoming wait.
-    """
-    events, parameters = events_query(log, ("exception_type",))
-    query = (
-        f"WITH events AS ({events}),"
-        f" cases AS (SELECT case_id, list(activity ORDER BY {EVENT_ORDER}) AS trace,"
-        f" min(event_at) AS started_at,"
-        f" (epoch_us(max(event_at)) - epoch_us(min(event_at))) / 1e6 AS throughput_seconds,"
-        f" {_EXCEPTIONS_LIST} AS exceptions FROM events GROUP BY case_id),"
-        f" affected AS (SELECT case_id FROM cases WHERE {outcome.condition}),"
-        f" waits AS (SELECT case_id, activity, (epoch_us(event_at) - epoch_us(lag(event_at)"
-        f" OVER (PARTITION BY case_id ORDER BY {EVENT_ORDER}))) / 1e6 AS wait_seconds"
-        f" FROM events SEMI JOIN affected USING (case_id))"
-        f" SELECT 'activity' AS dimension, activity AS value,"
-        f" count(DISTINCT case_id) AS case_count, count(DISTINCT case_id) AS affected_cases,"
-        f" avg(wait_seconds) AS mean_throughput_seconds, avg(wait_seconds) AS delay_seconds"
-        f" FROM waits WHERE wait_seconds IS NOT NULL GROUP BY activity"
-        f" HAVING count(DISTINCT case_id) >= 5 ORDER BY delay_seconds DESC, activity"
-    )
-    frame = con.execute(query, [*parameters, *outcome.parameters]).df()
-    total = frame["case_count"].max() if len(frame) else 0
-    frame["support"] = frame["case_count"] / total if total else 0.0
-    frame["confidence"] = 1.0
-    frame["lift"] = float("nan")
-    frame["rule"] = [
-        f"{outcome.description}: cases wait {seconds / 3600:.1f} h on average before {value}"
-        for value, seconds in zip(frame["value"], frame["delay_seconds"], strict=True)
-    ]
-    return frame[ROOT_CAUSE_COLUMNS]
-
-
-SCORE_COLUMNS = [
-    "cause",
-    "dimension",
-    "values",
-    "effect",
-    "rank",
-    "in_top_three",
-    "top_rule",
-    "expected_effect",
-]
-"""Columns of :func:`score_root_causes`: one row per injected cause (none for a
-simulation without injected causes)."""
-
-
-def score_root_causes(
-    con: duckdb.DuckDBPyConnection,
-    log: EventLog,
-    causes: list[InjectedCause],
-    *,
-    integration_relation: str | None = STAGED_INTEGRATION_EVENTS,
-) -> pd.DataFrame:
-    """Where each injected cause ranks in the root-cause table of its own effect.
-
-    Returns:
-        One row per cause: ``cause``, ``dimension``, ``values``, ``effect``, ``rank``
-        (1-based rank of the best of its values; ``None`` if absent), ``in_top_three``,
-        ``top_rule`` (the rule of that value) and ``expected_effect``.
-    """
-    rows = []
-    for cause in causes:
-        table = explain_cause(con, log, cause, integration_relation=integration_relation)
-        outcome = outcome_of(cause)
-        matches = table.index[
-            (table["dimension"] == cause.dimension) & table["value"].isin(cause.values)
-        ]
-        rank = int(matches.min()) + 1 if len(matches) else None
-        rows.append(
-            {
-                "cause": cause.name,
-                "dimension": cause.dimension,
-                "values": ", ".join(cause.values),
-                "effect": outcome.description if outcome else "",
-                "rank": rank,
-                "in_top_three": rank is not None and rank <= 3,
-                "top_rule": table.loc[matches.min(), "rule"] if len(matches) else "",
-                "expected_effect": cause.expected_effect,
-            }
-        )
-    return pd.DataFrame(rows, columns=SCORE_COLUMNS)

@@ -1,27 +1,28 @@
-"""The Dagster resource that carries orderlens's one settings value into assets."""
-
-from dataclasses import replace
-from pathlib import Path
+"""The Dagster resource that carries orderlens's one settings object into assets."""
 
 import dagster as dg
 
-from orderlens.settings import DATA_DIR_VARIABLE, Settings
+from orderlens.settings import Settings
 
 
-class OrderlensResource(dg.ConfigurableResource):
-    """Where the data lives, resolved when a run starts (``EnvVar``), never at import.
+class SettingsResource:
+    """The settings the code location was built with, handed to every asset, check and
+    sensor as they are: no asset reads the environment or rebuilds a path.
 
-    Attributes:
-        data_dir: The orderlens data directory (``ORDERLENS_DATA_DIR``).
+    A plain object rather than a ``ConfigurableResource``: the settings are built once at
+    the edge (``Settings.from_env()`` in ``orchestration.definitions.defs``, or the
+    caller's own object in ``orderlens run`` and the tests), not from Dagster run config,
+    and they hold secrets that run config would store and show.
     """
 
-    data_dir: str
+    def __init__(self, settings: Settings) -> None:
+        self._settings = settings
 
     def settings(self) -> Settings:
-        """The settings of this run, with the data directory made absolute."""
-        return replace(Settings.from_env(), data_dir=Path(self.data_dir).resolve())
+        """The settings of this run."""
+        return self._settings
 
 
-def orderlens_resource() -> OrderlensResource:
-    """The resource as the code location configures it: from ``ORDERLENS_DATA_DIR``."""
-    return OrderlensResource(data_dir=dg.EnvVar(DATA_DIR_VARIABLE))
+OrderlensResource = dg.ResourceParam[SettingsResource]
+"""How assets, checks and sensors declare the ``orderlens`` resource (a
+:class:`SettingsResource`)."""

@@ -120,6 +120,6 @@ def write_sources_yml(project_dir: Path) -> Path:
 
 
 if __name__ == "__main__":
-    from orderlens.transform import DBT_PROJECT_DIR
+    from orderlens.dbt_runner import DBT_PROJECT_DIR
 
     print(write_sources_yml(DBT_PROJECT_DIR))

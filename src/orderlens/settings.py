@@ -32,6 +32,7 @@ FREE_TEXT_VARIABLE = "ORDERLENS_FREE_TEXT"
 WAREHOUSE_LOCK_TIMEOUT_VARIABLE = "ORDERLENS_WAREHOUSE_LOCK_TIMEOUT"
 BEHIND_TLS_VARIABLE = "ORDERLENS_BEHIND_TLS"
 TRUSTED_PROXY_VARIABLE = "ORDERLENS_TRUSTED_PROXY"
+GROUND_TRUTH_FILE_VARIABLE = "ORDERLENS_GROUND_TRUTH_FILE"
 DEFAULT_PORT = 8050
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_SESSION_HOURS = 8.0
@@ -190,6 +191,10 @@ class Settings:
         warehouse_lock_timeout_seconds: How long a writer waits while another process
             holds the warehouse (``ORDERLENS_WAREHOUSE_LOCK_TIMEOUT``, seconds; 0 gives
             up at once) before failing with exit status 3.
+        ground_truth_file: A simulator ``ground_truth.json`` the pipeline's report scores
+            its root causes against (``ORDERLENS_GROUND_TRUTH_FILE``); ``None`` scores
+            nothing. Only a user who simulated the data has an answer key, so the report
+            never looks for one by itself.
     """
 
     data_dir: Path
@@ -209,6 +214,7 @@ class Settings:
     trusted_proxy: str | None = None
     free_text: FreeTextHandling = FreeTextHandling.SCRUB
     warehouse_lock_timeout_seconds: float = DEFAULT_WAREHOUSE_LOCK_TIMEOUT_SECONDS
+    ground_truth_file: Path | None = None
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -227,6 +233,7 @@ class Settings:
         reference_text = env.get(REFERENCE_FILE_VARIABLE)
         users_text = env.get(USERS_FILE_VARIABLE)
         model_text = env.get(REFERENCE_MODEL_VARIABLE)
+        truth_text = env.get(GROUND_TRUTH_FILE_VARIABLE)
         return cls(
             data_dir=data_dir,
             host=env.get(HOST_VARIABLE) or DEFAULT_HOST,
@@ -249,6 +256,7 @@ class Settings:
             warehouse_lock_timeout_seconds=_non_negative_number(
                 env, WAREHOUSE_LOCK_TIMEOUT_VARIABLE, DEFAULT_WAREHOUSE_LOCK_TIMEOUT_SECONDS
             ),
+            ground_truth_file=Path(truth_text).expanduser().resolve() if truth_text else None,
         )
 
     @property
@@ -296,6 +304,40 @@ class Settings:
     def dagster_home(self) -> Path:
         """Persistent Dagster instance directory (run history, schedules, sensors)."""
         return self.data_dir / "dagster_home"
+
+    @property
+    def dbt_dir(self) -> Path:
+        """dbt's state for this warehouse: its artifacts and the lifecycle treatment built.
+
+        Kept beside the warehouse, not in the source tree, so builds of two data
+        directories never overwrite each other's manifest, compiled SQL or run results.
+        """
+        return self.data_dir / "dbt"
+
+    @property
+    def dbt_target_dir(self) -> Path:
+        """dbt's ``target`` folder (``--target-path``): manifest, partial parse, run results."""
+        return self.dbt_dir / "target"
+
+    @property
+    def dbt_log_dir(self) -> Path:
+        """dbt's log folder (``--log-path``)."""
+        return self.dbt_dir / "logs"
+
+    @property
+    def logs_dir(self) -> Path:
+        """Console output of quiet pipeline runs."""
+        return self.data_dir / "logs"
+
+    @property
+    def last_run_log_path(self) -> Path:
+        """What the libraries printed during the last quiet ``orderlens run``."""
+        return self.logs_dir / "last_run.log"
+
+    @property
+    def models_dir(self) -> Path:
+        """Saved triage risk models."""
+        return self.data_dir / "models"
 
     def ensure_dirs(self) -> None:
         """Create the data directory layout; a clear error if it cannot be written.
@@ -347,10 +389,12 @@ class Settings:
         return warnings
 
     def subprocess_env(self, base: Mapping[str, str] | None = None) -> dict[str, str]:
-        """Environment for child processes (dbt, Dagster, the dashboard) naming the same data.
+        """Environment for child orderlens processes (``dagster dev``, a dashboard server)
+        that build their own settings with :meth:`from_env`: the same settings, written
+        back into the variables they came from.
 
-        dbt's profile reads ``ORDERLENS_DATA_DIR`` through ``env_var``, so passing this
-        environment is how dbt, Dagster and the app agree on one warehouse.
+        dbt needs none of it: it gets the warehouse path and its folders as command-line
+        flags (see :mod:`orderlens.dbt_runner`).
         """
         env = dict(os.environ if base is None else base)
         env[DATA_DIR_VARIABLE] = str(self.data_dir)
@@ -378,4 +422,6 @@ class Settings:
             env[TRUSTED_PROXY_VARIABLE] = self.trusted_proxy
         env[FREE_TEXT_VARIABLE] = self.free_text.value
         env[WAREHOUSE_LOCK_TIMEOUT_VARIABLE] = str(self.warehouse_lock_timeout_seconds)
+        if self.ground_truth_file is not None:
+            env[GROUND_TRUTH_FILE_VARIABLE] = str(self.ground_truth_file)
         return env

@@ -15,8 +15,8 @@ import duckdb
 from sqlmodel import SQLModel
 
 from orderlens.contract import IntegrationEvent, WorkflowEvent, field_names, stored_table_name
+from orderlens.dbt_runner import run_dbt
 from orderlens.settings import Settings
-from orderlens.transform import run_dbt
 from orderlens.warehouse import connect, initialize_warehouse, store_raw_columns
 
 FIXTURES_DIR = Path(__file__).resolve().parent / "fixtures"

@@ -7,7 +7,7 @@ import json
 import pytest
 from fixture_warehouse import BuiltWarehouse
 
-from orderlens.transform import dbt_artifacts_dir, run_dbt
+from orderlens.dbt_runner import run_dbt
 
 
 @pytest.mark.slow
@@ -15,7 +15,7 @@ def test_dbt_docs_generate_catalogs_every_mart_with_its_columns(
     built_warehouse: BuiltWarehouse,
 ) -> None:
     run_dbt(built_warehouse.settings, ["docs", "generate"])
-    target = dbt_artifacts_dir(built_warehouse.settings) / "target"
+    target = built_warehouse.settings.dbt_target_dir
     catalog = json.loads((target / "catalog.json").read_text())
     manifest = json.loads((target / "manifest.json").read_text())
     marts = {

@@ -5,8 +5,8 @@ from __future__ import annotations
 import yaml
 
 from orderlens.contract import IntegrationEvent, WorkflowEvent, field_names
+from orderlens.dbt_runner import DBT_PROJECT_DIR
 from orderlens.dbt_sources import render_sources_yml, sources_file
-from orderlens.transform import DBT_PROJECT_DIR
 
 
 def test_dbt_sources_committed_file_equals_rendering() -> None:

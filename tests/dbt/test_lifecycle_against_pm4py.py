@@ -31,9 +31,9 @@ import pm4py
 import pytest
 from pm4py.objects.log.util import interval_lifecycle
 
+from orderlens.dbt_runner import built_lifecycle, run_dbt
 from orderlens.ingest.loader import ingest_paths
 from orderlens.settings import LifecycleTreatment, Settings
-from orderlens.transform import built_lifecycle, run_dbt
 from orderlens.warehouse import connect
 from process_mining.event_log import EventLog
 from process_mining.process_maps import discover_process_edges

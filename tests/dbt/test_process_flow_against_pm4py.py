@@ -18,8 +18,8 @@ import pm4py
 import pytest
 from fixture_warehouse import BuiltWarehouse
 
+from orderlens.dbt_runner import run_dbt
 from orderlens.settings import Settings
-from orderlens.transform import run_dbt
 from orderlens.warehouse import connect, initialize_warehouse
 
 RECEIPT_LOG = Path(__file__).resolve().parents[1] / "data" / "real" / "receipt.xes.gz"

@@ -2,7 +2,7 @@
 
 import dagster as dg
 
-from orchestration.defs.resources import OrderlensResource
+from orchestration.defs.resources import SettingsResource
 from orchestration.defs.transform.checks import exception_class_spike_alert
 from orderlens.settings import Settings
 from orderlens.warehouse import connect, initialize_warehouse
@@ -30,9 +30,7 @@ def _warehouse_with_daily_exceptions(tmp_path, counts: list[int]) -> Settings:
 
 
 def _evaluate(settings: Settings) -> dg.AssetCheckResult:
-    context = dg.build_asset_check_context(
-        resources={"orderlens": OrderlensResource(data_dir=str(settings.data_dir))}
-    )
+    context = dg.build_asset_check_context(resources={"orderlens": SettingsResource(settings)})
     return exception_class_spike_alert(context)
 
 

@@ -4,11 +4,8 @@ from __future__ import annotations
 
 import dagster as dg
 
-from orchestration.definitions import build_definitions
 
-
-def test_definitions_load_with_the_whole_lineage():
-    definitions = build_definitions()
+def test_definitions_load_with_the_whole_lineage(definitions):
     graph = definitions.resolve_asset_graph()
     keys = {key.to_user_string() for key in graph.get_all_asset_keys()}
     assert {
@@ -24,8 +21,8 @@ def test_definitions_load_with_the_whole_lineage():
     assert dg.AssetKey(["marts", "fct_exceptions"]) in graph.get(serving).parent_keys
 
 
-def test_definitions_every_materializable_asset_has_owner_group_and_description():
-    graph = build_definitions().resolve_asset_graph()
+def test_definitions_every_materializable_asset_has_owner_group_and_description(definitions):
+    graph = definitions.resolve_asset_graph()
     for key in graph.materializable_asset_keys:
         node = graph.get(key)
         assert node.owners, key

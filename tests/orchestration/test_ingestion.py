@@ -9,7 +9,7 @@ import dagster as dg
 
 from orchestration.defs.ingestion.assets import raw_events, reference_tables
 from orchestration.defs.ingestion.checks import quarantine_checks
-from orchestration.defs.resources import OrderlensResource
+from orchestration.defs.resources import SettingsResource
 from orderlens.ingest import ingest_paths
 from orderlens.settings import Settings
 from orderlens.warehouse import connect
@@ -52,7 +52,7 @@ def test_raw_events_loads_the_other_files_and_names_the_failed_one_with_its_fix(
 ) -> None:
     settings = Settings(data_dir=tmp_path / "data")
     _, relative = _inbox(settings)
-    resource = OrderlensResource(data_dir=str(settings.data_dir))
+    resource = SettingsResource(settings)
 
     result = dg.materialize(
         [reference_tables, raw_events, *quarantine_checks],
@@ -81,7 +81,7 @@ def test_raw_events_loads_the_other_files_and_names_the_failed_one_with_its_fix(
 def test_failed_file_check_passes_once_the_file_is_loaded(tmp_path: Path) -> None:
     settings = Settings(data_dir=tmp_path / "data")
     _, relative = _inbox(settings)
-    resource = OrderlensResource(data_dir=str(settings.data_dir))
+    resource = SettingsResource(settings)
     dg.materialize([reference_tables, raw_events], resources={"orderlens": resource})
     mapping = tmp_path / "mapping.yaml"
     mapping.write_text("sources:\n  - match: 'claims*'\n    relative_timestamps: true\n")

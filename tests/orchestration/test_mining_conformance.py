@@ -4,6 +4,8 @@ The receipt log (a municipal permit application) shares no activity with the ret
 reference model: the model used and the fitness stored must follow from that.
 """
 
+from dataclasses import replace
+
 import dagster as dg
 import pandas as pd
 import pm4py
@@ -11,8 +13,8 @@ import pytest
 
 from orchestration.defs.mining.assets import mining_conformance, mining_variants
 from orchestration.defs.mining.checks import conformance_fitness_is_a_share
-from orchestration.defs.resources import OrderlensResource
-from orderlens.settings import REFERENCE_MODEL_VARIABLE, Settings
+from orchestration.defs.resources import SettingsResource
+from orderlens.settings import Settings
 from orderlens.warehouse import connect, initialize_warehouse
 from process_mining.conformance import REFERENCE_MODEL_FILE
 from process_mining.event_log import STAGED_WORKFLOW_EVENTS, EventLog
@@ -49,15 +51,12 @@ def _receipt_warehouse(tmp_path) -> Settings:
 def _materialize(settings: Settings) -> dg.ExecuteInProcessResult:
     return dg.materialize(
         [mining_variants, mining_conformance, conformance_fitness_is_a_share],
-        resources={"orderlens": OrderlensResource(data_dir=str(settings.data_dir))},
+        resources={"orderlens": SettingsResource(settings)},
     )
 
 
-def test_mining_conformance_stores_no_fitness_against_a_model_sharing_no_activity(
-    tmp_path, monkeypatch
-):
-    settings = _receipt_warehouse(tmp_path)
-    monkeypatch.setenv(REFERENCE_MODEL_VARIABLE, str(REFERENCE_MODEL_FILE))
+def test_mining_conformance_stores_no_fitness_against_a_model_sharing_no_activity(tmp_path):
+    settings = replace(_receipt_warehouse(tmp_path), reference_model=REFERENCE_MODEL_FILE)
     result = _materialize(settings)
     assert result.success
     (evaluation,) = result.get_asset_check_evaluations()
@@ -87,9 +86,8 @@ def test_mining_conformance_stores_no_fitness_against_a_model_sharing_no_activit
     assert types["fitness"] == "DOUBLE"
 
 
-def test_mining_conformance_discovers_a_model_for_a_log_that_is_not_retail(tmp_path, monkeypatch):
+def test_mining_conformance_discovers_a_model_for_a_log_that_is_not_retail(tmp_path):
     settings = _receipt_warehouse(tmp_path)
-    monkeypatch.delenv(REFERENCE_MODEL_VARIABLE, raising=False)
     result = _materialize(settings)
     assert result.success
     (evaluation,) = result.get_asset_check_evaluations()

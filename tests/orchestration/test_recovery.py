@@ -113,8 +113,7 @@ def test_failing_blocking_check_keeps_the_previous_serving_copy(
         return real_discover(*args, **kwargs).iloc[1:]
 
     monkeypatch.setattr(mining_assets, "discover_variants", lose_a_variant)
-    monkeypatch.setenv("ORDERLENS_DATA_DIR", str(data_dir))
-    definitions = build_definitions()
+    definitions = build_definitions(settings)
     job = definitions.resolve_job_def("pipeline")
     result = job.execute_in_process(
         instance=dg.DagsterInstance.ephemeral(),

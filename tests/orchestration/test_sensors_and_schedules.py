@@ -6,9 +6,8 @@ from datetime import UTC, datetime
 import dagster as dg
 import pandas as pd
 
-from orchestration.definitions import build_definitions
 from orchestration.defs.ingestion.sensors import inbox_sensor
-from orchestration.defs.resources import OrderlensResource
+from orchestration.defs.resources import SettingsResource
 from orderlens.ingest import ingest_paths
 from orderlens.settings import Settings
 
@@ -26,9 +25,7 @@ def _canonical_events(case_prefix: str) -> pd.DataFrame:
 
 
 def _evaluate(settings: Settings) -> dg.SensorResult:
-    context = dg.build_sensor_context(
-        resources={"orderlens": OrderlensResource(data_dir=str(settings.data_dir))}
-    )
+    context = dg.build_sensor_context(resources={"orderlens": SettingsResource(settings)})
     return inbox_sensor(context)
 
 
@@ -62,8 +59,7 @@ def test_inbox_sensor_run_key_changes_when_another_file_arrives(tmp_path):
     assert key_two != key_one
 
 
-def test_schedules_evaluate_to_runs_of_their_jobs():
-    definitions = build_definitions()
+def test_schedules_evaluate_to_runs_of_their_jobs(definitions):
     hourly = definitions.resolve_schedule_def("hourly_pipeline")
     nightly = definitions.resolve_schedule_def("nightly_report")
     assert hourly.cron_schedule == "5 * * * *"
@@ -77,8 +73,7 @@ def test_schedules_evaluate_to_runs_of_their_jobs():
         assert len(requests) == 1
 
 
-def test_pipeline_job_excludes_the_report_and_the_report_job_holds_only_it():
-    definitions = build_definitions()
+def test_pipeline_job_excludes_the_report_and_the_report_job_holds_only_it(definitions):
     pipeline = definitions.resolve_job_def("pipeline")
     report = definitions.resolve_job_def("nightly_report")
     pipeline_keys = {key.to_user_string() for key in pipeline.asset_layer.executable_asset_keys}

@@ -76,11 +76,11 @@ def test_docs_name_only_existing_commands_and_options():
 
 
 @pytest.mark.slow
-def test_docs_name_only_existing_asset_keys(tmp_path, monkeypatch):
+def test_docs_name_only_existing_asset_keys(tmp_path):
     from orchestration.definitions import build_definitions
+    from orderlens.settings import Settings
 
-    monkeypatch.setenv("ORDERLENS_DATA_DIR", str(tmp_path))
-    definitions = build_definitions()
+    definitions = build_definitions(Settings(data_dir=tmp_path))
     keys = {
         key.to_user_string()
         for assets in definitions.assets or []

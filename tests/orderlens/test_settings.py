@@ -27,6 +27,20 @@ def test_settings_paths_all_live_in_the_data_directory(tmp_path):
     assert settings.inbox_dir == tmp_path / "inbox"
     assert settings.reports_dir == tmp_path / "reports"
     assert settings.dagster_home == tmp_path / "dagster_home"
+    assert settings.dbt_target_dir == tmp_path / "dbt" / "target"
+    assert settings.dbt_log_dir == tmp_path / "dbt" / "logs"
+    assert settings.models_dir == tmp_path / "models"
+    assert settings.last_run_log_path == tmp_path / "logs" / "last_run.log"
+
+
+def test_settings_ground_truth_file_is_none_unless_named_and_reaches_child_processes(
+    monkeypatch, tmp_path
+):
+    monkeypatch.chdir(tmp_path)
+    assert Settings.from_env({}).ground_truth_file is None
+    named = Settings.from_env({"ORDERLENS_GROUND_TRUTH_FILE": "sim/ground_truth.json"})
+    assert named.ground_truth_file == tmp_path / "sim" / "ground_truth.json"
+    assert Settings.from_env(named.subprocess_env({})) == named
 
 
 def test_settings_relative_data_dir_is_made_absolute(monkeypatch, tmp_path):
@@ -41,7 +55,7 @@ def test_settings_rejects_a_port_that_is_not_a_number():
         Settings.from_env({"ORDERLENS_PORT": "eighty"})
 
 
-def test_settings_subprocess_env_names_the_same_data_for_dbt_and_dagster(tmp_path):
+def test_settings_subprocess_env_names_the_same_data_for_child_processes(tmp_path):
     settings = Settings(data_dir=tmp_path, port=8123)
     env = settings.subprocess_env({"PATH": "/bin"})
     assert env["ORDERLENS_DATA_DIR"] == str(tmp_path)

@@ -14,13 +14,8 @@ from process_mining.discovery import discover_model, discover_model_from_edges
 from process_mining.event_log import EventLog
 from process_mining.process_maps import discover_process_edges, get_bottlenecks
 from process_mining.rework import get_ping_pong, get_rework
-from process_mining.root_causes import (
-    SCORE_COLUMNS,
-    cases_with_activity,
-    get_root_causes,
-    score_root_causes,
-    slow_cases,
-)
+from process_mining.root_cause_evaluation import SCORE_COLUMNS, score_root_causes
+from process_mining.root_causes import cases_with_activity, get_root_causes, slow_cases
 from process_mining.throughput import get_throughput_distribution, get_throughput_trend
 from process_mining.variants import discover_variants, get_variant_coverage
 

@@ -7,6 +7,7 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner
 
+from orderlens.simulator.ground_truth import SUMMARY_FILE, read_injected_causes
 from process_mining.event_log import EventLog
 from process_mining.report import ReportRequest, build_report, print_pdf, write_report
 from tests.process_mining.conftest import stage_process_events
@@ -26,7 +27,8 @@ SECTIONS = (
 
 
 def test_build_report_is_self_contained_and_names_the_injected_causes(holiday_peak_log, tmp_path):
-    request = ReportRequest(ground_truth=holiday_peak_log.directory / "ground_truth.json")
+    causes = read_injected_causes(holiday_peak_log.directory / SUMMARY_FILE)
+    request = ReportRequest(known_causes=tuple(causes))
     report = build_report(holiday_peak_log.con, EventLog(), request)
     for section in SECTIONS:
         assert f"<h2>{section}</h2>" in report

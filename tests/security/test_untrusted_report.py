@@ -64,8 +64,8 @@ def _plant_report_payloads(log_dir) -> None:
 def hostile_report(tmp_path_factory):
     """``orderlens report --pdf`` run on a warehouse built from the hostile log."""
     from orderlens.cli import main
+    from orderlens.dbt_runner import run_dbt
     from orderlens.ingest import ingest_paths
-    from orderlens.transform import run_dbt
 
     root = tmp_path_factory.mktemp("hostile-report")
     settings = Settings(data_dir=root / "data")

@@ -8,9 +8,16 @@ implementation) and require the simulator's ground truth to agree exactly.
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 
 import numpy as np
 import pandas as pd
+import pytest
+
+from orderlens.simulator import SimulationConfig, read_injected_causes, simulate
+from orderlens.simulator.config import load_parameters
+from orderlens.simulator.network import build_network
+from orderlens.simulator.scenarios import build_scenario
 
 from .conftest import SimulatedRun
 
@@ -107,3 +114,26 @@ def test_ground_truth_summary_counts_agree_with_the_files(baseline_run: Simulate
     assert summary["exception_types"]["payment_hold"]["mean_resolution_minutes"] == round(
         minutes.mean(), 3
     )
+
+
+def test_read_injected_causes_gives_back_every_cause_the_scenario_injected(tmp_path) -> None:
+    config = SimulationConfig(orders=300, out_dir=tmp_path, scenario="holiday-peak", seed=2)
+    result = simulate(config)
+    injected = build_scenario(config, build_network(load_parameters(None))).causes
+    read = read_injected_causes(result.ground_truth_path)
+    assert [cause.name for cause in read] == [cause.name for cause in injected]
+    for back, cause in zip(read, injected, strict=True):
+        assert back.start == pytest.approx(cause.start, abs=1e-6)
+        assert back.end == pytest.approx(cause.end, abs=1e-6)
+        assert back.start_at.tzinfo is not None
+        assert replace(back, start=cause.start, end=cause.end) == replace(cause, reroute_share=None)
+
+
+def test_read_injected_causes_names_the_file_that_is_no_ground_truth(tmp_path) -> None:
+    path = tmp_path / "notes.json"
+    path.write_text("not json at all")
+    with pytest.raises(ValueError, match=r"notes\.json is not a simulator ground truth"):
+        read_injected_causes(path)
+    path.write_text(json.dumps({"injected_causes": [{"name": "half a cause"}]}))
+    with pytest.raises(ValueError, match=r"notes\.json: injected cause 1 cannot be read"):
+        read_injected_causes(path)

@@ -20,7 +20,8 @@ from orderlens.triage.scenario_evaluation import (
     spike_report,
     time_split_backtest,
 )
-from orderlens.triage.spikes import detect_spikes, load_watched_events
+from orderlens.triage.spike_detection import detect_spikes
+from orderlens.triage.watched_events import load_watched_events
 from orderlens.triage.work_queue import (
     score_open_exceptions,
     train_on_warehouse,

@@ -4,14 +4,12 @@ Each asset is a thin adapter: it opens the warehouse, calls one ``process_mining
 function on the staged event log and stores the result.
 """
 
-from pathlib import Path
-
 import dagster as dg
 import duckdb
 import pandas as pd
 
 from orchestration.defs.resources import OrderlensResource
-from orderlens.settings import Settings
+from orderlens.simulator.ground_truth import read_injected_causes
 from orderlens.warehouse import connect
 from process_mining.conformance import check_conformance
 from process_mining.conformance_model import (
@@ -232,12 +230,6 @@ def mining_root_causes(orderlens: OrderlensResource) -> dg.MaterializeResult:
     )
 
 
-def find_ground_truth(settings: Settings) -> Path | None:
-    """The simulator ground truth in the inbox, when exactly one simulation was dropped."""
-    found = sorted(settings.inbox_dir.rglob("ground_truth.json"))
-    return found[0] if len(found) == 1 else None
-
-
 @dg.asset(
     key=MINING_REPORT,
     deps=[PROCESS_EVENTS_ASSET, STAGED_INTEGRATION, MINING_VARIANTS],
@@ -247,14 +239,20 @@ def find_ground_truth(settings: Settings) -> Path | None:
     "the nightly_report job and schedule (orchestration/defs/schedules.py) rebuild it.",
 )
 def mining_report(orderlens: OrderlensResource) -> dg.MaterializeResult:
-    """Write the report of the whole log into the reports folder."""
+    """Write the report of the whole log into the reports folder.
+
+    Root causes are scored against a simulator's answer key only when the user named
+    one (``ORDERLENS_GROUND_TRUTH_FILE``): a ``ground_truth.json`` that came into the
+    inbox with a simulation is not the data's truth for the report to find by itself.
+    """
     settings = orderlens.settings()
-    ground_truth = find_ground_truth(settings)
+    ground_truth = settings.ground_truth_file
+    known_causes = tuple(read_injected_causes(ground_truth)) if ground_truth else None
     with connect(settings.warehouse_path) as con:
         report_html = build_report(
             con,
             EventLog(),
-            ReportRequest(ground_truth=ground_truth, reference_model=settings.reference_model),
+            ReportRequest(known_causes=known_causes, reference_model=settings.reference_model),
         )
     path = write_report(report_html, settings.reports_dir / REPORT_FILE_NAME)
     return dg.MaterializeResult(

@@ -9,7 +9,6 @@ default ``[source, table]`` keys, which are exactly the ingestion assets' keys
 import json
 import signal
 import subprocess
-import sys
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -19,8 +18,14 @@ from dagster import AssetExecutionContext
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_assets
 
 from orchestration.defs.resources import OrderlensResource
+from orderlens.dbt_runner import (
+    DBT_PROJECT_DIR,
+    dbt_executable,
+    dbt_folder_flags,
+    record_built_lifecycle,
+    with_settings_vars,
+)
 from orderlens.settings import Settings
-from orderlens.transform import DBT_PROJECT_DIR, record_built_lifecycle, with_settings_vars
 
 OWNER = "team:analytics-engineering"
 
@@ -55,17 +60,26 @@ PARSED_VARS_FILE = "parsed_vars.json"
 
 
 def dbt_project(settings: Settings) -> DbtProject:
-    """The repository's dbt project, its manifest parsed (``dbt parse``) when stale.
+    """The repository's dbt project, with its ``target`` folder in the settings' data
+    directory and its manifest parsed (``dbt parse``) when stale.
 
-    The parse uses the settings' dbt vars, the ones every build passes: dagster-dbt hands
-    the parse's ``partial_parse.msgpack`` to each build, and dbt throws it away (a full
+    The parse uses the settings' dbt vars, the ones every build passes (the warehouse
+    path among them). Builds run in the same target folder (see :func:`build_dbt_assets`),
+    so they find the parse's ``partial_parse.msgpack`` there; dbt throws it away (a full
     parse, seconds on every run) when the vars it was made with differ.
     """
-    project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
+    project = DbtProject(
+        project_dir=DBT_PROJECT_DIR,
+        profiles_dir=DBT_PROJECT_DIR,
+        target_path=settings.dbt_target_dir,
+    )
     parse = with_settings_vars(settings, ["parse", "--quiet"])
     stamp = project.manifest_path.parent / PARSED_VARS_FILE
     if _manifest_is_stale(project.manifest_path, stamp, parse):
-        dbt_cli_resource(project).cli(parse, target_path=project.target_path).wait()
+        settings.dbt_target_dir.mkdir(parents=True, exist_ok=True)
+        dbt_cli_resource(project).cli(
+            [*parse, *dbt_folder_flags(settings)], target_path=settings.dbt_target_dir
+        ).wait()
         stamp.write_text(json.dumps(parse))
     return project
 
@@ -84,9 +98,7 @@ def _manifest_is_stale(manifest_path: Path, stamp: Path, parse: list[str]) -> bo
 
 def dbt_cli_resource(project: DbtProject) -> DbtCliResource:
     """dbt from this venv: the venv is often not activated (cron, ``make``)."""
-    return DbtCliResource(
-        project_dir=project, dbt_executable=str(Path(sys.executable).with_name("dbt"))
-    )
+    return DbtCliResource(project_dir=project, dbt_executable=str(dbt_executable()))
 
 
 def build_dbt_assets(project: DbtProject) -> dg.AssetsDefinition:
@@ -101,10 +113,15 @@ def build_dbt_assets(project: DbtProject) -> dg.AssetsDefinition:
     def dbt_models(
         context: AssetExecutionContext, dbt: DbtCliResource, orderlens: OrderlensResource
     ):
-        """Build the selected dbt models with the settings' vars (the lifecycle treatment)
-        and run their tests as asset checks."""
+        """Build the selected dbt models with the settings' vars (the warehouse path and
+        the lifecycle treatment) in the data directory's dbt folders, and run their tests
+        as asset checks."""
         settings = orderlens.settings()
-        invocation = dbt.cli(with_settings_vars(settings, PIPELINE_BUILD), context=context)
+        invocation = dbt.cli(
+            [*with_settings_vars(settings, PIPELINE_BUILD), *dbt_folder_flags(settings)],
+            context=context,
+            target_path=settings.dbt_target_dir,
+        )
         try:
             yield from invocation.stream()
         finally:

@@ -4,7 +4,7 @@ import dagster as dg
 import pandas as pd
 
 from orchestration.defs.resources import OrderlensResource
-from orderlens.spikes import detect_exception_spikes
+from orderlens.exception_class_spikes import detect_exception_spikes
 from orderlens.warehouse import connect
 
 FCT_EXCEPTIONS = dg.AssetKey(["marts", "fct_exceptions"])

@@ -14,8 +14,9 @@ from orderlens.coverage import read_coverage
 from orderlens.reference import load_reference
 from orderlens.triage.model import InsufficientHistoryError, load_model, save_model
 from orderlens.triage.recommendations import load_policy
-from orderlens.triage.spikes import detect_spikes, load_watched_events
+from orderlens.triage.spike_detection import detect_spikes
 from orderlens.triage.store import append_audit, record_model, write_alerts, write_scores
+from orderlens.triage.watched_events import load_watched_events
 from orderlens.triage.work_queue import SCORE_COLUMNS, score_open_exceptions, train_on_warehouse
 from orderlens.warehouse import connect
 
@@ -71,7 +72,7 @@ def triage_risk_model(orderlens: OrderlensResource) -> dg.MaterializeResult:
             model = train_on_warehouse(con, trained_at=datetime.now(UTC))
         except InsufficientHistoryError as error:
             return skipped(f"too few exceptions to learn from: {error}", trained=False)
-        path = save_model(model, settings.data_dir / "models")
+        path = save_model(model, settings.models_dir)
         record_model(con, model, path)
     return dg.MaterializeResult(
         metadata={
@@ -107,7 +108,7 @@ def triage_exception_risk_scores(orderlens: OrderlensResource) -> dg.Materialize
             write_scores(con, pd.DataFrame(columns=list(SCORE_COLUMNS)))
             return skipped(coverage.skip_message, scored=0)
         try:
-            model = load_model(settings.data_dir / "models")
+            model = load_model(settings.models_dir)
         except FileNotFoundError:
             write_scores(con, pd.DataFrame(columns=list(SCORE_COLUMNS)))
             return skipped(

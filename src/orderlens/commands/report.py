@@ -35,7 +35,8 @@ def _days(text: str) -> tuple[datetime, datetime]:
 @click.option(
     "--ground-truth",
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    help="A simulator ground_truth.json: score root causes against its injected causes.",
+    help="A simulator ground_truth.json: score root causes against its injected causes "
+    "(overrides ORDERLENS_GROUND_TRUTH_FILE); without one nothing is scored.",
 )
 @click.option(
     "--reference-model",
@@ -60,6 +61,7 @@ def command(
     KPIs, process maps, variants, bottlenecks, conformance, rework, root causes, trends,
     and with --compare-to a before/after comparison.
     """
+    from orderlens.simulator.ground_truth import read_injected_causes
     from orderlens.warehouse import connect
     from process_mining.comparison import Period
     from process_mining.event_log import EventLog
@@ -79,10 +81,15 @@ def command(
     if compare_to:
         start, end = _days(compare_to)
         before = Period("comparison period", start, end)
+    answer_key = ground_truth or settings.ground_truth_file
+    try:
+        known_causes = tuple(read_injected_causes(answer_key)) if answer_key else None
+    except (OSError, ValueError) as error:
+        raise click.ClickException(str(error)) from error
     request = ReportRequest(
         period=period,
         compare_to=before,
-        ground_truth=ground_truth,
+        known_causes=known_causes,
         reference_model=reference_model or settings.reference_model,
     )
     try:

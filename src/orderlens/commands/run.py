@@ -51,7 +51,7 @@ def command(reference_model: Path | None, verbose: bool) -> None:
         click.echo(f"pipeline failed in: {', '.join(outcome.failed_steps)}", err=True)
         if not verbose:
             click.echo(
-                f"the run's console output is in {settings.data_dir / 'logs' / 'last_run.log'}; "
+                f"the run's console output is in {settings.last_run_log_path}; "
                 "run again with --verbose for Dagster's full log",
                 err=True,
             )

@@ -55,7 +55,7 @@ def train() -> None:
     settings = Settings.from_env()
     with connect(settings.warehouse_path) as con:
         model = train_on_warehouse(con, trained_at=datetime.now(UTC))
-        path = save_model(model, settings.data_dir / "models")
+        path = save_model(model, settings.models_dir)
         record_model(con, model, path)
     click.echo(
         f"model {model.version}: {model.training_exceptions} exceptions, "
@@ -75,7 +75,7 @@ def score(policy_file: Path | None) -> None:
     from orderlens.warehouse import connect
 
     settings = Settings.from_env()
-    model = load_model(settings.data_dir / "models")
+    model = load_model(settings.models_dir)
     policy = load_policy(policy_file)
     now = datetime.now(UTC)
     with connect(settings.warehouse_path) as con:

@@ -13,7 +13,16 @@ Example:
 """
 
 from orderlens.simulator.config import OutputFormat, SimulationConfig
-from orderlens.simulator.scenarios import SCENARIO_NAMES
+from orderlens.simulator.ground_truth import read_injected_causes
+from orderlens.simulator.scenarios import SCENARIO_NAMES, InjectedCause
 from orderlens.simulator.simulation import SimulationResult, simulate
 
-__all__ = ["SCENARIO_NAMES", "OutputFormat", "SimulationConfig", "SimulationResult", "simulate"]
+__all__ = [
+    "SCENARIO_NAMES",
+    "InjectedCause",
+    "OutputFormat",
+    "SimulationConfig",
+    "SimulationResult",
+    "read_injected_causes",
+    "simulate",
+]

@@ -8,6 +8,9 @@ refund amount). ``ground_truth.json`` summarises the run: scenario and parameter
 injected causes (dimension, values, window, expected effect), per exception type the
 count, configured rate, mean resolution minutes, touchless share and SLA adherence,
 and the number of events per activity, interface and status.
+
+:func:`read_injected_causes` is the one reader of that summary's causes: the spike and
+root-cause evaluations, and a report the user hands an answer key to, all use it.
 """
 
 from __future__ import annotations
@@ -25,11 +28,55 @@ import pyarrow.parquet as pq
 
 from orderlens.reference import ReferenceData
 from orderlens.simulator.config import SimulationConfig, SimulationParameters
-from orderlens.simulator.scenarios import Scenario
+from orderlens.simulator.scenarios import InjectedCause, Scenario
 from orderlens.simulator.tables import EXCEPTION_TRUTH_SCHEMA, ChunkTables
 
 SUMMARY_FILE = "ground_truth.json"
 EXCEPTIONS_FILE = "ground_truth_exceptions.parquet"
+
+
+def read_injected_causes(path: Path) -> list[InjectedCause]:
+    """The injected causes a simulation's ``ground_truth.json`` lists, as it injected them.
+
+    Args:
+        path: A ``ground_truth.json`` written by ``orderlens simulate``.
+
+    Raises:
+        ValueError: the file is not JSON, or a cause lacks a field every cause has; the
+            message names the file (and the cause).
+    """
+    try:
+        document = json.loads(Path(path).read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise ValueError(f"{path} is not a simulator ground truth (JSON): {error}") from error
+    if not isinstance(document, dict):
+        raise ValueError(f"{path} is not a simulator ground truth: expected a JSON object")
+    causes: list[InjectedCause] = []
+    for number, cause in enumerate(document.get("injected_causes") or [], start=1):
+        try:
+            causes.append(
+                InjectedCause(
+                    name=cause["name"],
+                    dimension=cause["dimension"],
+                    values=tuple(cause["values"]),
+                    start=datetime.fromisoformat(cause["start"]).timestamp(),
+                    end=datetime.fromisoformat(cause["end"]).timestamp(),
+                    expected_effect=cause.get("expected_effect") or "",
+                    exception_type=cause.get("exception_type"),
+                    rate_multiplier=float(cause.get("rate_multiplier") or 1.0),
+                    volume_multiplier=float(cause.get("volume_multiplier") or 1.0),
+                    interface=cause.get("interface"),
+                    interface_failure_rate=float(cause.get("interface_failure_rate") or 0.0),
+                    step=cause.get("step"),
+                    step_median_minutes=cause.get("step_median_minutes"),
+                    reroute_share=cause.get("reroute_share"),
+                )
+            )
+        except (KeyError, TypeError, ValueError) as error:
+            raise ValueError(
+                f"{path}: injected cause {number} cannot be read ({type(error).__name__}: {error})"
+            ) from error
+    return causes
 
 
 class GroundTruthCollector:

@@ -22,6 +22,10 @@ from orderlens.simulator.network import Network
 class InjectedCause:
     """One cause a scenario injects into the baseline operation.
 
+    The one cause type of orderlens: the simulator injects it, ``ground_truth.json``
+    records it (:meth:`describe`), :func:`orderlens.simulator.ground_truth.read_injected_causes`
+    reads it back, and the evaluations (spike alerts, root causes) score against it.
+
     Attributes:
         name: Short identifier, e.g. ``late_supplier_shipment``.
         dimension: Workflow-event column where the cause acts (``channel``, ``node_id``,
@@ -56,14 +60,24 @@ class InjectedCause:
     step_median_minutes: float | None = None
     reroute_share: float | None = None
 
+    @property
+    def start_at(self) -> datetime:
+        """Window start as an aware UTC datetime."""
+        return datetime.fromtimestamp(self.start, UTC)
+
+    @property
+    def end_at(self) -> datetime:
+        """Window end as an aware UTC datetime."""
+        return datetime.fromtimestamp(self.end, UTC)
+
     def describe(self) -> dict[str, object]:
         """The cause as written to ``ground_truth.json``."""
         return {
             "name": self.name,
             "dimension": self.dimension,
             "values": list(self.values),
-            "start": datetime.fromtimestamp(self.start, UTC).isoformat(),
-            "end": datetime.fromtimestamp(self.end, UTC).isoformat(),
+            "start": self.start_at.isoformat(),
+            "end": self.end_at.isoformat(),
             "exception_type": self.exception_type,
             "rate_multiplier": self.rate_multiplier,
             "volume_multiplier": self.volume_multiplier,

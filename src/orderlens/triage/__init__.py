@@ -8,8 +8,12 @@ gradient-boosted classifier on those snapshots and scores the open queue;
 :mod:`~orderlens.triage.evaluation` compares the two on a later period or another
 scenario. :mod:`~orderlens.triage.explanations` turns a score into plain words,
 :mod:`~orderlens.triage.recommendations` proposes the next action within the policy in
-``policy.yaml``, :mod:`~orderlens.triage.audit` logs each proposal, and
-:mod:`~orderlens.triage.spikes` watches exception and integration-failure counts per
-node, carrier, supplier, channel and interface. :mod:`~orderlens.triage.store` writes
-the published ``triage`` tables. See ``docs/triage.md``.
+``policy.yaml``, and :mod:`~orderlens.triage.spike_detection` watches the exception,
+order and integration-failure counts per node, carrier, supplier, channel and interface
+that :mod:`~orderlens.triage.watched_events` reads. :mod:`~orderlens.triage.store`
+writes the published ``triage`` tables and the audit log of every proposal. Only the
+evaluations read a simulation's answer key: :mod:`~orderlens.triage.spike_evaluation`
+scores alerts against its injected causes, and
+:mod:`~orderlens.triage.scenario_evaluation` runs backtests and that scoring end to end
+on simulated scenarios. See ``docs/triage.md``.
 """

@@ -17,14 +17,12 @@ from pathlib import Path
 import pandas as pd
 
 from orderlens.settings import Settings
+from orderlens.simulator.ground_truth import SUMMARY_FILE, read_injected_causes
 from orderlens.triage.evaluation import Backtest, run_backtest, time_split
 from orderlens.triage.features import build_snapshots, history_window, snapshot_times
-from orderlens.triage.spikes import (
-    detect_spikes,
-    load_watched_events,
-    read_injected_causes,
-    score_against_ground_truth,
-)
+from orderlens.triage.spike_detection import detect_spikes
+from orderlens.triage.spike_evaluation import score_against_ground_truth
+from orderlens.triage.watched_events import load_watched_events
 from orderlens.triage.work_queue import SNAPSHOT_EVERY, training_snapshots
 from orderlens.warehouse import connect
 
@@ -45,9 +43,9 @@ def build_scenario_warehouse(
     scenario: str, directory: Path, *, orders: int, days: int, seed: int
 ) -> ScenarioWarehouse:
     """Simulate ``scenario`` into ``directory``, ingest it and build the marts with dbt."""
+    from orderlens.dbt_runner import run_dbt
     from orderlens.ingest import ingest_paths
     from orderlens.simulator import SimulationConfig, simulate
-    from orderlens.transform import run_dbt
 
     settings = Settings(data_dir=directory)
     settings.ensure_dirs()
@@ -57,7 +55,7 @@ def build_scenario_warehouse(
     )
     ingest_paths(settings, [out_dir])
     run_dbt(settings, ["build"])
-    return ScenarioWarehouse(scenario, settings, out_dir / "ground_truth.json")
+    return ScenarioWarehouse(scenario, settings, out_dir / SUMMARY_FILE)
 
 
 def all_snapshots(settings: Settings) -> tuple[pd.DataFrame, datetime, datetime]:

@@ -31,16 +31,15 @@ alert is recurring when the same value alerted before. An open alert whose serie
 significantly again, against the raised level it alerted at, is re-raised as an alert
 of its own (``escalation_of``): a second cause acting on a value that is already
 alerting would otherwise go unseen for as long as the first keeps the alert open.
+
+The events come from :mod:`orderlens.triage.watched_events`; the scoring of alerts
+against a simulation's injected causes is :mod:`orderlens.triage.spike_evaluation`.
 """
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
-from datetime import datetime, timedelta
-from pathlib import Path
 
-import duckdb
 import numpy as np
 import pandas as pd
 from scipy.stats import nbinom, poisson
@@ -67,8 +66,6 @@ ALERT_COLUMNS: tuple[str, ...] = (
 )
 """Columns of ``triage.alerts``."""
 
-EXCEPTION_DIMENSIONS: tuple[str, ...] = ("node_id", "carrier", "supplier", "channel")
-
 
 @dataclass(frozen=True)
 class DetectorSettings:
@@ -85,63 +82,6 @@ class DetectorSettings:
     min_count: int = 5
     min_ratio: float = 2.0
     min_prior_shape: float = 0.5
-
-
-@dataclass(frozen=True)
-class InjectedCause:
-    """One cause of a simulator ``ground_truth.json``, as the detector is scored on it."""
-
-    name: str
-    dimension: str
-    values: tuple[str, ...]
-    start: datetime
-    end: datetime
-    exception_type: str | None
-    interface: str | None
-
-
-def read_injected_causes(path: Path) -> list[InjectedCause]:
-    """The injected causes listed in a simulator ``ground_truth.json``."""
-    document = json.loads(Path(path).read_text())
-    return [
-        InjectedCause(
-            name=cause["name"],
-            dimension=cause["dimension"],
-            values=tuple(cause["values"]),
-            start=datetime.fromisoformat(cause["start"]),
-            end=datetime.fromisoformat(cause["end"]),
-            exception_type=cause.get("exception_type"),
-            interface=cause.get("interface"),
-        )
-        for cause in document.get("injected_causes", [])
-    ]
-
-
-def load_watched_events(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
-    """The events the detector counts, one row each: ``metric``, ``dimension``, ``value``,
-    ``exception_type``, ``at``, ``failed`` (for middleware attempts) and ``item_id`` (the
-    exception, order or message counted).
-
-    Reads ``marts.fct_exceptions`` (detections), ``marts.fct_orders`` (order creation) and
-    ``staging.stg_raw__integration_events`` (attempts).
-    """
-    parts = [
-        f"SELECT 'exceptions_opened' AS metric, '{dimension}' AS dimension,"
-        f" {dimension} AS value, exception_type, detected_at AS at, false AS failed,"
-        " exception_id AS item_id"
-        f" FROM marts.fct_exceptions WHERE {dimension} IS NOT NULL AND detected_at IS NOT NULL"
-        for dimension in EXCEPTION_DIMENSIONS
-    ]
-    parts.append(
-        "SELECT 'orders_created', 'channel', channel, NULL, ordered_at, false, case_id"
-        " FROM marts.fct_orders WHERE channel IS NOT NULL AND ordered_at IS NOT NULL"
-    )
-    parts.append(
-        "SELECT 'integration_failures', 'interface', interface, NULL, sent_at, status <> 'ok',"
-        " idempotency_key"
-        " FROM staging.stg_raw__integration_events WHERE interface IS NOT NULL AND attempt = 1"
-    )
-    return con.execute(" UNION ALL ".join(parts)).df()
 
 
 def _hourly(times: pd.Series, start: pd.Timestamp, hours: int) -> np.ndarray:
@@ -321,7 +261,8 @@ def detect_spikes(
     """Alerts over the whole period of ``events`` (see the module docstring).
 
     Args:
-        events: Rows as :func:`load_watched_events` returns them.
+        events: Rows as :func:`orderlens.triage.watched_events.load_watched_events`
+            returns them.
         settings: Detector sensitivity; the defaults when ``None``.
 
     Returns:
@@ -625,55 +566,3 @@ def mark_echoes(
         if alerts.at[position, "echo_of"] is None:
             accepted.append(position)
     return alerts
-
-
-def score_against_ground_truth(
-    alerts: pd.DataFrame, causes: list[InjectedCause], *, grace: timedelta = timedelta(days=2)
-) -> tuple[pd.DataFrame, int]:
-    """Which injected causes the alerts caught, how late, and how many alerts caught none.
-
-    An alert catches a cause when it names the cause's dimension and one of its values
-    (or the cause's failing interface) and starts inside the cause's window, ``grace``
-    after its end included: exceptions are detected after their cause acts (a carrier
-    delay is noticed when a scan is a day or two late). The alert is counted as soon as
-    it fires, so the delay is from the cause's onset to the alert's first alerting hour.
-    An alert already open at the onset does not catch the cause (it was raised by
-    something else); its re-raising does, if its series rises significantly again after
-    the onset: that escalation is an alert of its own, starting when it was raised.
-    Echoes (alerts explained by a stronger one, see :func:`mark_echoes`) neither detect
-    a cause nor count as false alarms.
-
-    Returns:
-        One row per cause (``cause``, ``dimension``, ``values``, ``detected``,
-        ``first_alert_at``, ``delay_hours``, ``alert``) and the number of false alarms
-        (alerts that match no cause).
-    """
-    alerts = alerts[alerts["echo_of"].isna()]
-    matched: set[int] = set()
-    rows: list[dict[str, object]] = []
-    for cause in causes:
-        hits = []
-        for position, alert in alerts.iterrows():
-            names_cause = alert["dimension"] == cause.dimension and alert["value"] in cause.values
-            names_interface = (
-                alert["dimension"] == "interface" and alert["value"] == cause.interface
-            )
-            in_window = cause.start <= alert["started_at"] <= cause.end + grace
-            if (names_cause or names_interface) and in_window:
-                hits.append((alert["started_at"], position))
-        matched.update(position for _, position in hits)
-        first = min(hits) if hits else None
-        rows.append(
-            {
-                "cause": cause.name,
-                "dimension": cause.dimension,
-                "values": ", ".join(cause.values),
-                "detected": first is not None,
-                "first_alert_at": first[0] if first else None,
-                "delay_hours": (
-                    round((first[0] - cause.start).total_seconds() / 3600.0, 1) if first else None
-                ),
-                "alert": alerts.at[first[1], "likely_cause"] if first else None,
-            }
-        )
-    return pd.DataFrame(rows), len(alerts) - len(matched)

@@ -3,14 +3,15 @@ holiday-peak scenario must rank in the top three for its own effect."""
 
 import pytest
 
+from orderlens.simulator.ground_truth import SUMMARY_FILE, read_injected_causes
 from process_mining.event_log import EventLog
-from process_mining.root_causes import read_ground_truth, score_root_causes
+from process_mining.root_cause_evaluation import score_root_causes
 
 pytestmark = pytest.mark.slow
 
 
 def test_score_root_causes_ranks_every_holiday_peak_cause_in_the_top_three(holiday_peak_log):
-    causes = read_ground_truth(holiday_peak_log.directory / "ground_truth.json")
+    causes = read_injected_causes(holiday_peak_log.directory / SUMMARY_FILE)
     assert {cause.name for cause in causes} == {
         "promotion_volume",
         "late_supplier_shipment",

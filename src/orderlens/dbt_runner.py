@@ -1,16 +1,15 @@
 """Running the dbt project (staging -> intermediate -> marts) against the warehouse.
 
 A thin adapter: it locates the repository's ``dbt_project`` and runs the venv's ``dbt``
-with the project and profiles directories and the settings' environment, so dbt's
-profile finds the same warehouse (``ORDERLENS_DATA_DIR``) as everything else. Dagster
-uses :data:`DBT_PROJECT_DIR` with dagster-dbt; the CLI and the tests use :func:`run_dbt`,
-which keeps dbt's artifacts (``target``, logs) beside the warehouse it builds, so builds of
-different warehouses running at the same time never overwrite each other's manifest,
-compiled SQL or run results.
+with everything dbt needs from the :class:`~orderlens.settings.Settings` object as
+command-line flags: the warehouse path as the dbt var ``warehouse_path`` (the profile
+reads it), the analysis settings as further dbt vars (:func:`dbt_vars`), and dbt's
+``target`` and log folders inside the data directory (``Settings.dbt_target_dir`` and
+``Settings.dbt_log_dir``), so builds of different warehouses never overwrite each other's
+manifest, compiled SQL or run results. Nothing travels through environment variables.
 
-Settings reach dbt in two ways: the data directory through the environment (the profile's
-``env_var``), and the analysis settings as dbt vars (:func:`dbt_vars`), which both
-:func:`run_dbt` and the Dagster asset pass with :func:`with_settings_vars`.
+The CLI and the tests run dbt with :func:`run_dbt`; Dagster's dbt assets pass the same
+vars with :func:`with_settings_vars` through dagster-dbt.
 """
 
 from __future__ import annotations
@@ -36,15 +35,14 @@ def dbt_executable() -> Path:
     return Path(sys.executable).with_name("dbt")
 
 
-def dbt_artifacts_dir(settings: Settings) -> Path:
-    """Where :func:`run_dbt` keeps dbt's ``target`` and ``logs`` for the settings' warehouse."""
-    return settings.data_dir / "dbt"
-
-
 VARS_COMMANDS: frozenset[str] = frozenset(
-    {"build", "run", "test", "compile", "parse", "docs", "list", "ls", "seed", "snapshot", "show"}
-)
-"""dbt subcommands that render the project and so receive the settings' vars."""
+    {
+        "build", "run", "test", "compile", "parse", "docs", "list", "ls", "seed", "snapshot",
+        "show", "debug", "run-operation", "retry", "clone",
+    }
+)  # fmt: skip
+"""dbt subcommands that read the profile or render the project, and so receive the
+settings' vars (the profile's warehouse path among them)."""
 
 REBUILDING_COMMANDS: frozenset[str] = frozenset({"build", "run"})
 """dbt subcommands that (re)build incremental models."""
@@ -54,14 +52,15 @@ SELECTORS: frozenset[str] = frozenset({"--select", "-s", "--exclude", "--selecto
 
 
 def dbt_vars(settings: Settings) -> dict[str, str]:
-    """The dbt vars derived from the settings: ``lifecycle``, the lifecycle treatment that
+    """The dbt vars derived from the settings: ``warehouse_path``, the DuckDB file the
+    profile opens, and ``lifecycle``, the lifecycle treatment that
     ``int_process_events_selected`` (and so every process-flow mart) applies."""
-    return {"lifecycle": settings.lifecycle.value}
+    return {"warehouse_path": str(settings.warehouse_path), "lifecycle": settings.lifecycle.value}
 
 
 def lifecycle_state_path(settings: Settings) -> Path:
     """File recording the lifecycle treatment the warehouse's process-flow marts were built with."""
-    return settings.data_dir / "dbt" / "lifecycle_treatment"
+    return settings.dbt_dir / "lifecycle_treatment"
 
 
 def built_lifecycle(settings: Settings) -> LifecycleTreatment | None:
@@ -100,6 +99,34 @@ def with_settings_vars(settings: Settings, args: Sequence[str]) -> list[str]:
     return command
 
 
+def dbt_folder_flags(settings: Settings) -> list[str]:
+    """The flags that keep dbt's target and log folders in the settings' data directory."""
+    return [
+        "--target-path",
+        str(settings.dbt_target_dir),
+        "--log-path",
+        str(settings.dbt_log_dir),
+    ]
+
+
+def dbt_command(settings: Settings, args: Sequence[str]) -> list[str]:
+    """The whole command line of one dbt command on the settings' warehouse.
+
+    Args:
+        settings: Whose warehouse, vars and data directory dbt uses.
+        args: The dbt subcommand and its arguments (``["build"]``).
+    """
+    return [
+        str(dbt_executable()),
+        *with_settings_vars(settings, args),
+        "--project-dir",
+        str(DBT_PROJECT_DIR),
+        "--profiles-dir",
+        str(DBT_PROJECT_DIR),
+        *dbt_folder_flags(settings),
+    ]
+
+
 def run_dbt(settings: Settings, args: Sequence[str]) -> subprocess.CompletedProcess[str]:
     """Run one dbt command (for example ``["build"]``) on the settings' warehouse.
 
@@ -110,27 +137,13 @@ def run_dbt(settings: Settings, args: Sequence[str]) -> subprocess.CompletedProc
 
     Returns:
         The finished process, with dbt's output in ``stdout``; the artifacts
-        (``run_results.json``, ``manifest.json``, docs) are under
-        ``dbt_artifacts_dir(settings) / "target"``.
+        (``run_results.json``, ``manifest.json``, docs) are in ``settings.dbt_target_dir``.
 
     Raises:
         DbtRunError: dbt exited with a non-zero status; the message ends with its output.
     """
-    command = [
-        str(dbt_executable()),
-        *with_settings_vars(settings, args),
-        "--project-dir",
-        str(DBT_PROJECT_DIR),
-        "--profiles-dir",
-        str(DBT_PROJECT_DIR),
-        "--target-path",
-        str(dbt_artifacts_dir(settings) / "target"),
-        "--log-path",
-        str(dbt_artifacts_dir(settings) / "logs"),
-    ]
     completed = subprocess.run(
-        command,
-        env=settings.subprocess_env(),
+        dbt_command(settings, args),
         cwd=DBT_PROJECT_DIR,
         capture_output=True,
         text=True,

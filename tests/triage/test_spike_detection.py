@@ -6,17 +6,16 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from orderlens.triage.spikes import (
-    InjectedCause,
-    detect_spikes,
-    hour_of_day_profile,
-    score_against_ground_truth,
-)
+from orderlens.simulator import InjectedCause
+from orderlens.triage.spike_detection import detect_spikes, hour_of_day_profile
+from orderlens.triage.spike_evaluation import score_against_ground_truth
 
 START = datetime(2026, 3, 1, tzinfo=UTC)
 
 
-def _stream(seed: int, *, burst_node: str | None, burst_day: int = 20) -> pd.DataFrame:
+def node_exception_stream(
+    seed: int, *, burst_node: str | None, burst_day: int = 20
+) -> pd.DataFrame:
     """Thirty days of exceptions at four nodes, about four a day each, with carriers
     spread over them; optionally 30 extra exceptions at one node in six hours."""
     rng = np.random.default_rng(seed)
@@ -41,7 +40,7 @@ def _stream(seed: int, *, burst_node: str | None, burst_day: int = 20) -> pd.Dat
 
 
 def test_detect_spikes_fires_on_the_bursting_node_only_and_soon():
-    alerts = detect_spikes(_stream(1, burst_node="N3"))
+    alerts = detect_spikes(node_exception_stream(1, burst_node="N3"))
     primary = alerts[alerts["echo_of"].isna()]
     assert set(zip(primary["dimension"], primary["value"], strict=True)) == {("node_id", "N3")}
     onset = START + timedelta(days=20)
@@ -49,25 +48,7 @@ def test_detect_spikes_fires_on_the_bursting_node_only_and_soon():
 
 
 def test_detect_spikes_stays_quiet_without_a_burst():
-    assert detect_spikes(_stream(2, burst_node=None)).empty
-
-
-def test_score_against_ground_truth_reports_delay_and_counts_unmatched_alerts():
-    alerts = detect_spikes(_stream(1, burst_node="N3"))
-    onset = START + timedelta(days=20)
-    causes = [
-        InjectedCause(
-            "burst", "node_id", ("N3",), onset, onset + timedelta(hours=6), "pick_failure", None
-        ),
-        InjectedCause("never", "node_id", ("N1",), onset, onset + timedelta(hours=6), None, None),
-    ]
-    scored, false_alarms = score_against_ground_truth(alerts, causes)
-    scored = scored.set_index("cause")
-    assert bool(scored.loc["burst", "detected"])
-    first = alerts[alerts["value"] == "N3"]["started_at"].min()
-    assert scored.loc["burst", "delay_hours"] == round((first - onset).total_seconds() / 3600, 1)
-    assert not bool(scored.loc["never", "detected"])
-    assert false_alarms == 0
+    assert detect_spikes(node_exception_stream(2, burst_node=None)).empty
 
 
 def _store_stream(seed: int, *, raised: str | None, onset_day: int = 25) -> pd.DataFrame:
@@ -134,6 +115,11 @@ def _raised_stream(seed: int, *, second_cause: bool) -> pd.DataFrame:
     return frame.assign(metric="exceptions_opened", exception_type="pick_failure", failed=False)
 
 
+def _node_cause(name: str, start: datetime, end: datetime) -> InjectedCause:
+    """A cause at node N3 from ``start`` to ``end``, as the simulator records one."""
+    return InjectedCause(name, "node_id", ("N3",), start.timestamp(), end.timestamp(), "")
+
+
 @pytest.mark.parametrize("seed", [1, 2])
 def test_detect_spikes_re_raises_an_open_alert_when_a_second_cause_lifts_its_series(seed):
     alerts = detect_spikes(_raised_stream(seed, second_cause=True))
@@ -146,12 +132,8 @@ def test_detect_spikes_re_raises_an_open_alert_when_a_second_cause_lifts_its_ser
     escalations = alerts[alerts["escalation_of"] == parent["alert_id"]]
     assert second_onset <= escalations["started_at"].min() <= second_onset + timedelta(days=1)
     causes = [
-        InjectedCause(
-            "first", "node_id", ("N3",), first_onset, START + timedelta(days=40), None, None
-        ),
-        InjectedCause(
-            "second", "node_id", ("N3",), second_onset, START + timedelta(days=27), None, None
-        ),
+        _node_cause("first", first_onset, START + timedelta(days=40)),
+        _node_cause("second", second_onset, START + timedelta(days=27)),
     ]
     scored = score_against_ground_truth(alerts, causes)[0].set_index("cause")
     assert scored.loc["second", "first_alert_at"] == escalations["started_at"].min()

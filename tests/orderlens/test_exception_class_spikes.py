@@ -4,7 +4,7 @@ from datetime import date, timedelta
 
 import pandas as pd
 
-from orderlens.spikes import detect_exception_spikes
+from orderlens.exception_class_spikes import detect_exception_spikes
 
 
 def _days(start: date, counts: list[int], exception_class: str) -> list[dict]:
