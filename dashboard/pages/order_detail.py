@@ -35,9 +35,10 @@ dash.register_page(
 )
 
 SUMMARY_FIELDS = {
+    "order_status": "Status",
     "channel": "Channel",
     "region": "Region",
-    "node_id": "Node",
+    "node_id": "Primary node",
     "carrier": "Carrier",
     "first_event_at": "First event (UTC)",
     "last_event_at": "Last event (UTC)",
@@ -96,6 +97,31 @@ def _show(value: object) -> str:
     if isinstance(value, float):
         return f"{value:,.2f}"
     return str(value)
+
+
+def _other_nodes(summary: pd.Series, names: DisplayNames) -> list[html.Div]:
+    """Every node of an order that touched several (``fct_orders.nodes``, primary first), so
+    the order tells the same node story as its exceptions, which keep their own node."""
+    nodes = summary.get("nodes")
+    codes = nodes.split(", ") if isinstance(nodes, str) else []
+    if len(codes) < 2:
+        return []
+    return [
+        html.Div(
+            [
+                html.Span("Nodes this order touched (primary first): ", className="text-muted"),
+                *(
+                    html.Span(
+                        f"{names.name('node', code)}{', ' if index < len(codes) - 1 else ''}",
+                        title=names.description("node", code),
+                    )
+                    for index, code in enumerate(codes)
+                ),
+            ],
+            className="small",
+            id="order-nodes",
+        )
+    ]
 
 
 def layout(case_id: str | list[str] | None = None, **_query: str) -> html.Div:
@@ -236,6 +262,7 @@ def update_order(case_id, filters_data):
                 id="order-blank-facts",
             ),
         ]
+    facts = [facts, *_other_nodes(summary, names)]
     query = (filters_data or {}).get("query", "")
     events_table = (
         data_table(

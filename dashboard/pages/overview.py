@@ -29,6 +29,7 @@ from dashboard.queries.overview import (
     get_kpi_comparison,
     get_past_sla_driver,
     get_process_kpis,
+    get_split_shipments,
 )
 from dashboard.queries.root_causes import get_pareto
 from dashboard.serving import (
@@ -192,6 +193,7 @@ def update_kpis(filters_data):
     try:
         current, earlier = get_kpi_comparison(filters)
         comparisons = compare_all(current, earlier)
+        split_orders, shipped_orders = get_split_shipments(filters)
     except ServingCopyUnavailableError as error:
         return empty_state(str(error)), "", None, None
     shows_costs = may_see_costs()
@@ -208,6 +210,11 @@ def update_kpis(filters_data):
         f"Period {filters.start} to {filters.end} (UTC), compared with "
         f"{previous.start} to {previous.end}. Backlog is measured at the end of the period."
     )
+    if shipped_orders:
+        period += (
+            f" Split shipments: {split_orders / shipped_orders:.1%} of shipped orders "
+            f"({split_orders:,} of {shipped_orders:,}), not counted as rework."
+        )
     headline = overview_headline(shown, current, _past_sla_driver(filters))
     return (
         dbc.Row(cards, className="g-3 mb-4"),

@@ -8,9 +8,11 @@ from dashboard.serving import query, without_costs
 
 ORDER_SUMMARY_COLUMNS: tuple[str, ...] = (
     "case_id",
+    "order_status",
     "channel",
     "region",
     "node_id",
+    "nodes",
     "carrier",
     "first_event_at",
     "last_event_at",

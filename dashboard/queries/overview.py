@@ -104,6 +104,27 @@ def _kpis_for_periods(periods: list[Filters]) -> list[dict[str, float | None]]:
     return results
 
 
+def get_split_shipments(filters: Filters) -> tuple[int, int]:
+    """Orders created in the period that went out in several shipments, and those shipped
+    at all (``fct_orders.is_split``, ``has_shipment``): the split-shipment rate, which
+    process mining keeps out of rework and conformance deviations.
+
+    Returns:
+        ``(split_orders, shipped_orders)``.
+    """
+    condition = where_clause(filters, time_column="ordered_at")
+    row = query(
+        f"""
+        SELECT count(*) FILTER (WHERE is_split) AS split_orders,
+               count(*) FILTER (WHERE has_shipment) AS shipped_orders
+        FROM marts.fct_orders
+        WHERE {condition.sql}
+        """,
+        condition.parameters,
+    ).iloc[0]
+    return int(row["split_orders"]), int(row["shipped_orders"])
+
+
 ALERT_FILTER_DIMENSIONS: dict[str, str] = {
     "channel": "channel",
     "region": "region",

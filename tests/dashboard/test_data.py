@@ -21,7 +21,7 @@ from dashboard.filters import Filters, day_end, day_start
 from dashboard.queries.backlog import get_backlog_at, get_backlog_series
 from dashboard.queries.filter_bar import get_data_period, resolve_filters
 from dashboard.queries.integration import get_interface_impact
-from dashboard.queries.overview import get_kpi_comparison, get_period_kpis
+from dashboard.queries.overview import get_kpi_comparison, get_period_kpis, get_split_shipments
 from dashboard.queries.process import get_process_edges
 from dashboard.queries.roi import get_exception_costs
 from dashboard.queries.root_causes import Focus, get_lift
@@ -342,3 +342,20 @@ def test_data_health_is_503_and_pages_explain_when_nothing_is_published(tmp_path
     layout = client.get("/_dash-layout")
     assert layout.status_code == 200
     assert "No published data yet" in layout.get_data(as_text=True)
+
+
+def test_data_split_shipments_equal_the_raw_events(app_context, published_demo):
+    filters = resolve_filters(Filters(channel=("web",)))
+    start, end = day_start(filters.start), day_end(filters.end)
+    with connect(published_demo.settings.warehouse_path, read_only=True) as con:
+        events = con.execute(
+            "SELECT case_id, activity, event_at, channel, shipment_id FROM raw.workflow_events"
+        ).df()
+    created = events[events["activity"] == "Order Created"]
+    web_orders = created[
+        (created["channel"] == "web") & (created["event_at"] >= start) & (created["event_at"] < end)
+    ]["case_id"]
+    shipped = events[events["case_id"].isin(web_orders) & events["shipment_id"].notna()]
+    shipments = shipped.groupby("case_id")["shipment_id"].nunique()
+    assert (shipments > 1).sum() > 0
+    assert get_split_shipments(filters) == (int((shipments > 1).sum()), len(shipments))
