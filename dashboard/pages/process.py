@@ -131,40 +131,29 @@ def layout(**_query: str) -> html.Div:
                 ],
                 note=MAP_NOTE,
             ),
-            dbc.Row(
+            section(
+                "Bottlenecks: where cases wait longest",
                 [
-                    dbc.Col(
-                        section(
-                            "Bottlenecks: where cases wait longest",
-                            [
-                                dbc.RadioItems(
-                                    id="process-wait-class",
-                                    options=[
-                                        {"label": label, "value": value}
-                                        for value, label in WAIT_CLASSES.items()
-                                    ],
-                                    value="internal",
-                                    inline=True,
-                                    className="small mb-2",
-                                ),
-                                dcc.Loading(html.Div(id="process-bottlenecks")),
-                            ],
-                            note="Transitions ranked by the waiting time they add in the period. "
-                            "A wait is classed by who performs the next step (reference seed "
-                            "activity_wait_classes): internal waits are the ones your teams "
-                            "can shorten.",
-                        ),
-                        lg=12,
+                    dbc.RadioItems(
+                        id="process-wait-class",
+                        options=[
+                            {"label": label, "value": value}
+                            for value, label in WAIT_CLASSES.items()
+                        ],
+                        value="internal",
+                        inline=True,
+                        className="small mb-2",
                     ),
-                    dbc.Col(
-                        section(
-                            "Conformance deviations",
-                            dcc.Loading(html.Div(id="process-deviations")),
-                            note=ALL_TIME_NOTE,
-                        ),
-                        lg=12,
-                    ),
-                ]
+                    dcc.Loading(html.Div(id="process-bottlenecks")),
+                ],
+                note="Transitions ranked by the waiting time they add in the period. A wait "
+                "is classed by who performs the next step (reference seed "
+                "activity_wait_classes): internal waits are the ones your teams can shorten.",
+            ),
+            section(
+                "Conformance deviations",
+                dcc.Loading(html.Div(id="process-deviations")),
+                note=ALL_TIME_NOTE,
             ),
             section(
                 "Variant explorer",
