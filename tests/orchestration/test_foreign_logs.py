@@ -162,3 +162,33 @@ def test_run_on_log_with_too_few_exceptions_publishes_them_and_skips_the_model(
     )
     assert found and int(found.group(1)) <= FEW_EXCEPTIONS
     assert all(record.dagster_run.is_success for record in records)
+
+
+def test_run_again_with_nothing_new_says_up_to_date_and_leaves_the_publication(
+    published_foreign_log,
+):
+    from dataclasses import replace
+
+    from click.testing import CliRunner
+
+    from orderlens.cli import main
+    from orderlens.run_state import up_to_date
+    from orderlens.settings import LifecycleTreatment
+
+    run = published_foreign_log("running_example")
+    assert run.exit_code == 0, run.output
+    published = run.settings.serving_path.stat().st_mtime_ns
+
+    again = CliRunner().invoke(main, ["run"], env=run.settings.subprocess_env())
+
+    assert again.exit_code == 0, again.output
+    assert again.output.startswith("up to date:")
+    assert run.settings.serving_path.stat().st_mtime_ns == published
+    assert up_to_date(replace(run.settings, lifecycle=LifecycleTreatment.ALL)) is None
+    new_file = run.settings.inbox_dir / "late_batch.csv"
+    new_file.write_text("case_id,activity,event_at\nlate-1,register request,2011-01-01T10:00:00Z\n")
+    try:
+        assert up_to_date(run.settings) is None
+    finally:
+        new_file.unlink()
+    assert up_to_date(run.settings) is not None

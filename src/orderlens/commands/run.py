@@ -9,6 +9,7 @@ from pathlib import Path
 
 import click
 
+from orderlens.run_state import forget_last_run, record_successful_run, up_to_date
 from orderlens.settings import Settings
 
 
@@ -25,25 +26,41 @@ from orderlens.settings import Settings
     is_flag=True,
     help="Print Dagster's and dbt's own event log instead of one line per stage.",
 )
-def command(reference_model: Path | None, verbose: bool) -> None:
+@click.option(
+    "--rebuild",
+    is_flag=True,
+    help="Run every stage even when nothing changed since the last successful run.",
+)
+def command(reference_model: Path | None, verbose: bool, rebuild: bool) -> None:
     """Run the whole pipeline once: ingest new inbox files, build the dbt marts, mine the
     process, and publish the serving copy the dashboard reads.
 
     Every stage is a Dagster asset; the run is recorded in the Dagster home under the
-    data directory, so it shows in `make ui`. Re-running with no new files changes nothing.
+    data directory, so it shows in `make ui`. With no new inbox file, setting or model
+    change since the last successful run, it says "up to date" and does nothing.
     """
-    from orchestration.run import run_pipeline
-    from process_mining.conformance import read_bpmn_model
-
     settings = Settings.from_env()
     if reference_model is not None:
         settings = replace(settings, reference_model=reference_model.resolve())
     if settings.reference_model is not None:
+        from process_mining.conformance import read_bpmn_model
+
         try:
             read_bpmn_model(settings.reference_model)
         except ValueError as error:
             raise click.ClickException(str(error)) from error
     started = time.perf_counter()
+    last = None if rebuild else up_to_date(settings)
+    if last is not None:
+        click.echo(
+            f"up to date: no new inbox files and no changed settings or models since the "
+            f"run of {last.finished_at} (run {last.run_id}); serving copy: "
+            f"{settings.serving_path} (use --rebuild to run anyway)"
+        )
+        return
+    from orchestration.run import run_pipeline
+
+    forget_last_run(settings)
     outcome = run_pipeline(settings, progress=sys.stdout, verbose=verbose)
     for asset, reason in sorted(outcome.skipped.items()):
         click.echo(f"skipped {asset}: {reason}")
@@ -56,6 +73,7 @@ def command(reference_model: Path | None, verbose: bool) -> None:
                 err=True,
             )
         sys.exit(1)
+    record_successful_run(settings, outcome.run_id)
     click.echo(
         f"pipeline succeeded in {time.perf_counter() - started:.1f} s "
         f"(run {outcome.run_id}); serving copy: {settings.serving_path}"
