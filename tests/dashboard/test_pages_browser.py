@@ -88,7 +88,7 @@ def test_pages_channel_filter_narrows_the_backlog_and_round_trips_in_the_url(
     _settle(page)
     everything = int(_number(shown.inner_text()))
     page.locator("#filter-channel").click()
-    page.get_by_role("option", name="web", exact=True).click()
+    page.get_by_role("option", name="Web shop", exact=True).click()
     page.keyboard.press("Escape")
     page.wait_for_url(re.compile(r"channel=web"), timeout=20_000)
     _settle(page)
@@ -111,7 +111,7 @@ def test_pages_channel_filter_narrows_the_backlog_and_round_trips_in_the_url(
         shared.locator("#kpi-open-exceptions").wait_for(timeout=30_000)
         _settle(shared)
         assert int(_number(shared.locator("#kpi-open-exceptions").inner_text())) == web_open
-        assert shared.locator("#filter-channel").inner_text().strip() == "web"
+        assert shared.locator("#filter-channel").inner_text().strip() == "Web shop"
         assert parse_qs(urlparse(shared.url).query) == query
     finally:
         shared.close()
@@ -149,25 +149,51 @@ def test_pages_backlog_as_of_a_past_day_equals_the_backlog_mart(
     assert page.console_errors == []
 
 
-def test_pages_roi_full_automation_saves_what_the_roi_mart_projects(
+def test_pages_roi_full_automation_saves_and_pays_back_what_the_roi_marts_project(
     published_demo, dashboard_url, page
 ):
-    (first_day, last_day) = _serving(
-        published_demo, "SELECT min(date_day), max(date_day) FROM marts.dim_dates"
+    (month, first_day, last_day) = _serving(
+        published_demo,
+        "SELECT date_trunc('month', min(date_day)), min(date_day), max(date_day)"
+        " FROM marts.dim_dates"
+        " WHERE date_trunc('month', date_day) = (SELECT date_trunc('month', min(date_day))"
+        " FROM marts.dim_dates)",
     )[0]
     page.goto(f"{dashboard_url}/roi?start={first_day:%Y-%m-%d}&end={last_day:%Y-%m-%d}")
     page.locator("#roi-savings").wait_for(timeout=30_000)
     _settle(page)
-    (share, savings, baseline) = _serving(
+    (share, savings, baseline, yearly, implementation, payback) = _serving(
         published_demo,
-        "SELECT any_value(touch_automation_share), sum(projected_savings), sum(baseline_cost)"
-        " FROM marts.mart_roi WHERE automation_level = 'full'",
+        "SELECT touch_automation_share, projected_savings, baseline_cost, annualised_savings,"
+        " implementation_cost, payback_months FROM marts.mart_roi_payback"
+        " WHERE automation_level = 'full' AND period_month = ?",
+        [month],
     )[0]
-    page.get_by_role("button", name=f"full ({share:.0%})").click()
+    page.get_by_role("button", name=f"Full ({share:.0%})").click()
     page.wait_for_function(
         "expected => document.querySelector('#roi-savings').innerText === expected",
         arg=f"${savings:,.0f}",
         timeout=20_000,
     )
     assert page.locator("#roi-baseline").inner_text() == f"${baseline:,.0f}"
+    assert page.locator("#roi-annualised").inner_text() == f"${yearly:,.0f}"
+    assert page.locator("#roi-investment").inner_text() == f"${implementation:,.0f}"
+    assert page.locator("#roi-payback").inner_text() == (
+        "Never" if payback is None else f"{payback:,.1f} months"
+    )
+    assert "Full" in page.locator("#roi-active-plan").inner_text()
+    assert "365" in page.locator("#roi-assumptions").inner_text()
+    # Only cost components with a value in the period get a legend entry.
+    totals = _serving(
+        published_demo,
+        "SELECT sum(labor_cost), sum(escalation_cost), sum(expedite_cost),"
+        " sum(cancellation_cost), sum(refund_leakage_cost) FROM marts.fct_exceptions"
+        " WHERE detected_at >= ? AND detected_at < ?",
+        [first_day, last_day + timedelta(days=1)],
+    )[0]
+    names = ("Labor", "Escalation", "Expedite", "Cancellation", "Refund leakage")
+    legend = page.locator("#roi-breakdown-chart .legendtext").all_text_contents()
+    shown = sorted(name for name, total in zip(names, totals, strict=True) if total > 0)
+    assert sorted(legend) == shown
+    _screenshot(page, "roi_full_automation")
     assert page.console_errors == []
