@@ -52,6 +52,24 @@ def _focus_condition(focus: Focus | None, alias: str = "") -> SqlCondition:
     return SqlCondition(f"{prefix}{focus.dimension} = ?", (focus.value,))
 
 
+def _hit_orders(filters: Filters, focus: Focus | None) -> tuple[SqlCondition, SqlCondition]:
+    """The period's orders (alias ``o``) and whether each is hit: it has an exception, or
+    one of the focused type or reason.
+
+    Returns:
+        The orders' condition and the hit expression, each with its parameters; the hit's
+        come first in a statement that selects it before filtering the orders.
+    """
+    orders = where_clause(filters, time_column="ordered_at", alias="o")
+    if focus is None:
+        return orders, SqlCondition("o.has_exception", ())
+    focused = _focus_condition(focus, alias="x")
+    return orders, SqlCondition(
+        f"o.case_id IN (SELECT x.case_id FROM marts.fct_exceptions AS x WHERE {focused.sql})",
+        focused.parameters,
+    )
+
+
 def get_pareto(filters: Filters, dimension: str, focus: Focus | None = None) -> pd.DataFrame:
     """Exceptions detected in the period per reason code or type, with cumulative share.
 
@@ -125,14 +143,7 @@ def get_order_attribute_lifts(
         One frame per dimension of :data:`ORDER_ATTRIBUTE_LIFT_DIMENSIONS`, with the
         columns and order of :func:`get_lift`.
     """
-    orders = where_clause(filters, time_column="ordered_at", alias="o")
-    focus_condition = _focus_condition(focus, alias="x")
-    hit = (
-        "o.has_exception"
-        if focus is None
-        else f"o.case_id IN (SELECT x.case_id FROM marts.fct_exceptions AS x "
-        f"WHERE {focus_condition.sql})"
-    )
+    orders, hit = _hit_orders(filters, focus)
     columns = ", ".join(ORDER_ATTRIBUTE_LIFT_DIMENSIONS)
     order_columns = ", ".join(f"o.{dimension}" for dimension in ORDER_ATTRIBUTE_LIFT_DIMENSIONS)
     which = " ".join(
@@ -142,7 +153,7 @@ def get_order_attribute_lifts(
     sets = ", ".join(f"({dimension})" for dimension in ORDER_ATTRIBUTE_LIFT_DIMENSIONS)
     marts_sql = f"""
         WITH scoped AS (
-            SELECT {hit} AS is_hit, {order_columns}
+            SELECT {hit.sql} AS is_hit, {order_columns}
             FROM marts.fct_orders AS o
             WHERE {orders.sql}
         )
@@ -154,7 +165,7 @@ def get_order_attribute_lifts(
         FROM scoped
         GROUP BY GROUPING SETS ({sets})
         """
-    marts_parameters = [*focus_condition.parameters, *orders.parameters]
+    marts_parameters = [*hit.parameters, *orders.parameters]
     if focus is None:
         dims = where_clause(filters, time_column=None)
         counted = query_derived(
@@ -202,19 +213,12 @@ def get_order_attribute_lifts(
 
 def _get_interface_lift(filters: Filters, focus: Focus | None, min_orders: int) -> pd.DataFrame:
     """Lift for failing interfaces: hit rate of the orders with a failed attempt on each."""
-    orders = where_clause(filters, time_column="ordered_at", alias="o")
-    focus_condition = _focus_condition(focus, alias="x")
-    hit = (
-        "o.has_exception"
-        if focus is None
-        else f"o.case_id IN (SELECT x.case_id FROM marts.fct_exceptions AS x "
-        f"WHERE {focus_condition.sql})"
-    )
+    orders, hit = _hit_orders(filters, focus)
     marts_overall_sql = (
-        f"SELECT avg(CASE WHEN {hit} THEN 1.0 ELSE 0.0 END) AS rate "
+        f"SELECT avg(CASE WHEN {hit.sql} THEN 1.0 ELSE 0.0 END) AS rate "
         f"FROM marts.fct_orders AS o WHERE {orders.sql}"
     )
-    marts_overall_parameters = [*focus_condition.parameters, *orders.parameters]
+    marts_overall_parameters = [*hit.parameters, *orders.parameters]
     if focus is None:
         dims = where_clause(filters, time_column=None)
         overall_rows = query_derived(
@@ -249,7 +253,7 @@ def _get_interface_lift(filters: Filters, focus: Focus | None, min_orders: int) 
         [*derived_hit.parameters, *derived_orders.parameters],
         fallback_sql=f"""
         WITH scoped AS (
-            SELECT o.case_id, {hit} AS is_hit FROM marts.fct_orders AS o WHERE {orders.sql}
+            SELECT o.case_id, {hit.sql} AS is_hit FROM marts.fct_orders AS o WHERE {orders.sql}
         ),
         carried AS (
             SELECT DISTINCT m.interface AS value, m.case_id
@@ -262,7 +266,7 @@ def _get_interface_lift(filters: Filters, focus: Focus | None, min_orders: int) 
         FROM carried JOIN scoped USING (case_id)
         GROUP BY 1
         """,
-        fallback_parameters=[*focus_condition.parameters, *orders.parameters],
+        fallback_parameters=[*hit.parameters, *orders.parameters],
     )
     per_value = per_value[per_value["order_count"] >= min_orders].copy()
     per_value["rate"] = per_value["hit_order_count"] / per_value["order_count"]

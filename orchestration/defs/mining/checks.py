@@ -4,7 +4,7 @@ import dagster as dg
 
 from orchestration.defs.mining.assets import MINING_CONFORMANCE, MINING_VARIANTS
 from orchestration.defs.resources import OrderlensResource
-from orderlens.warehouse import connect
+from orchestration.defs.warehouse_checks import read_warehouse
 from process_mining.event_log import PROCESS_EVENTS
 
 
@@ -12,12 +12,11 @@ from process_mining.event_log import PROCESS_EVENTS
 def variant_cases_add_up(orderlens: OrderlensResource) -> dg.AssetCheckResult:
     """Every case follows exactly one variant: variant case counts sum to the cases of the
     events the analyses read (lifecycle transitions treated as the settings say)."""
-    settings = orderlens.settings()
-    with connect(settings.warehouse_path, read_only=True) as con:
-        in_variants, in_log = con.execute(
-            "SELECT (SELECT coalesce(sum(case_count), 0) FROM mining.variants),"
-            f" (SELECT count(DISTINCT case_id) FROM {PROCESS_EVENTS})"
-        ).fetchall()[0]
+    ((in_variants, in_log),) = read_warehouse(
+        orderlens,
+        "SELECT (SELECT coalesce(sum(case_count), 0) FROM mining.variants),"
+        f" (SELECT count(DISTINCT case_id) FROM {PROCESS_EVENTS})",
+    )
     return dg.AssetCheckResult(
         passed=int(in_variants) == int(in_log),
         metadata={"cases_in_variants": int(in_variants), "cases_in_log": int(in_log)},
@@ -31,16 +30,13 @@ def conformance_fitness_is_a_share(orderlens: OrderlensResource) -> dg.AssetChec
     When no fitness was measured (the model shares no activity with the log), there is no
     figure to be wrong: the check passes and carries the reason.
     """
-    settings = orderlens.settings()
-    with connect(settings.warehouse_path, read_only=True) as con:
-        out_of_range, inconsistent = con.execute(
-            "SELECT count(*) FILTER (WHERE fitness < 0 OR fitness > 1),"
-            " count(*) FILTER (WHERE is_conforming <> (fitness = 1))"
-            " FROM mining.conformance_variants"
-        ).fetchall()[0]
-        ((unmeasured_reason,),) = con.execute(
-            "SELECT unmeasured_reason FROM mining.conformance_model"
-        ).fetchall()
+    ((out_of_range, inconsistent, unmeasured_reason),) = read_warehouse(
+        orderlens,
+        "SELECT count(*) FILTER (WHERE fitness < 0 OR fitness > 1),"
+        " count(*) FILTER (WHERE is_conforming <> (fitness = 1)),"
+        " (SELECT unmeasured_reason FROM mining.conformance_model)"
+        " FROM mining.conformance_variants",
+    )
     metadata: dict[str, object] = {
         "out_of_range": int(out_of_range),
         "inconsistent": int(inconsistent),
