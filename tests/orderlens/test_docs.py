@@ -2,8 +2,10 @@
 
 Docs drift silently: an option renamed in the code keeps working in the prose. Every
 ``orderlens`` command line inside code (fenced blocks and inline code) is resolved with
-the real click commands, and every asset key written as ``schema/name`` with a warehouse
-schema is looked up in the real Dagster definitions.
+the real click commands, every asset key written as ``schema/name`` with a warehouse
+schema is looked up in the real Dagster definitions, and every repository path in
+inline code (``src/orderlens/...``, ``tests/...``) must exist, so a renamed module cannot
+stay named in the docs.
 """
 
 from __future__ import annotations
@@ -22,6 +24,8 @@ COMMAND_LINE = re.compile(r"(?:\.venv/bin/)?\borderlens ([a-z]+)((?: [^\s#]+)*)"
 OPTION = re.compile(r"(?<![\w-])(--[a-z][a-z-]*)")
 SCHEMAS = "raw|staging|intermediate|marts|mining|triage|serving|reference"
 ASSET_KEY = re.compile(rf"`((?:{SCHEMAS})/\w+)`")
+TREES = "src/orderlens|orchestration|process_mining|dashboard|dbt_project|tests|bench"
+REPO_PATH = re.compile(rf"`((?:{TREES})/[\w/.-]*)(?:::\w+)?`")
 
 
 def _code(text: str) -> list[str]:
@@ -73,6 +77,16 @@ def test_docs_name_only_existing_commands_and_options():
         options.add("--help")
         unknown += [(doc, line, option) for option in OPTION.findall(line) if option not in options]
     assert unknown == []
+
+
+def test_docs_name_only_existing_files_and_folders():
+    named = {
+        (path.name, found)
+        for path in DOCS
+        for found in REPO_PATH.findall(path.read_text(encoding="utf-8"))
+    }
+    assert len(named) > 20, "the docs' repository paths were not found"
+    assert sorted((doc, found) for doc, found in named if not (REPO_ROOT / found).exists()) == []
 
 
 @pytest.mark.slow

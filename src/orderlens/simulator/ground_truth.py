@@ -59,8 +59,8 @@ def read_injected_causes(path: Path) -> list[InjectedCause]:
                     name=cause["name"],
                     dimension=cause["dimension"],
                     values=tuple(cause["values"]),
-                    start=datetime.fromisoformat(cause["start"]).timestamp(),
-                    end=datetime.fromisoformat(cause["end"]).timestamp(),
+                    start=_utc_seconds(cause["start"]),
+                    end=_utc_seconds(cause["end"]),
                     expected_effect=cause.get("expected_effect") or "",
                     exception_type=cause.get("exception_type"),
                     rate_multiplier=float(cause.get("rate_multiplier") or 1.0),
@@ -77,6 +77,13 @@ def read_injected_causes(path: Path) -> list[InjectedCause]:
                 f"{path}: injected cause {number} cannot be read ({type(error).__name__}: {error})"
             ) from error
     return causes
+
+
+def _utc_seconds(text: str) -> float:
+    """UNIX seconds of an ISO 8601 time; one without an offset is taken as UTC, as the
+    simulator's windows are."""
+    moment = datetime.fromisoformat(text)
+    return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).timestamp()
 
 
 class GroundTruthCollector:
