@@ -287,7 +287,7 @@ VALUE_RULES: dict[tuple[str, str], ValueRule] = {
     ("process-activity-share", "value"): number(5, 100),
     ("process-path-share", "value"): number(0, 100),
     ("process-wait-class", "value"): choice_name(),
-    ("process-variant-count", "value"): number(1, 50),
+    ("process-variant-count", "value"): choice_name(),
     ("quick-range", "n_clicks"): click_count(),
     ("order-open", "n_clicks"): click_count(),
     ("order-search", "n_submit"): click_count(),

@@ -64,7 +64,9 @@ DEVIATION_COLUMNS = {
 ALL_TIME_NOTE = "All cases in the published data (conformance is not split by the filters)."
 DEFAULT_ACTIVITY_PERCENT = 30
 DEFAULT_PATH_PERCENT = 20
-VARIANT_COUNTS = (5, 10, 20, 50)
+VARIANT_COUNTS = ("5", "10", "20", "50")
+"""The variant explorer's choices, as text: a choice the page never offered shows the top 10."""
+DEFAULT_VARIANT_COUNT = "10"
 PERCENT_MARKS = {value: f"{value}%" for value in (5, 25, 50, 75, 100)}
 MAP_NOTE = (
     "Boxes: activities, with their events in the period (darker: more). Arrows: one "
@@ -168,7 +170,7 @@ def layout(**_query: str) -> html.Div:
                             dbc.RadioItems(
                                 id="process-variant-count",
                                 options=[{"label": f"Top {n}", "value": n} for n in VARIANT_COUNTS],
-                                value=10,
+                                value=DEFAULT_VARIANT_COUNT,
                                 inline=True,
                             ),
                         ],
@@ -335,7 +337,8 @@ def update_variants(filters_data, variant_count):
     if not filters_data:
         raise PreventUpdate
     try:
-        variants = get_variants(read_filters(filters_data), limit=int(variant_count or 10))
+        shown = variant_count if variant_count in VARIANT_COUNTS else DEFAULT_VARIANT_COUNT
+        variants = get_variants(read_filters(filters_data), limit=int(shown))
     except ServingCopyUnavailableError as error:
         return empty_state(str(error))
     if variants.empty:
