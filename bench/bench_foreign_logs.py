@@ -19,7 +19,7 @@ from pathlib import Path
 
 import duckdb
 
-from bench.measure import run_measured
+from bench.measure import run_measured, stage_seconds
 
 REAL_LOGS = Path(__file__).resolve().parents[1] / "tests" / "data" / "real"
 ORDERLENS = str(Path(sys.executable).with_name("orderlens"))
@@ -60,11 +60,7 @@ def _measure_log(log: Path, folder: Path) -> dict:
     except RuntimeError as error:
         return {"benchmark": f"foreign_log_{log.name}", "exit_status": 1, "error": str(error)}
     lines = output.splitlines()
-    stages = {
-        line.split()[0]: float(line.split()[1])
-        for line in lines
-        if line[:8].strip() in {"ingest", "dbt", "mining", "triage", "publish", "report"}
-    }
+    stages = stage_seconds(output)
     skipped = sorted({line.split(":")[0].removeprefix("skipped ") for line in lines
                       if line.startswith("skipped ")})  # fmt: skip
     with duckdb.connect(str(data_dir / "serving.duckdb"), read_only=True) as con:

@@ -26,6 +26,9 @@ class Measurement:
     wall_seconds: float
     peak_rss_mb: float
     stdout: str
+    peak_tree_rss_mb: float = 0.0
+    """Largest sum of resident memory over the process and its descendants at one moment
+    (sampled every 50 ms): what a command needs when it starts helpers, such as dbt."""
 
 
 def run_measured(
@@ -45,11 +48,14 @@ def run_measured(
         killer.start()
         watcher = _HighWaterWatcher(process.pid)
         watcher.start()
+        tree = _TreeMemoryWatcher(process.pid)
+        tree.start()
         try:
             _, status, _ = os.wait4(process.pid, 0)
         finally:
             killer.cancel()
             watcher.stop()
+            tree.stop()
         wall = time.perf_counter() - started
         process.returncode = os.waitstatus_to_exitcode(status)
         out.seek(0)
@@ -58,7 +64,20 @@ def run_measured(
             raise RuntimeError(
                 f"{' '.join(command)} exited with {process.returncode}:\n{err.read()[-4000:]}"
             )
-        return Measurement(wall, watcher.peak_kb / 1024, out.read())
+        peak_mb = watcher.peak_kb / 1024
+        return Measurement(wall, peak_mb, out.read(), max(peak_mb, tree.peak_kb / 1024))
+
+
+PIPELINE_STAGES = ("ingest", "dbt", "mining", "triage", "publish", "report")
+
+
+def stage_seconds(run_output: str) -> dict[str, float]:
+    """Seconds per stage from ``orderlens run``'s stage lines (``dbt      16.4 s  ...``)."""
+    return {
+        line.split()[0]: float(line.split()[1])
+        for line in run_output.splitlines()
+        if line[:8].strip() in PIPELINE_STAGES
+    }
 
 
 class _HighWaterWatcher(threading.Thread):
@@ -86,3 +105,46 @@ class _HighWaterWatcher(threading.Thread):
     def stop(self) -> None:
         self._stopped.set()
         self.join()
+
+
+class _TreeMemoryWatcher(_HighWaterWatcher):
+    """Sums ``VmRSS`` over a process and all its descendants every 50 ms; keeps the peak."""
+
+    def __init__(self, pid: int) -> None:
+        super().__init__(pid, interval=0.05)
+        self._root = pid
+
+    def run(self) -> None:
+        while not self._stopped.is_set():
+            self.peak_kb = max(self.peak_kb, sum(map(_resident_kb, _descendants(self._root))))
+            self._stopped.wait(self._interval)
+
+
+def _descendants(pid: int) -> list[int]:
+    """``pid`` and every process below it (children listed per thread by the kernel)."""
+    found, queue = [], [pid]
+    while queue:
+        current = queue.pop()
+        found.append(current)
+        try:
+            tasks = os.listdir(f"/proc/{current}/task")
+        except OSError:
+            continue
+        for task in tasks:
+            try:
+                with open(f"/proc/{current}/task/{task}/children") as children:
+                    queue.extend(int(child) for child in children.read().split())
+            except OSError:
+                continue
+    return found
+
+
+def _resident_kb(pid: int) -> int:
+    try:
+        with open(f"/proc/{pid}/status") as status:
+            for line in status:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1])
+    except (OSError, ValueError):
+        pass
+    return 0
