@@ -122,7 +122,7 @@ def test_train_risk_model_refuses_a_history_with_one_outcome(baseline_warehouse)
 
 def test_triage_commands_train_score_and_evaluate_as_json(baseline_warehouse, tmp_path):
     data_dir = tmp_path / "data"
-    data_dir.mkdir()
+    data_dir.mkdir(mode=0o700)
     (data_dir / "warehouse.duckdb").write_bytes(
         baseline_warehouse.settings.warehouse_path.read_bytes()
     )
