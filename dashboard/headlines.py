@@ -178,3 +178,40 @@ def work_queue_headline(
     if riskiest is not None:
         sentence += f"; highest breach risk {riskiest.count}% ({riskiest.name})"
     return Headline(sentence + ".", decisions > 0)
+
+
+def roi_headline(
+    plan: str,
+    yearly_savings: float | None,
+    implementation_cost: float,
+    payback_months: float | None,
+) -> Headline:
+    """What an automation plan saves a year and whether it earns its investment back;
+    a plan that never pays back asks for attention.
+
+    Args:
+        plan: The plan in words ("Full (90%)", "Your plan").
+        yearly_savings: The plan's yearly run-rate of savings (``None`` without days).
+        implementation_cost: The one-off investment assumed.
+        payback_months: Months to pay it back; ``None`` when it never pays back.
+
+    Example:
+        >>> roi_headline("Full (90%)", 4075.59, 15000.0, 107.42).text
+        'Full (90%) saves $4,076 a year: the $15,000 investment pays back in 107 months (about 9.0 years).'
+        >>> roi_headline("Assisted (25%)", 1132.1, 15000.0, None).text
+        'Assisted (25%) saves $1,132 a year, no more than it costs to run: the $15,000 investment never pays back.'
+    """  # noqa: E501
+    if not yearly_savings:
+        return Headline(f"{plan} removes no manual touch in this period: nothing to save.", False)
+    saves = f"{plan} saves ${yearly_savings:,.0f} a year"
+    investment = f"the ${implementation_cost:,.0f} investment"
+    if payback_months is None:
+        return Headline(
+            f"{saves}, no more than it costs to run: {investment} never pays back.", True
+        )
+    if payback_months < 1:
+        return Headline(f"{saves}: {investment} pays back within a month.", False)
+    years = f" (about {payback_months / 12:.1f} years)" if payback_months >= 24 else ""
+    return Headline(
+        f"{saves}: {investment} pays back in {payback_months:,.0f} months{years}.", False
+    )

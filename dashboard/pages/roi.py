@@ -12,10 +12,11 @@ from dash import ALL, Input, Output, State, callback, ctx, dcc, html, no_update
 from dash.exceptions import PreventUpdate
 
 from dashboard.auth import may_see_costs
-from dashboard.components.cards import empty_state, kpi_card, section
+from dashboard.components.cards import empty_state, headline_banner, kpi_card, section
 from dashboard.components.missing_data import page_without_data
 from dashboard.components.palette import BLUE, COST_COLOURS, GREEN, plain_figure
 from dashboard.filters import Filters
+from dashboard.headlines import roi_headline
 from dashboard.queries.display_names import get_display_names
 from dashboard.queries.filter_bar import read_filters
 from dashboard.queries.roi import (
@@ -45,8 +46,10 @@ COMPONENT_LABELS = {
 LABOR_RATE = "labor_rate_per_hour"
 IMPLEMENTATION_COST = "automation_implementation_cost"
 YEARLY_RUN_COST = "automation_yearly_run_cost"
+MAX_RATE = 1_000_000
 MAX_AMOUNT = 1_000_000_000
-"""Largest amount the investment inputs take (the callback-input rules say the same)."""
+"""Largest labor rate and investment the inputs take (the callback-input rules say the
+same)."""
 
 
 def _starting_share(levels: pd.DataFrame) -> int:
@@ -55,7 +58,9 @@ def _starting_share(levels: pd.DataFrame) -> int:
     return round(float(above.min()) * 100) if not above.empty else 0
 
 
-def _amount_input(component_id: str, label: str, value: float, step: float) -> html.Div:
+def _amount_input(
+    component_id: str, label: str, value: float, *, step: float, maximum: float
+) -> html.Div:
     return html.Div(
         [
             html.Label(label, htmlFor=component_id, className="small mb-0"),
@@ -63,7 +68,7 @@ def _amount_input(component_id: str, label: str, value: float, step: float) -> h
                 id=component_id,
                 type="number",
                 min=0,
-                max=MAX_AMOUNT,
+                max=maximum,
                 step=step,
                 value=value,
                 style={"maxWidth": "180px"},
@@ -116,19 +121,25 @@ def _controls(
         html.Div(
             [
                 _amount_input(
-                    "roi-labor-rate", "Labor rate (USD per hour)", parameters[LABOR_RATE], 1
+                    "roi-labor-rate",
+                    "Labor rate (USD per hour)",
+                    parameters[LABOR_RATE],
+                    step=1,
+                    maximum=MAX_RATE,
                 ),
                 _amount_input(
                     "roi-implementation-cost",
                     "Implementation, once (USD)",
                     parameters[IMPLEMENTATION_COST],
-                    500,
+                    step=500,
+                    maximum=MAX_AMOUNT,
                 ),
                 _amount_input(
                     "roi-yearly-run-cost",
                     "Running cost per year (USD)",
                     parameters[YEARLY_RUN_COST],
-                    100,
+                    step=100,
+                    maximum=MAX_AMOUNT,
                 ),
             ],
             className="d-flex flex-wrap",
@@ -160,6 +171,7 @@ def layout(**_query: str) -> html.Div:
     return html.Div(
         [
             html.H2("ROI"),
+            html.Div(id="roi-headline-body"),
             section(
                 "Cost of exceptions by type and component",
                 dcc.Loading(html.Div(id="roi-cost-breakdown")),
@@ -255,6 +267,18 @@ def apply_preset(_clicks, slider_ids):
     return [share for _ in slider_ids] if slider_ids else no_update
 
 
+def _stated_level(shares: list, levels: pd.DataFrame) -> tuple[str, int] | None:
+    """The stated level the class shares all match, as its name and percent, if any."""
+    percents = {round(float(value or 0)) for value in shares}
+    if len(percents) != 1:
+        return None
+    (percent,) = percents
+    level = levels[(levels["touch_automation_share"] * 100).round() == percent]
+    if level.empty:
+        return None
+    return str(level["automation_level"].iloc[0]).capitalize(), percent
+
+
 @callback(
     Output("roi-active-plan", "children"),
     Output({"type": "roi-preset", "share": ALL}, "outline"),
@@ -264,19 +288,15 @@ def apply_preset(_clicks, slider_ids):
 def show_active_plan(shares, preset_ids):
     """Name the stated level the sliders match (its button filled), or say the shares are
     the user's own."""
-    percents = {round(float(value or 0)) for value in shares}
-    matched = percents.pop() if len(percents) == 1 else None
-    active = [round(float(identity["share"]) * 100) == matched for identity in preset_ids]
-    if matched is None or not any(active):
-        return "Plan: your own share per class (no stated level).", [True for _ in active]
     try:
-        levels = get_automation_levels()
+        stated = _stated_level(shares, get_automation_levels())
     except ServingCopyUnavailableError:
         raise PreventUpdate from None
-    level = levels[(levels["touch_automation_share"] * 100).round() == matched]
-    name = str(level["automation_level"].iloc[0]).capitalize() if not level.empty else ""
-    text = f"Plan: stated level {name} ({matched}% of automatable touches in every class)."
-    return text, [not is_active for is_active in active]
+    if stated is None:
+        return "Plan: your own share per class (no stated level).", [True for _ in preset_ids]
+    name, percent = stated
+    text = f"Plan: stated level {name} ({percent}% of automatable touches in every class)."
+    return text, [round(float(identity["share"]) * 100) != percent for identity in preset_ids]
 
 
 def _amount_or(value: object, fallback: float) -> float:
@@ -403,6 +423,7 @@ def _assumptions(
 @callback(
     Output("roi-outcome", "children"),
     Output("roi-assumptions", "children"),
+    Output("roi-headline-body", "children"),
     Input("filters", "data"),
     Input({"type": "roi-class-share", "class": ALL}, "value"),
     Input("roi-labor-rate", "value"),
@@ -411,7 +432,8 @@ def _assumptions(
     State({"type": "roi-class-share", "class": ALL}, "id"),
 )
 def update_outcome(filters_data, shares, labor_rate, implementation, run_cost, slider_ids):
-    """Savings, run-rate, investment and payback of the chosen plan, and its assumptions."""
+    """Savings, run-rate, investment and payback of the chosen plan, its assumptions and
+    the page's headline."""
     if not filters_data:
         raise PreventUpdate
     filters = read_filters(filters_data)
@@ -421,8 +443,9 @@ def update_outcome(filters_data, shares, labor_rate, implementation, run_cost, s
         period_days = get_period_days(filters)
         automatable = get_automatable_types()
         names = get_display_names()
+        stated = _stated_level(shares, get_automation_levels())
     except ServingCopyUnavailableError as error:
-        return empty_state(str(error)), []
+        return empty_state(str(error)), [], None
     plan = AutomationPlan(
         share_by_class={
             identity["class"]: float(value or 0) / 100
@@ -439,8 +462,15 @@ def update_outcome(filters_data, shares, labor_rate, implementation, run_cost, s
         return (
             empty_state("No exceptions in this period for these filters: nothing to save."),
             assumptions,
+            None,
         )
     outcome = project_plan(costs, plan, period_days=period_days)
+    headline = roi_headline(
+        f"{stated[0]} ({stated[1]}%)" if stated else "Your plan",
+        outcome.annualised_savings,
+        plan.investment.implementation_cost,
+        outcome.payback_months,
+    )
     per_type = outcome.per_type.sort_values("baseline_cost").tail(12)
     type_names = names.names("exception_type", per_type["exception_type"])
     figure = plain_figure(
@@ -468,4 +498,8 @@ def update_outcome(filters_data, shares, labor_rate, implementation, run_cost, s
         barmode="group",
     )
     chart = dcc.Graph(id="roi-outcome-chart", figure=figure, config={"displaylogo": False})
-    return [*_outcome_cards(outcome, plan), chart], assumptions
+    return (
+        [*_outcome_cards(outcome, plan), chart],
+        assumptions,
+        headline_banner(headline, element_id="roi-headline"),
+    )

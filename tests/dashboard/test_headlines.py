@@ -7,6 +7,7 @@ from dashboard.headlines import (
     backlog_headline,
     integration_headline,
     overview_headline,
+    roi_headline,
     root_cause_headline,
     work_queue_headline,
 )
@@ -118,3 +119,23 @@ def test_work_queue_headline_counts_decisions_and_automatic_actions():
     assert work_queue_headline(0, 0, 0, None).text == (
         "No open exceptions are ranked for these filters."
     )
+
+
+def test_roi_headline_gives_the_yearly_savings_and_the_payback():
+    headline = roi_headline("Targeted (50%)", 12_000.0, 15_000.0, 18.2)
+    assert headline.text == (
+        "Targeted (50%) saves $12,000 a year: the $15,000 investment pays back in 18 months."
+    )
+    assert headline.needs_attention is False
+
+
+def test_roi_headline_asks_for_attention_when_the_plan_never_pays_back():
+    headline = roi_headline("Your plan", 900.0, 15_000.0, None)
+    assert "never pays back" in headline.text
+    assert headline.needs_attention is True
+
+
+def test_roi_headline_without_savings_says_there_is_nothing_to_save():
+    headline = roi_headline("Baseline (0%)", 0.0, 15_000.0, None)
+    assert headline.text == "Baseline (0%) removes no manual touch in this period: nothing to save."
+    assert headline.needs_attention is False

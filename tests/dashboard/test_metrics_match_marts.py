@@ -232,7 +232,7 @@ def test_roi_what_if_of_each_stated_level_equals_mart_roi_payback(app_context, m
             assert outcome.payback_months == pytest.approx(row.payback_months)
         # What the page's callback shows for the level, at the cost model's rate and
         # investment (empty inputs fall back to them).
-        shown, _ = roi_page.update_outcome(
+        shown, _, headline = roi_page.update_outcome(
             filters.to_store(),
             [round(row.touch_automation_share * 100)] * len(sliders),
             None,
@@ -246,6 +246,12 @@ def test_roi_what_if_of_each_stated_level_equals_mart_roi_payback(app_context, m
         assert cards["roi-investment"].children == _money(row.implementation_cost)
         if not pd.isna(row.payback_months):
             assert cards["roi-payback"].children == f"{row.payback_months:,.1f} months"
+        if row.projected_savings > 0:
+            (_, sentence) = headline.children
+            assert sentence.children.startswith(
+                f"{row.automation_level.capitalize()} ({row.touch_automation_share:.0%}) "
+                f"saves {_money(row.annualised_savings)} a year"
+            )
         checked += row.projected_savings > 0
     assert checked > 0
 

@@ -182,7 +182,9 @@ def test_pages_roi_full_automation_saves_and_pays_back_what_the_roi_marts_projec
         "Never" if payback is None else f"{payback:,.1f} months"
     )
     assert "Full" in page.locator("#roi-active-plan").inner_text()
+    assert f"saves ${yearly:,.0f} a year" in page.locator("#roi-headline").inner_text()
     assert "365" in page.locator("#roi-assumptions").inner_text()
+    assert re.findall(r"\b[a-z][a-z0-9]*(?:_[a-z0-9]+)+\b", page.inner_text("body")) == []
     # Only cost components with a value in the period get a legend entry.
     totals = _serving(
         published_demo,
