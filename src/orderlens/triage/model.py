@@ -27,7 +27,7 @@ from sklearn.ensemble import HistGradientBoostingClassifier
 from orderlens.triage.features import CATEGORICAL_FEATURES, FEATURE_COLUMNS, NUMERIC_FEATURES
 
 MODEL_FILE_NAME = "sla_breach_risk.joblib"
-"""File name of the current model under ``settings.data_dir / "models"``."""
+"""File name of the current model in ``settings.models_dir``."""
 
 MIN_TRAINING_EXCEPTIONS = 20
 """Fewer labelled exceptions than this (or one class only) is not history enough."""
