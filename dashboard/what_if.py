@@ -12,8 +12,9 @@ cost model's rate the page equals that mart (``tests/dashboard/test_metrics_matc
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import date
 
 import pandas as pd
 
@@ -21,6 +22,11 @@ DAYS_PER_YEAR = 365.0
 """Days a period's savings are scaled to for a yearly run-rate (as in the macro)."""
 
 MONTHS_PER_YEAR = 12.0
+
+LABOR_RATE = "labor_rate_per_hour"
+IMPLEMENTATION_COST = "automation_implementation_cost"
+YEARLY_RUN_COST = "automation_yearly_run_cost"
+"""The cost-model parameters (``marts.mart_cost_parameters``) a plan starts from."""
 
 PRICED_COMPONENTS: tuple[str, ...] = (
     "escalation_cost",
@@ -177,3 +183,72 @@ def project_plan(costs: pd.DataFrame, plan: AutomationPlan, *, period_days: int)
         else payback_months(investment.implementation_cost, yearly, investment.yearly_run_cost),
         per_type=frame,
     )
+
+
+def _money(amount: float) -> str:
+    return f"${amount:,.0f}"
+
+
+def _price(amount: float) -> str:
+    """A unit price: whole dollars when it has no cents."""
+    return _money(amount) if float(amount).is_integer() else f"${amount:,.2f}"
+
+
+def plan_assumptions(
+    plan: AutomationPlan,
+    *,
+    period: tuple[date, date],
+    period_days: int,
+    cost_model: Mapping[str, float],
+    automatable_types: Sequence[str],
+) -> list[str]:
+    """What a plan's figures assume, in plain words, one sentence each: the period and
+    filters, what automation removes and what stays, the labor and escalation prices, the
+    run-rate, the investment and payback, and which values differ from the cost model.
+
+    Args:
+        plan: The plan drawn.
+        period: First and last day of the period.
+        period_days: Days of data in it.
+        cost_model: The cost model's parameters by name (``marts.mart_cost_parameters``).
+        automatable_types: Display names of the types the taxonomy lets resolve
+            automatically.
+    """
+    start, end = (f"{day.day} {day:%b %Y}" for day in period)
+    investment = plan.investment
+    changed = [
+        f"{name} {_price(chosen)} instead of the cost model's {_price(modelled)}"
+        for name, chosen, modelled in (
+            ("labor rate", plan.labor_rate_per_hour, cost_model[LABOR_RATE]),
+            ("implementation", investment.implementation_cost, cost_model[IMPLEMENTATION_COST]),
+            ("running cost", investment.yearly_run_cost, cost_model[YEARLY_RUN_COST]),
+        )
+        if abs(chosen - modelled) > 1e-9
+    ]
+    sentences = [
+        f"Period: {start} to {end}, {period_days} days of data; only the exceptions detected "
+        "in it under the page's filters count.",
+        "Automation removes the chosen share of manual touches, with their labor and "
+        "escalation cost, on the types the taxonomy allows to resolve automatically "
+        f"({', '.join(automatable_types)}). Expedites, cancellations and refund leakage stay "
+        "as they are.",
+        f"Each manual touch takes {cost_model['minutes_per_manual_touch']:g} minutes at "
+        f"{_price(plan.labor_rate_per_hour)} an hour; an escalation costs "
+        f"{_price(cost_model['escalation_cost'])}.",
+        f"Yearly run-rate: the period's savings x {DAYS_PER_YEAR:g} / {period_days}, as if "
+        "the period repeated all year (no growth, no seasonality).",
+        f"Investment: {_money(investment.implementation_cost)} once to implement and "
+        f"{_money(investment.yearly_run_cost)} a year to run.",
+        "Payback: months until the one-off cost is earned back by the yearly run-rate net of "
+        "the running cost; never when the running cost is as large as the savings.",
+    ]
+    if not cost_model[IMPLEMENTATION_COST] and not cost_model[YEARLY_RUN_COST]:
+        sentences.append(
+            "The cost model states no investment: enter one above, or add the automation "
+            "implementation and yearly run cost parameters to your reference file."
+        )
+    if changed:
+        sentences.append("Changed on this page: " + "; ".join(changed) + ".")
+    else:
+        sentences.append("Labor rate and investment are the cost model's (reference data).")
+    return sentences

@@ -3,8 +3,6 @@ cost and return, with the assumptions in words (for roles that may see costs).""
 
 from __future__ import annotations
 
-from datetime import date
-
 import dash
 import dash_bootstrap_components as dbc
 import pandas as pd
@@ -15,7 +13,6 @@ from dashboard.auth import may_see_costs
 from dashboard.components.cards import empty_state, headline_banner, kpi_card, section
 from dashboard.components.missing_data import page_without_data
 from dashboard.components.palette import BLUE, COST_COLOURS, GREEN, plain_figure
-from dashboard.filters import Filters
 from dashboard.headlines import roi_headline
 from dashboard.queries.display_names import get_display_names
 from dashboard.queries.filter_bar import read_filters
@@ -27,7 +24,16 @@ from dashboard.queries.roi import (
     get_period_days,
 )
 from dashboard.serving import ServingCopyUnavailableError
-from dashboard.what_if import AutomationPlan, Investment, WhatIf, project_plan
+from dashboard.what_if import (
+    IMPLEMENTATION_COST,
+    LABOR_RATE,
+    YEARLY_RUN_COST,
+    AutomationPlan,
+    Investment,
+    WhatIf,
+    plan_assumptions,
+    project_plan,
+)
 from orderlens.display_names import DisplayNames
 
 dash.register_page(
@@ -43,9 +49,6 @@ COMPONENT_LABELS = {
 }
 """The cost model's components, in the order the breakdown stacks them."""
 
-LABOR_RATE = "labor_rate_per_hour"
-IMPLEMENTATION_COST = "automation_implementation_cost"
-YEARLY_RUN_COST = "automation_yearly_run_cost"
 MAX_RATE = 1_000_000
 MAX_AMOUNT = 1_000_000_000
 """Largest labor rate and investment the inputs take (the callback-input rules say the
@@ -311,11 +314,6 @@ def _money(amount: float | None) -> str:
     return "-" if amount is None else f"${amount:,.0f}"
 
 
-def _price(amount: float) -> str:
-    """A unit price: whole dollars when it has no cents."""
-    return f"${amount:,.0f}" if float(amount).is_integer() else f"${amount:,.2f}"
-
-
 def _payback_text(outcome: WhatIf) -> tuple[str, str]:
     """The payback card's value and note."""
     if outcome.payback_months is None:
@@ -373,53 +371,6 @@ def _outcome_cards(outcome: WhatIf, plan: AutomationPlan) -> list:
     ]
 
 
-def _assumptions(
-    filters: Filters,
-    period_days: int,
-    plan: AutomationPlan,
-    parameters: dict[str, float],
-    automatable: pd.DataFrame,
-    names: DisplayNames,
-) -> list:
-    """The plan's assumptions in plain words, one list item each."""
-    types = ", ".join(names.names("exception_type", automatable["exception_type"]))
-    start, end = (
-        f"{day.day} {day:%b %Y}" if isinstance(day, date) else ""
-        for day in (filters.start, filters.end)
-    )
-    investment = plan.investment
-    changed = [
-        f"{name} {_price(chosen)} instead of the cost model's {_price(modelled)}"
-        for name, chosen, modelled in (
-            ("labor rate", plan.labor_rate_per_hour, parameters[LABOR_RATE]),
-            ("implementation", investment.implementation_cost, parameters[IMPLEMENTATION_COST]),
-            ("running cost", investment.yearly_run_cost, parameters[YEARLY_RUN_COST]),
-        )
-        if abs(chosen - modelled) > 1e-9
-    ]
-    items = [
-        f"Period: {start} to {end}, {period_days} days of data; only the exceptions detected "
-        "in it under the page's filters count.",
-        "Automation removes the chosen share of manual touches, with their labor and "
-        f"escalation cost, on the types the taxonomy allows to resolve automatically ({types}). "
-        "Expedites, cancellations and refund leakage stay as they are.",
-        f"Each manual touch takes {parameters['minutes_per_manual_touch']:g} minutes at "
-        f"{_price(plan.labor_rate_per_hour)} an hour; an escalation costs "
-        f"{_price(parameters['escalation_cost'])}.",
-        f"Yearly run-rate: the period's savings x 365 / {period_days}, as if the period "
-        "repeated all year (no growth, no seasonality).",
-        f"Investment: {_money(plan.investment.implementation_cost)} once to implement and "
-        f"{_money(plan.investment.yearly_run_cost)} a year to run.",
-        "Payback: months until the one-off cost is earned back by the yearly run-rate net of "
-        "the running cost; never when the running cost is as large as the savings.",
-    ]
-    if changed:
-        items.append("Changed on this page: " + "; ".join(changed) + ".")
-    else:
-        items.append("Labor rate and investment are the cost model's (reference data).")
-    return [html.Li(item) for item in items]
-
-
 @callback(
     Output("roi-outcome", "children"),
     Output("roi-assumptions", "children"),
@@ -457,7 +408,16 @@ def update_outcome(filters_data, shares, labor_rate, implementation, run_cost, s
             yearly_run_cost=_amount_or(run_cost, parameters[YEARLY_RUN_COST]),
         ),
     )
-    assumptions = _assumptions(filters, period_days, plan, parameters, automatable, names)
+    assumptions = [
+        html.Li(sentence)
+        for sentence in plan_assumptions(
+            plan,
+            period=(filters.start, filters.end),
+            period_days=period_days,
+            cost_model=parameters,
+            automatable_types=names.names("exception_type", automatable["exception_type"]),
+        )
+    ]
     if costs.empty:
         return (
             empty_state("No exceptions in this period for these filters: nothing to save."),

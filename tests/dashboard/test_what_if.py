@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import pandas as pd
 import pytest
 
@@ -10,6 +12,7 @@ from dashboard.what_if import (
     Investment,
     annualise,
     payback_months,
+    plan_assumptions,
     project_plan,
 )
 
@@ -91,3 +94,55 @@ def test_automation_plan_rejects_a_share_above_one():
 def test_investment_rejects_a_negative_cost():
     with pytest.raises(ValueError, match="cannot be negative"):
         Investment(implementation_cost=-1.0, yearly_run_cost=0.0)
+
+
+COST_MODEL = {
+    "labor_rate_per_hour": 38.0,
+    "minutes_per_manual_touch": 12.0,
+    "escalation_cost": 15.0,
+    "automation_implementation_cost": 15_000.0,
+    "automation_yearly_run_cost": 2_400.0,
+}
+
+
+def _assumptions(plan: AutomationPlan, cost_model: dict[str, float]) -> list[str]:
+    return plan_assumptions(
+        plan,
+        period=(date(2026, 3, 2), date(2026, 3, 31)),
+        period_days=30,
+        cost_model=cost_model,
+        automatable_types=["Payment hold", "Reservation delay"],
+    )
+
+
+def test_plan_assumptions_state_the_period_prices_run_rate_and_investment():
+    plan = AutomationPlan({"payment": 0.5}, 38.0, Investment(15_000.0, 2_400.0))
+    sentences = _assumptions(plan, COST_MODEL)
+    assert sentences[0].startswith("Period: 2 Mar 2026 to 31 Mar 2026, 30 days of data")
+    assert "(Payment hold, Reservation delay)" in sentences[1]
+    assert "12 minutes at $38 an hour; an escalation costs $15." in sentences[2]
+    assert "x 365 / 30" in sentences[3]
+    assert sentences[4] == "Investment: $15,000 once to implement and $2,400 a year to run."
+    assert sentences[-1] == "Labor rate and investment are the cost model's (reference data)."
+
+
+def test_plan_assumptions_name_what_the_page_changed_from_the_cost_model():
+    plan = AutomationPlan({"payment": 0.5}, 42.5, Investment(20_000.0, 2_400.0))
+    changed = _assumptions(plan, COST_MODEL)[-1]
+    assert changed == (
+        "Changed on this page: labor rate $42.50 instead of the cost model's $38; "
+        "implementation $20,000 instead of the cost model's $15,000."
+    )
+
+
+def test_plan_assumptions_say_when_the_cost_model_states_no_investment():
+    no_investment = {
+        **COST_MODEL,
+        "automation_implementation_cost": 0.0,
+        "automation_yearly_run_cost": 0.0,
+    }
+    plan = AutomationPlan({"payment": 0.5}, 38.0, Investment(0.0, 0.0))
+    assert any("states no investment" in sentence for sentence in _assumptions(plan, no_investment))
+    assert not any(
+        "states no investment" in sentence for sentence in _assumptions(plan, COST_MODEL)
+    )
