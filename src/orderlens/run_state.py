@@ -22,7 +22,7 @@ from importlib import metadata
 from pathlib import Path
 
 from orderlens.ingest import pending_inbox_files
-from orderlens.ingest.manifest import ledger_path, read_ledger
+from orderlens.ingest.manifest import read_ledger
 from orderlens.settings import Settings, make_private
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
@@ -48,7 +48,7 @@ def state_path(settings: Settings) -> Path:
 def inputs_digest(settings: Settings) -> str:
     """Digest of everything a run's outputs depend on: ledger, settings, code and models."""
     digest = hashlib.sha256()
-    for entry in sorted(read_ledger(ledger_path(settings.data_dir)), key=lambda e: e.checksum):
+    for entry in sorted(read_ledger(settings.ingest_ledger_path), key=lambda e: e.checksum):
         digest.update(f"file {entry.checksum}\n".encode())
     for item in fields(settings):
         digest.update(f"setting {item.name}={getattr(settings, item.name)!r}\n".encode())

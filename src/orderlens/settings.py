@@ -280,6 +280,11 @@ class Settings:
         return self.data_dir / "reports"
 
     @property
+    def ingest_ledger_path(self) -> Path:
+        """The ingest ledger (JSON lines): every file processed, so each loads exactly once."""
+        return self.data_dir / "ingest_ledger.jsonl"
+
+    @property
     def users_path(self) -> Path:
         """The dashboard's users, roles and salted password hashes (YAML)."""
         return self.users_file or self.data_dir / "users.yaml"
@@ -375,7 +380,7 @@ class Settings:
         for path in (
             self.warehouse_path,
             self.serving_path,
-            self.data_dir / "ingest_ledger.jsonl",
+            self.ingest_ledger_path,
             self.pseudonymization_key_path,
             self.secret_key_path,
             self.users_path,

@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from orderlens.ingest import ingest_paths
-from orderlens.ingest.report import FileStatus
+from orderlens.ingest.results import FileStatus
 from orderlens.settings import Settings
 from tests.ingest.conftest import query
 

@@ -13,9 +13,9 @@ from pathlib import Path
 
 from orderlens.ingest.formats import expand_paths
 from orderlens.ingest.loader import ingest_paths
-from orderlens.ingest.manifest import ledger_path, pending_files
+from orderlens.ingest.manifest import pending_files
 from orderlens.ingest.mapping import MappingError
-from orderlens.ingest.report import FileResult, FileStatus, IngestReport
+from orderlens.ingest.results import FileResult, FileStatus, IngestReport
 from orderlens.settings import Settings
 
 
@@ -31,7 +31,7 @@ def pending_inbox_files(settings: Settings) -> list[Path]:
     candidates = expand_paths([settings.inbox_dir])
     if not settings.warehouse_path.exists():
         return candidates
-    return pending_files(candidates, ledger_path(settings.data_dir))
+    return pending_files(candidates, settings.ingest_ledger_path)
 
 
 __all__ = [

@@ -46,7 +46,6 @@ from orderlens.ingest.manifest import (
     append_ledger,
     create_manifest_table,
     file_checksum,
-    ledger_path,
     loaded_from,
     rewrite_ledger,
     stat_entry,
@@ -75,7 +74,7 @@ from orderlens.ingest.pseudonymization import (
     pseudonymize_source,
 )
 from orderlens.ingest.quarantine import QUARANTINE_TABLE, create_quarantine_table
-from orderlens.ingest.report import FileResult, FileStatus, IngestReport
+from orderlens.ingest.results import FileResult, FileStatus, IngestReport
 from orderlens.ingest.source import (
     SOURCE_VIEW,
     SourceColumns,
@@ -144,7 +143,7 @@ def ingest_paths(
     """
     mapping_file = load_mapping(mapping)
     initialize_warehouse(settings, on_wait=on_wait)
-    ledger = ledger_path(settings.data_dir)
+    ledger = settings.ingest_ledger_path
     results: list[FileResult] = []
     with connect(
         settings.warehouse_path,

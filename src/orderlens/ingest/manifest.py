@@ -7,7 +7,7 @@ the plausible-timestamp window it was validated with. A file is identified by th
 of its bytes, so the same content under another name or path is recognised as already
 loaded.
 
-The ledger (``ingest_ledger.jsonl`` in the data directory) is a copy of the manifest's
+The ledger (``Settings.ingest_ledger_path``) is a copy of the manifest's
 checksums kept outside DuckDB, so :func:`pending_files` can tell new inbox files without
 opening the warehouse: DuckDB admits one writing process, and a sensor polling the
 warehouse would block the very ingest it triggers. The ledger is rewritten from the
@@ -29,7 +29,6 @@ import duckdb
 from orderlens.settings import make_private
 
 MANIFEST_TABLE = "raw.ingest_manifest"
-LEDGER_NAME = "ingest_ledger.jsonl"
 
 MANIFEST_DDL = f"""
 CREATE TABLE IF NOT EXISTS {MANIFEST_TABLE} (
@@ -93,11 +92,6 @@ class LedgerEntry:
     path: str
     size: int
     mtime_ns: int | None = None
-
-
-def ledger_path(data_dir: Path) -> Path:
-    """Where the ledger lives."""
-    return data_dir / LEDGER_NAME
 
 
 def read_ledger(path: Path) -> list[LedgerEntry]:
