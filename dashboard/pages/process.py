@@ -54,9 +54,14 @@ BOTTLENECK_COLUMNS = {
     "total_wait_hours": "Total wait (h)",
     "waiting_share_percent": "Share of all waiting (%)",
 }
+DEVIATION_KINDS = {
+    "skipped": "Step the model expects was not done",
+    "inserted": "Step done where the model does not allow it",
+}
+"""The conformance check's two kinds of deviation, in people's words."""
 DEVIATION_COLUMNS = {
     "deviation": "Deviation",
-    "kind": "Kind",
+    "kind_words": "What happened",
     "case_count": "Cases",
     "case_share_percent": "Share (%)",
     "throughput_effect": "Throughput vs fitting cases",
@@ -393,6 +398,7 @@ def update_deviations(filters_data):
         data_table(
             deviations.assign(
                 case_share_percent=deviations["case_share"] * 100,
+                kind_words=deviations["kind"].map(DEVIATION_KINDS).fillna(deviations["kind"]),
                 throughput_effect=deviations["extra_hours"].map(_throughput_effect),
             ),
             table_id="process-deviation-table",
