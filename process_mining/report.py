@@ -6,28 +6,36 @@ without a network: summary KPIs, the process map by frequency and by waiting tim
 variants, bottlenecks, conformance (to the model the log calls for, named with the
 reason it was chosen) and its deviations, rework, root causes (scored against a simulator
 ground truth when one is given), the object-centric view, trends, and a period
-comparison. :func:`print_pdf` prints it with headless Chromium. Every text taken from the
-data is HTML-escaped.
+comparison. It opens with a one-page executive summary: the three largest findings with
+their number, cost, owning team and action (:mod:`process_mining.report_summary`).
+:func:`print_pdf` prints it on A4 with headless Chromium. Every text taken from the data is
+HTML-escaped.
+
+Codes are shown by their display names, and costs, the exception taxonomy and the steps'
+wait classes come from the warehouse's marts: the caller reads them and passes them in
+as plain data (:class:`ReportReference`), so this package imports nothing of the project.
 """
 
 from __future__ import annotations
 
 import html
+import re
 import subprocess
 import tempfile
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
+import numpy as np
 import pandas as pd
 
 from process_mining.activity_times import get_activity_times, has_activity_instances
 from process_mining.charts import (
-    PALETTE,
+    ProcessMapDrawing,
     format_duration,
-    render_bars,
-    render_process_map,
+    render_process_maps,
     render_trend,
 )
 from process_mining.coded_log import discover_process_summary
@@ -45,6 +53,11 @@ from process_mining.object_centric import (
     object_events_query,
 )
 from process_mining.process_maps import rank_bottlenecks
+from process_mining.report_summary import (
+    ExecutiveSummary,
+    SummaryInputs,
+    summarize_findings,
+)
 from process_mining.rework import (
     SplitShipments,
     count_rework_cases,
@@ -62,6 +75,9 @@ from process_mining.root_causes import (
 from process_mining.throughput import get_throughput_distribution, get_throughput_trend
 
 CHROMIUM = "/usr/bin/chromium"
+
+SNAKE_CASE_CODE = re.compile(r"\b[a-z][a-z0-9]*(?:_[a-z0-9]+)+\b")
+"""A code as the data writes it (``line_out_of_stock``, ``node_id``): never shown as such."""
 
 CONTENT_SECURITY_POLICY = "default-src 'none'; style-src 'unsafe-inline'"
 """The report needs nothing but its own inline styles and SVG: every script, frame,
@@ -98,15 +114,26 @@ td.num,th.num{text-align:right;font-variant-numeric:tabular-nums}
 tr.notable td{background:#fdf0e6}
 .good{color:#2e7d32;font-weight:bold}.bad{color:#c55a11;font-weight:bold}
 .note{color:#5a6b7d;font-size:12px}
-.maps{display:grid;grid-template-columns:1fr 1fr;gap:14px}
-.maps figure{margin:0;border:1px solid #d6dee8;border-radius:6px;padding:6px;text-align:center}
+.maps figure{margin:0 0 14px;border:1px solid #d6dee8;border-radius:6px;padding:6px;
+text-align:center;break-inside:avoid}
 figcaption{font-size:12px;color:#5a6b7d;margin-bottom:4px}
-svg.process-map{width:100%;height:auto;max-height:900px}
-svg.bars,svg.trend{width:100%;height:auto;font-size:11px;font-family:Helvetica,Arial}
+svg.process-map{max-width:100%;height:auto}
+svg.trend{width:100%;max-width:760px;height:auto;font-size:13px;font-family:Helvetica,Arial}
 .variant{font-size:11px;color:#334}
 .pill{display:inline-block;background:#eaf1f8;border-radius:3px;padding:0 4px;margin:1px}
-@media print{body{background:#fff}main{padding:0 8px}h2{page-break-before:auto}
-.maps{grid-template-columns:1fr 1fr}section{page-break-inside:auto}}
+.bar{background:#c55a11;height:10px;border-radius:2px;min-width:1px}
+td.share{width:22%}
+.executive .lead{font-size:15px;margin:6px 0 12px}
+ol.findings{padding-left:22px;margin:0}
+ol.findings li{margin:0 0 12px;font-size:15px}
+ol.findings .facts{display:grid;grid-template-columns:max-content 1fr;gap:2px 10px;
+font-size:13px;margin:4px 0 0;color:#334}
+ol.findings .facts dt{color:#5a6b7d}
+ol.findings .facts dd{margin:0}
+.rule{font-size:11px;color:#5a6b7d}
+@page{size:A4;margin:12mm}
+@media print{body{background:#fff}main{padding:0 8px;max-width:none}
+section{page-break-inside:auto}section.executive{break-after:page}}
 """
 
 
@@ -133,6 +160,72 @@ class ReportRequest:
     known_causes: tuple[KnownCause, ...] | None = None
     integration_relation: str | None = STAGED_INTEGRATION_EVENTS
     reference_model: Path | None = None
+    reference: ReportReference | None = None
+
+
+@dataclass(frozen=True)
+class ReportReference:
+    """Display names, costs, the exception taxonomy and wait classes, as plain data.
+
+    The caller reads them from the warehouse's marts (``orderlens`` does, for the command
+    and the pipeline's report asset); without them the report still runs, names codes by
+    spacing out their words, and says in its summary what it lacks.
+
+    Attributes:
+        display_names: Display name of each ``(kind, code)``; the kinds are those of the
+            warehouse's display names (``node``, ``channel``, ``carrier``, ``supplier``,
+            ``region``, ``system``, ``interface``, ``exception_type``, ``dimension``).
+        exceptions: One row per exception: ``case_id``, ``exception_type``, ``total_cost``
+            (``NaN`` when unpriced); ``None`` or empty when the log records none.
+        exception_types: The exception taxonomy: ``exception_type``, ``owning_team``,
+            ``recommended_action``.
+        activities: Each step's ``activity``, ``source_system``, ``wait_class``
+            (``internal``, ``partner``, ``customer``) and ``waiting_on``.
+        currency: The cost model's currency (``USD``); ``None`` without a cost model.
+    """
+
+    display_names: Mapping[tuple[str, str], str] = field(default_factory=dict)
+    exceptions: pd.DataFrame | None = None
+    exception_types: pd.DataFrame | None = None
+    activities: pd.DataFrame | None = None
+    currency: str | None = None
+
+
+@dataclass(frozen=True)
+class DisplayWords:
+    """Codes in words: the caller's display names, else the code with its underscores
+    spaced out (so no snake_case code reaches the page); the code stays on hover."""
+
+    names: Mapping[tuple[str, str], str]
+
+    def text(self, kind: str, code: object) -> str:
+        """The display name of ``code`` of ``kind``."""
+        if code is None or (not isinstance(code, str) and pd.isna(code)):
+            return "not recorded"
+        found = self.names.get((kind, str(code)))
+        return found if found else str(code).replace("_", " ")
+
+    def names_of(self, kind: str, codes: pd.Series) -> list[str]:
+        """:meth:`text` of each code, in order."""
+        return [self.text(kind, code) for code in codes]
+
+    def prose(self, text: str) -> str:
+        """``text`` with each snake_case code in it replaced by its display name (of any
+        kind that names it), for analyst sentences such as a root-cause rule."""
+
+        def worded(match: re.Match[str]) -> str:
+            code = match.group(0)
+            named = [name for (_, listed), name in self.names.items() if listed == code]
+            return named[0] if named else code.replace("_", " ")
+
+        return SNAKE_CASE_CODE.sub(worded, str(text))
+
+    def markup(self, kind: str, code: object) -> str:
+        """:meth:`text` as escaped HTML with the code as its hover title."""
+        text = self.text(kind, code)
+        if text == str(code):
+            return _escape(text)
+        return f"<span title='Code: {_escape(code)}'>{_escape(text)}</span>"
 
 
 @dataclass(frozen=True)
@@ -150,6 +243,10 @@ class CaseWords:
     def Many(self) -> str:  # noqa: N802 - the capitalised form, for headers
         return self.many.capitalize()
 
+    @property
+    def One(self) -> str:  # noqa: N802 - the capitalised form, for headers
+        return self.one.capitalize()
+
 
 ORDER_WORDS = CaseWords("order", "orders")
 CASE_WORDS = CaseWords("case", "cases")
@@ -165,8 +262,26 @@ def _escape(value: object) -> str:
     return html.escape(str(value))
 
 
-def _table(frame: pd.DataFrame, columns: dict[str, str], *, numeric: set[str]) -> str:
-    """An HTML table of ``frame``; ``columns`` maps column -> header; every cell escaped.
+def _cell(value: object) -> str:
+    """A table cell's text: whole numbers with thousands separators, the rest escaped."""
+    if isinstance(value, bool | np.bool_):
+        return "yes" if value else "no"
+    if isinstance(value, int | np.integer):
+        return f"{int(value):,}"
+    if isinstance(value, float | np.floating) and float(value).is_integer():
+        return f"{int(value):,}"
+    return _escape(value)
+
+
+def _table(
+    frame: pd.DataFrame,
+    columns: dict[str, str],
+    *,
+    numeric: set[str],
+    markup: frozenset[str] = frozenset(),
+) -> str:
+    """An HTML table of ``frame``; ``columns`` maps column -> header; every cell escaped
+    (but the ``markup`` columns, already HTML), whole numbers with thousands separators.
 
     A boolean ``is_notable`` column, if present, highlights its rows.
     """
@@ -177,7 +292,8 @@ def _table(frame: pd.DataFrame, columns: dict[str, str], *, numeric: set[str]) -
     rows = []
     for record in frame.to_dict("records"):
         cells = "".join(
-            f"<td class='{'num' if name in numeric else ''}'>{_escape(record[name])}</td>"
+            f"<td class='{'num' if name in numeric else ''}'>"
+            f"{record[name] if name in markup else _cell(record[name])}</td>"
             for name in columns
         )
         notable = " class='notable'" if record.get("is_notable") else ""
@@ -312,7 +428,7 @@ def _conformance_section(
     """Fitness and deviations, after the model they were measured against and why."""
     shared = len(conformance.shared_activities)
     model_text = (
-        f"<p>Model: <strong>{_escape(choice.label)}</strong> ({_escape(choice.location)}). "
+        f"<p>Model: <strong title='{_escape(choice.location)}'>{_escape(choice.label)}</strong>. "
         f"Why this model: {_escape(choice.reason)}. It shares {shared:,} of its "
         f"{len(choice.model.activities):,} activities with the log.</p>"
     )
@@ -360,13 +476,65 @@ def _conformance_section(
     )
 
 
+COMPARED_MEASURES: dict[str, tuple[str, str]] = {
+    "cases": ("{Many} started", "neutral"),
+    "events per case": ("Steps per {one}", "lower"),
+    "mean throughput (h)": ("Mean throughput time", "lower"),
+    "median throughput (h)": ("Median throughput time", "lower"),
+    "p90 throughput (h)": ("90th percentile throughput time", "lower"),
+    "variants": ("Distinct paths (variants)", "lower"),
+}
+"""Each compared KPI in words, and which way is better (``neutral``: volume, neither)."""
+
+
+def _measure_text(kpi: str, value: float) -> str:
+    if pd.isna(value):
+        return "-"
+    if kpi.endswith("(h)"):
+        return format_duration(value * 3600)
+    if kpi in {"cases", "variants"}:
+        return f"{int(value):,}"
+    return f"{value:,.1f}"
+
+
+def _direction(kpi: str, change: float) -> tuple[str, str]:
+    """The change's direction in words and its CSS class (good, bad or none)."""
+    if pd.isna(change) or abs(change) < 0.005:
+        return "no change", ""
+    up = change > 0
+    sense = COMPARED_MEASURES.get(kpi, ("", "neutral"))[1]
+    if sense == "neutral":
+        return ("▲ more" if up else "▼ fewer"), ""
+    better = (not up) if sense == "lower" else up
+    return ("▲ " if up else "▼ ") + ("better" if better else "worse"), ("good" if better else "bad")
+
+
 def _comparison_section(comparison: PeriodComparison, words: CaseWords) -> str:
+    """The period comparison as a before/after table: previous period, this period, the
+    change and whether it is for the better; then the handovers and paths that moved."""
     before, after = comparison.before, comparison.after
-    kpis = comparison.kpis.copy()
-    kpis["before_text"] = kpis["before"].map(lambda value: f"{value:,.1f}")
-    kpis["after_text"] = kpis["after"].map(lambda value: f"{value:,.1f}")
-    kpis["change_text"] = kpis["change"].map(
-        lambda value: "-" if pd.isna(value) else f"{value:+.0%}"
+    before_head = f"Previous period ({before.start:%Y-%m-%d} .. {before.end:%Y-%m-%d})"
+    after_head = f"This period ({after.start:%Y-%m-%d} .. {after.end:%Y-%m-%d})"
+    rows = []
+    for kpi in comparison.kpis.itertuples():
+        label = COMPARED_MEASURES.get(kpi.kpi, (kpi.kpi, ""))[0].format(
+            Many=words.Many, one=words.one
+        )
+        direction, css = _direction(kpi.kpi, kpi.change)
+        change = "-" if pd.isna(kpi.change) else f"{kpi.change:+.0%}"
+        notable = " class='notable'" if kpi.is_notable else ""
+        rows.append(
+            f"<tr{notable}><td>{_escape(label)}</td>"
+            f"<td class='num'>{_escape(_measure_text(kpi.kpi, kpi.before))}</td>"
+            f"<td class='num'>{_escape(_measure_text(kpi.kpi, kpi.after))}</td>"
+            f"<td class='num'>{_escape(change)}</td>"
+            f"<td class='{css}'>{_escape(direction)}</td></tr>"
+        )
+    kpi_table = (
+        f"<table class='before-after'><thead><tr><th>Measure</th>"
+        f"<th class='num'>{_escape(before_head)}</th><th class='num'>{_escape(after_head)}</th>"
+        "<th class='num'>Change</th><th>Direction</th></tr></thead>"
+        f"<tbody>{''.join(rows)}</tbody></table>"
     )
     edges = comparison.edges[comparison.edges["is_notable"]].head(12).copy()
     edges["edge"] = edges["source_activity"] + " → " + edges["target_activity"]
@@ -379,21 +547,200 @@ def _comparison_section(comparison: PeriodComparison, words: CaseWords) -> str:
     variants["before_text"] = variants["share_before"].map(_percent)
     variants["after_text"] = variants["share_after"].map(_percent)
     variants["change_text"] = variants["share_change"].map(lambda value: f"{value * 100:+.1f} pt")
-    labels = {"before_text": before.label, "after_text": after.label, "change_text": "Change"}
+    labels = {
+        "before_text": "Previous period",
+        "after_text": "This period",
+        "change_text": "Change",
+    }
     body = (
-        "<h3>Headline figures</h3>"
-        + _table(kpis, {"kpi": "KPI", **labels}, numeric=set(labels))
+        kpi_table
         + "<h3>Handovers whose median wait changed notably</h3>"
-        + _table(edges, {"edge": "Edge", **labels}, numeric=set(labels))
+        + _table(edges, {"edge": "Handover", **labels}, numeric=set(labels))
         + "<h3>Paths whose share changed notably</h3>"
         + _table(variants, {"variant": "Path", **labels}, numeric=set(labels))
     )
     return _section(
         "Period comparison",
         body,
-        intro=f"{words.Many} started in {before.label} ({before.start:%Y-%m-%d} .. "
-        f"{before.end:%Y-%m-%d}) against {after.label} ({after.start:%Y-%m-%d} .. "
-        f"{after.end:%Y-%m-%d}); highlighted rows changed by 20 % or more.",
+        intro=f"{words.Many} started in the previous period against those started in this "
+        "one. Direction says whether the change is for the better (shorter times, fewer "
+        "steps and paths); the volume of "
+        f"{words.many} is neither. Highlighted rows changed by 20 % or more.",
+    )
+
+
+def _exception_costs(
+    con: duckdb.DuckDBPyConnection,
+    analysed: EventLog,
+    reference: ReportReference,
+    names: DisplayWords,
+) -> pd.DataFrame | None:
+    """The cost, count, owning team and recommended action of each exception type, over
+    the exceptions of the analysed cases; ``None`` when the log records no exceptions."""
+    exceptions = reference.exceptions
+    if exceptions is None or exceptions.empty:
+        return None
+    events, parameters = events_query(analysed)
+    cases = con.execute(f"SELECT DISTINCT case_id FROM ({events})", parameters).df()
+    period = exceptions[exceptions["case_id"].astype(str).isin(cases["case_id"].astype(str))]
+    costs = (
+        period.groupby("exception_type", dropna=False)
+        .agg(
+            exception_count=("case_id", "size"),
+            total_cost=("total_cost", lambda cost: cost.sum(min_count=1)),
+        )
+        .reset_index()
+    )
+    taxonomy = reference.exception_types
+    if taxonomy is None:
+        taxonomy = pd.DataFrame(columns=["exception_type", "owning_team", "recommended_action"])
+    costs = costs.merge(
+        taxonomy[["exception_type", "owning_team", "recommended_action"]],
+        on="exception_type",
+        how="left",
+    )
+    return costs.assign(display_name=names.names_of("exception_type", costs["exception_type"]))
+
+
+def _with_steps(frame: pd.DataFrame, on: str, reference: ReportReference | None) -> pd.DataFrame:
+    """``frame`` with the source system, wait class and who the case waits on of the step
+    named in its column ``on`` (unchanged when the caller gave no step classes)."""
+    if reference is None or reference.activities is None or reference.activities.empty:
+        return frame
+    steps = reference.activities[["activity", "source_system", "wait_class", "waiting_on"]]
+    return frame.merge(
+        steps.rename(columns={"activity": on}).drop_duplicates(on), on=on, how="left"
+    )
+
+
+def _executive_section(summary: ExecutiveSummary, *, lead: str, words: CaseWords) -> str:
+    """The one-page executive summary: the findings, the taxonomy's actions and what the
+    log lacks, with the rule that chose the findings."""
+    items = []
+    for finding in summary.findings:
+        facts = [("Cost", finding.cost_text)]
+        if finding.owner:
+            facts.append(("Owner", finding.owner))
+        facts.append(("Action", finding.action))
+        listed = "".join(
+            f"<dt>{_escape(name)}</dt><dd>{_escape(value)}</dd>" for name, value in facts
+        )
+        items.append(
+            f"<li><strong>{_escape(finding.sentence)}</strong><dl class='facts'>{listed}</dl></li>"
+        )
+    findings = (
+        f"<ol class='findings'>{''.join(items)}</ol>"
+        if items
+        else f"<p>No finding stands out: the {words.many} neither wait, repeat steps nor "
+        "raise exceptions notably.</p>"
+    )
+    body = f"<p class='lead'>{_escape(lead)}</p><h3>The three largest findings</h3>{findings}"
+    if summary.actions:
+        body += "<h3>Recommended actions (exception taxonomy)</h3>" + _table(
+            pd.DataFrame(
+                {
+                    "owner": [action.owner or "not named" for action in summary.actions],
+                    "action": [action.action for action in summary.actions],
+                    "exception": [action.exception_type for action in summary.actions],
+                    "cost": [action.cost_text for action in summary.actions],
+                }
+            ),
+            {
+                "owner": "Owning team",
+                "action": "Recommended action",
+                "exception": "For",
+                "cost": "Cost in the period",
+            },
+            numeric={"cost"},
+        )
+    if summary.missing:
+        missing = "".join(f"<li>{_escape(text)}</li>" for text in summary.missing)
+        body += f"<h3>What this log cannot tell</h3><ul>{missing}</ul>"
+    body += (
+        "<p class='rule'>How the findings are chosen: the costliest exception type (by count "
+        "when nothing is priced), the handover adding the most hours of internal waiting "
+        "(on the company's own teams and systems, not on carriers, suppliers, marketplaces "
+        f"or customers), the step most {words.many} repeat on the same object, and the "
+        "most common deviation from the process model: the first three of these the data "
+        "has, ranked by cost; costs are the cost model's (labour, escalations, expedites, "
+        "cancellations and refund leakage per exception).</p>"
+    )
+    return f"<section class='executive'><h2>Executive summary</h2>{body}</section>"
+
+
+def _map_figure(drawing: ProcessMapDrawing, caption: str) -> str:
+    shown = len(drawing.shown_activities)
+    left_out = (
+        f" The {shown:,} busiest of {drawing.activity_total:,} steps are drawn so the text "
+        "stays readable in print; the variants and tables below cover every step."
+        if shown < drawing.activity_total
+        else ""
+    )
+    return (
+        f"<figure><figcaption>{_escape(caption)}{_escape(left_out)}</figcaption>"
+        f"{drawing.svg}</figure>"
+    )
+
+
+def _waits_table(ranked: pd.DataFrame, words: CaseWords) -> str:
+    """Handovers with their total hours of waiting, share, median and p95."""
+    top_share = float(ranked["share_of_waiting"].max()) if len(ranked) else 0.0
+    shown = ranked.assign(
+        handover=ranked["source_activity"] + " → " + ranked["target_activity"],
+        hours=(ranked["total_wait_seconds"] / 3600).map(lambda hours: f"{hours:,.0f}"),
+        share=[
+            f"<div>{_percent(share)}</div><div class='bar' style='width:"
+            f"{share / top_share * 100 if top_share else 0:.0f}%'></div>"
+            for share in ranked["share_of_waiting"]
+        ],
+        median=ranked["median_wait_seconds"].map(format_duration),
+        p95=ranked["p95_wait_seconds"].map(format_duration),
+    )
+    columns = {"handover": "Handover"}
+    if "waiting_on" in shown.columns:
+        columns["waiting_on"] = "Waiting on"
+    columns |= {
+        "frequency": "Times",
+        "hours": f"{words.One}-hours waited",
+        "share": "Share of all waiting",
+        "median": "Median wait",
+        "p95": "95th percentile",
+    }
+    return _table(
+        shown,
+        columns,
+        numeric={"frequency", "hours", "median", "p95"},
+        markup=frozenset({"share"}),
+    )
+
+
+def _bottleneck_section(
+    edges: pd.DataFrame, activity_times: pd.DataFrame | None, words: CaseWords
+) -> str:
+    """Internal waits first (what the company can act on), then waits on partners and
+    customers; every wait when the steps' wait classes are unknown."""
+    ranked = rank_bottlenecks(edges, top=len(edges))
+    if "wait_class" in ranked.columns and ranked["wait_class"].notna().any():
+        internal = ranked[ranked["wait_class"] == "internal"].head(10)
+        others = ranked[ranked["wait_class"] != "internal"].head(6)
+        body = (
+            "<h3>Waits on your own teams and systems</h3>"
+            + _waits_table(internal, words)
+            + "<h3>Waits on partners and customers</h3>"
+            + "<p class='note'>Carriers, suppliers, marketplaces, payment providers and "
+            "customers: worth a conversation with them, not an internal fix.</p>"
+            + _waits_table(others, words)
+        )
+    else:
+        body = (
+            "<p class='note'>No step is classed as internal, partner or customer, so all "
+            "waits are ranked together.</p>" + _waits_table(ranked.head(10), words)
+        )
+    return _section(
+        "Bottlenecks",
+        body + _activity_times_block(activity_times),
+        intro=f"Handovers ranked by the {words.one}-hours of waiting they add in total "
+        "(frequency times mean wait): shortening the first ones saves the most.",
     )
 
 
@@ -402,6 +749,8 @@ def build_report(
 ) -> str:
     """Run every analysis on ``log`` and return the report as one HTML document."""
     request = request or ReportRequest()
+    reference = request.reference or ReportReference()
+    names = DisplayWords(reference.display_names)
     analysed = log
     if request.period is not None:
         analysed = filter_time_frame(
@@ -412,7 +761,7 @@ def build_report(
         raise ValueError("no case in the analysed period: nothing to report")
     summary = discover_process_summary(con, analysed)
     edges, endpoints, variants = summary.edges, summary.endpoints, summary.variants
-    bottlenecks = rank_bottlenecks(edges, top=10)
+    classed_edges = _with_steps(edges, "target_activity", request.reference)
     activity_times = get_activity_times(con, analysed) if has_activity_instances(con) else None
     conformance_model = choose_conformance_model(
         con, analysed, user_model=request.reference_model, variants=variants
@@ -445,10 +794,46 @@ def build_report(
     started, ended = con.execute(
         f"SELECT min(event_at), max(event_at) FROM ({events})", parameters
     ).fetchall()[0]
+    scope = (
+        f"{words.many} started {request.period.start:%Y-%m-%d} .. {request.period.end:%Y-%m-%d}"
+        if request.period
+        else f"all {words.many}, {started:%Y-%m-%d} .. {ended:%Y-%m-%d}"
+    )
 
+    exception_costs = _exception_costs(con, analysed, reference, names)
+    executive = summarize_findings(
+        SummaryInputs(
+            case_noun=words.many,
+            exception_costs=exception_costs,
+            currency=reference.currency,
+            handovers=classed_edges,
+            rework=_with_steps(rework, "activity", request.reference),
+            deviations=conformance.deviations if conformance.fitness is not None else None,
+            system_names={
+                code: names.text("system", code)
+                for kind, code in reference.display_names
+                if kind == "system"
+            },
+        )
+    )
+    lead = (
+        f"{int(kpis['cases']):,} {words.many} ({scope}); median throughput time "
+        f"{format_duration(distribution.quantiles[0.5])}, 90th percentile "
+        f"{format_duration(distribution.quantiles[0.9])}."
+    )
+    if exception_costs is not None:
+        count = int(exception_costs["exception_count"].sum())
+        lead += f" {count:,} exceptions" + (
+            f" cost {executive.total_cost_text} in total."
+            if executive.total_cost_text
+            else ", not priced."
+        )
+
+    frequency_map, performance_map = render_process_maps(edges, endpoints)
     sections = [
+        _executive_section(executive, lead=lead, words=words),
         _section(
-            "Summary",
+            "Key figures",
             _kpi_cards(
                 [
                     (words.many, f"{int(kpis['cases']):,}"),
@@ -467,42 +852,17 @@ def build_report(
         ),
         _section(
             "Process map",
-            f"<div class='maps'><figure><figcaption>Frequency: {words.many} passing each handover"
-            "</figcaption>"
-            + render_process_map(edges, endpoints, performance=False)
-            + "</figure><figure><figcaption>Performance: median wait on each handover"
-            "</figcaption>"
-            + render_process_map(edges, endpoints, performance=True)
-            + "</figure></div>",
-            intro="The 45 most frequent handovers; boxes give how many times each step ran.",
+            "<div class='maps'>"
+            + _map_figure(
+                frequency_map,
+                f"Frequency: {words.many} passing each handover; boxes give how many times "
+                "each step ran.",
+            )
+            + _map_figure(performance_map, "Performance: median wait on each handover.")
+            + "</div>",
         ),
         _variants_section(variants, words),
-        _section(
-            "Bottlenecks",
-            render_bars(
-                [
-                    f"{s} → {t}"
-                    for s, t in zip(
-                        bottlenecks["source_activity"], bottlenecks["target_activity"], strict=True
-                    )
-                ],
-                list(bottlenecks["total_wait_seconds"] / 3600),
-                value_text=[
-                    f"{share:.0%} of all waiting · median {format_duration(median)} · "
-                    f"p95 {format_duration(p95)}"
-                    for share, median, p95 in zip(
-                        bottlenecks["share_of_waiting"],
-                        bottlenecks["median_wait_seconds"],
-                        bottlenecks["p95_wait_seconds"],
-                        strict=True,
-                    )
-                ],
-                color=PALETTE[3],
-            )
-            + _activity_times_block(activity_times),
-            intro=f"Handovers ranked by the {words.one}-hours of waiting they add in total "
-            "(frequency times mean wait): shortening the first ones saves the most.",
-        ),
+        _bottleneck_section(classed_edges, activity_times, words),
         _conformance_section(conformance_model, conformance, words),
         _section(
             "Rework and loops",
@@ -530,26 +890,34 @@ def build_report(
             + "<h3>Ping-pong between teams (systems), counted on handovers</h3>"
             + _table(
                 team_ping_pong.head(8).assign(
-                    away=lambda frame: frame["mean_away_seconds"].map(format_duration)
+                    away=lambda frame: frame["mean_away_seconds"].map(format_duration),
+                    first_name=lambda frame: [
+                        names.markup("system", code) for code in frame["first_team"]
+                    ],
+                    second_name=lambda frame: [
+                        names.markup("system", code) for code in frame["second_team"]
+                    ],
                 ),
                 {
-                    "first_team": "Back to",
-                    "second_team": "After",
+                    "first_name": "Back to",
+                    "second_name": "After",
                     "case_count": words.Many,
                     "occurrences": "Times",
                     "away": "Mean time away",
                 },
                 numeric={"case_count", "occurrences", "away"},
+                markup=frozenset({"first_name", "second_name"}),
             ),
             intro=_rework_intro(split, words),
         ),
-        _root_cause_section(con, log, slow, request, words),
+        _root_cause_section(con, log, slow, request, words, names),
         _objects_section(objects, object_edges, words),
         _section(
             "Trends",
-            render_trend(trend)
-            + f"<p class='note'>Bars: {words.many} started per day. Line: their median "
-            f"throughput time ({words.many} started late in the log may still be open).</p>",
+            render_trend(trend, case_noun=words.many)
+            + f"<p class='note'>Bars: {words.many} started per day (left axis). Line: their "
+            f"median throughput time (right axis); {words.many} started late in the log may "
+            "still be open.</p>",
         ),
     ]
     if request.compare_to is not None:
@@ -561,11 +929,6 @@ def build_report(
                 compare_periods(con, log, before=request.compare_to, after=after), words
             )
         )
-    scope = (
-        f"{words.many} started {request.period.start:%Y-%m-%d} .. {request.period.end:%Y-%m-%d}"
-        if request.period
-        else f"all {words.many}, {started:%Y-%m-%d} .. {ended:%Y-%m-%d}"
-    )
     filters = "; ".join(analysed.describe_filters()) or "none"
     generated = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     return (
@@ -630,6 +993,16 @@ DIMENSION_WORDS: dict[str, str] = {
 }
 """The root-cause dimensions in words (the columns are DEFAULT_DIMENSIONS)."""
 
+DIMENSION_CODE_KINDS: dict[str, str] = {
+    "channel": "channel",
+    "node_id": "node",
+    "carrier": "carrier",
+    "supplier": "supplier",
+    "region": "region",
+    "interface": "interface",
+}
+"""The kind of code each root-cause dimension holds, for its values' display names."""
+
 
 def _dimensions_carried(con: duckdb.DuckDBPyConnection, log: EventLog) -> list[str]:
     """The root-cause dimensions that at least one event of ``log`` names."""
@@ -649,12 +1022,27 @@ def _root_cause_section(
     slow: pd.DataFrame,
     request: ReportRequest,
     words: CaseWords,
+    names: DisplayWords,
 ) -> str:
     """Slow-order associations, and injected causes scored on the whole ``log`` (each
     cause is analysed in its own window, whatever period the report covers)."""
 
+    def dimension_text(dimension: str) -> str:
+        return (
+            names.names.get(("dimension", dimension))
+            or DIMENSION_WORDS.get(dimension, dimension.replace("_", " ")).capitalize()
+        )
+
+    def value_markup(dimension: str, value: object) -> str:
+        return names.markup(DIMENSION_CODE_KINDS.get(dimension, dimension), value)
+
     def numeric_view(frame: pd.DataFrame) -> pd.DataFrame:
         return frame.assign(
+            dimension_text=frame["dimension"].map(dimension_text),
+            value_markup=[
+                value_markup(dimension, value)
+                for dimension, value in zip(frame["dimension"], frame["value"], strict=True)
+            ],
             support_text=frame["support"].map(_percent),
             confidence_text=frame["confidence"].map(_percent),
             lift_text=frame["lift"].map(lambda value: f"{value:.2f}"),
@@ -662,8 +1050,8 @@ def _root_cause_section(
         )
 
     columns = {
-        "dimension": "Dimension",
-        "value": "Value",
+        "dimension_text": "Dimension",
+        "value_markup": "Value",
         "case_count": words.Many,
         "support_text": "Support",
         "confidence_text": "Slow among them",
@@ -681,7 +1069,12 @@ def _root_cause_section(
             "messages to find what slow ones have in common.</p>"
         )
     else:
-        body += _table(numeric_view(slow.head(10)), columns, numeric=numeric)
+        body += _table(
+            numeric_view(slow.head(10)),
+            columns,
+            numeric=numeric,
+            markup=frozenset({"value_markup"}),
+        )
         body += f"<p class='note'>Slow = the slowest 10 % of {words.many}. Lift 2 means "
         body += f"twice as likely to be slow as the average {words.one}. Values carried by "
         body += f"fewer than 20 {words.many} are left out.</p>"
@@ -693,6 +1086,16 @@ def _root_cause_section(
             con, log, causes, integration_relation=request.integration_relation
         )
         scores = scores.assign(
+            cause_text=[names.markup("cause", cause) for cause in scores["cause"]],
+            dimension_text=scores["dimension"].map(dimension_text),
+            values_text=[
+                ", ".join(
+                    value_markup(dimension, value.strip()) for value in str(values).split(",")
+                )
+                for dimension, values in zip(scores["dimension"], scores["values"], strict=True)
+            ],
+            effect_text=scores["effect"].map(names.prose),
+            rule_text=scores["top_rule"].map(names.prose),
             rank_text=scores["rank"].map(
                 lambda rank: "not found" if pd.isna(rank) else f"#{int(rank)}"
             ),
@@ -704,15 +1107,16 @@ def _root_cause_section(
         body += _table(
             scores,
             {
-                "cause": "Cause",
-                "dimension": "Dimension",
-                "values": "Values",
-                "effect": "Effect analysed",
+                "cause_text": "Cause",
+                "dimension_text": "Dimension",
+                "values_text": "Values",
+                "effect_text": "Effect analysed",
                 "rank_text": "Rank",
                 "found": "Top three",
-                "top_rule": "Rule found",
+                "rule_text": "Rule found",
             },
             numeric={"rank_text"},
+            markup=frozenset({"cause_text", "values_text"}),
         )
     return _section(
         "Root causes",

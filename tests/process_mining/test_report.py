@@ -15,7 +15,8 @@ from tests.process_mining.conftest import stage_process_events
 pytestmark = pytest.mark.slow
 
 SECTIONS = (
-    "Summary",
+    "Executive summary",
+    "Key figures",
     "Process map",
     "Top variants",
     "Bottlenecks",
@@ -111,6 +112,23 @@ def test_report_command_writes_html_for_a_period(holiday_peak_log, tmp_path, mon
     started = holiday_peak_log.events.groupby("case_id")["event_at"].min()
     in_period = ((started >= "2026-03-14") & (started < "2026-03-20")).sum()
     assert f"{in_period:,}</div><div class='label'>orders" in text
+    # The comparison is a before/after table: previous period, this period, change and
+    # direction, against pandas on the same events.
+    assert "Previous period (2026-03-02 .. 2026-03-14)" in text
+    assert "This period (2026-03-14 .. 2026-03-20)" in text
+    spans = holiday_peak_log.events.groupby("case_id")["event_at"].agg(["min", "max"])
+    before = spans[(spans["min"] >= "2026-03-02") & (spans["min"] < "2026-03-14")]
+    after = spans[(spans["min"] >= "2026-03-14") & (spans["min"] < "2026-03-20")]
+    assert re.search(
+        rf"<td>Orders started</td><td class='num'>{len(before):,}</td>"
+        rf"<td class='num'>{len(after):,}</td><td class='num'>"
+        rf"{(len(after) - len(before)) / len(before):+.0%}</td>",
+        text,
+    )
+    medians = [(frame["max"] - frame["min"]).median() for frame in (before, after)]
+    direction = "▼ better" if medians[1] < medians[0] else "▲ worse"
+    row = re.search(r"<td>Median throughput time</td>(.*?)</tr>", text).group(1)
+    assert direction in row
     empty = CliRunner().invoke(main, ["report", "--from", "2027-01-01", "--out", str(out)])
     assert empty.exit_code != 0
     assert "no case in the analysed period" in empty.output
@@ -158,7 +176,7 @@ def test_build_report_names_the_conformance_model_and_gives_no_fitness_without_s
     log = EventLog(relation="ev")
     discovered = build_report(con, log, ReportRequest(integration_relation=None))
     label = re.search(
-        r"Model: <strong>(discovered from the \d+ most frequent variants)", discovered
+        r"Model: <strong[^>]*>(discovered from the \d+ most frequent variants)", discovered
     )
     assert label, "the report names the discovered model"
     assert "only 0.0% of the log&#x27;s events are steps of the retail reference model" in (
@@ -177,7 +195,9 @@ def test_build_report_names_the_conformance_model_and_gives_no_fitness_without_s
     foreign = build_report(
         con, log, ReportRequest(integration_relation=None, reference_model=REFERENCE_MODEL_FILE)
     )
-    assert "Model: <strong>given model canonical_fulfillment.bpmn</strong>" in foreign
+    assert re.search(
+        r"Model: <strong[^>]*>given model canonical_fulfillment.bpmn</strong>", foreign
+    )
     assert _kpi(foreign, "fit with the given model") == "not measured"
     assert _kpi(foreign, "cases following it exactly") == "not measured"
     # A permit process is not order fulfillment: its cases are not called orders.

@@ -9,6 +9,7 @@ import duckdb
 import pandas as pd
 
 from orchestration.defs.resources import OrderlensResource
+from orderlens.report_inputs import read_report_reference
 from orderlens.simulator.ground_truth import read_injected_causes
 from orderlens.warehouse import connect
 from process_mining.conformance import check_conformance
@@ -34,6 +35,12 @@ MINING_CONFORMANCE_MODEL = dg.AssetKey(["mining", "conformance_model"])
 MINING_ROOT_CAUSES = dg.AssetKey(["mining", "root_causes"])
 MINING_REPORT = dg.AssetKey(["mining", "report"])
 REPORT_FILE_NAME = "process_mining_report.html"
+REPORT_REFERENCE_ASSETS = [
+    dg.AssetKey(["marts", name])
+    for name in ("fct_exceptions", "dim_exception_types", "dim_activities", "dim_display_names")
+]
+"""The marts the report's executive summary and display names read
+(:func:`orderlens.report_inputs.read_report_reference`)."""
 
 
 CONFORMANCE_VARIANT_TYPES = {
@@ -232,7 +239,7 @@ def mining_root_causes(orderlens: OrderlensResource) -> dg.MaterializeResult:
 
 @dg.asset(
     key=MINING_REPORT,
-    deps=[PROCESS_EVENTS_ASSET, STAGED_INTEGRATION, MINING_VARIANTS],
+    deps=[PROCESS_EVENTS_ASSET, STAGED_INTEGRATION, MINING_VARIANTS, *REPORT_REFERENCE_ASSETS],
     group_name=MINING_GROUP,
     owners=[OWNER],
     description="The self-contained HTML process-mining report for improvement forums; "
@@ -252,7 +259,11 @@ def mining_report(orderlens: OrderlensResource) -> dg.MaterializeResult:
         report_html = build_report(
             con,
             EventLog(),
-            ReportRequest(known_causes=known_causes, reference_model=settings.reference_model),
+            ReportRequest(
+                known_causes=known_causes,
+                reference_model=settings.reference_model,
+                reference=read_report_reference(con),
+            ),
         )
     path = write_report(report_html, settings.reports_dir / REPORT_FILE_NAME)
     return dg.MaterializeResult(

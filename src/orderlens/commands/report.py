@@ -57,10 +57,12 @@ def command(
 ) -> None:
     """Write the process-mining report (one self-contained HTML file) from the warehouse.
 
-    Orders started between --from and --to are analysed (default: all). The report holds
-    KPIs, process maps, variants, bottlenecks, conformance, rework, root causes, trends,
-    and with --compare-to a before/after comparison.
+    Orders started between --from and --to are analysed (default: all). The report opens
+    with a one-page executive summary (the three largest findings with their cost, owning
+    team and action), then KPIs, process maps, variants, bottlenecks, conformance, rework,
+    root causes, trends, and with --compare-to a before/after table.
     """
+    from orderlens.report_inputs import read_report_reference
     from orderlens.simulator.ground_truth import read_injected_causes
     from orderlens.warehouse import connect
     from process_mining.comparison import Period
@@ -86,14 +88,15 @@ def command(
         known_causes = tuple(read_injected_causes(answer_key)) if answer_key else None
     except (OSError, ValueError) as error:
         raise click.ClickException(str(error)) from error
-    request = ReportRequest(
-        period=period,
-        compare_to=before,
-        known_causes=known_causes,
-        reference_model=reference_model or settings.reference_model,
-    )
     try:
         with connect(settings.warehouse_path, read_only=True) as con:
+            request = ReportRequest(
+                period=period,
+                compare_to=before,
+                known_causes=known_causes,
+                reference_model=reference_model or settings.reference_model,
+                reference=read_report_reference(con),
+            )
             report_html = build_report(con, EventLog(), request)
     except ValueError as error:
         raise click.ClickException(str(error)) from error
