@@ -268,7 +268,9 @@ def browser_values(target: FuzzTarget, dependency: Dependency) -> st.SearchStrat
         return _filters_strategy(target).map(_store_of)
     if dependency.key == "root-cause-focus":
         dimensions = [
-            key.removeprefix("pareto-") for key in target.components if key.startswith("pareto-")
+            key.removeprefix("pareto-")
+            for key, component in target.components.items()
+            if key.startswith("pareto-") and component.type == "Graph"
         ]
         return st.none() | st.fixed_dictionaries(
             {"dimension": st.sampled_from(dimensions), "value": PRINTABLE}
@@ -530,31 +532,33 @@ def test_callback_fuzz_every_callback_answers_malformed_input_with_4xx(target):
 # The examples of the security test, and what the body itself may be.
 
 
-def _edge_count_body(value: object) -> dict:
+def _path_share_body(value: object) -> dict:
     return {
-        "output": "..process-map.children...process-bottlenecks.children..",
+        "output": "..process-map.children...process-map-summary.children..",
         "outputs": [
             {"id": "process-map", "property": "children"},
-            {"id": "process-bottlenecks", "property": "children"},
+            {"id": "process-map-summary", "property": "children"},
         ],
         "inputs": [
             {"id": "filters", "property": "data", "value": _store_of(Filters())},
-            {"id": "process-edge-count", "property": "value", "value": value},
+            {"id": "process-map-view", "property": "value", "value": "frequency"},
+            {"id": "process-activity-share", "property": "value", "value": 30},
+            {"id": "process-path-share", "property": "value", "value": value},
         ],
-        "changedPropIds": ["process-edge-count.value"],
+        "changedPropIds": ["process-path-share.value"],
     }
 
 
-def test_callback_fuzz_edge_count_quote_is_refused_with_a_short_message(target):
-    answer = target.client.post(CALLBACK_PATH, json=_edge_count_body("'"))
+def test_callback_fuzz_path_share_quote_is_refused_with_a_short_message(target):
+    answer = target.client.post(CALLBACK_PATH, json=_path_share_body("'"))
     assert answer.status_code == 400
     assert answer.mimetype == "text/plain"
     message = answer.get_data(as_text=True)
-    assert "process-edge-count.value" in message
-    assert "a number from 5 to 80" in message
+    assert "process-path-share.value" in message
+    assert "a number from 0 to 100" in message
     assert len(message) < 200
     assert "'" not in message.split("(got")[1]
-    control = target.client.post(CALLBACK_PATH, json=_edge_count_body(30))
+    control = target.client.post(CALLBACK_PATH, json=_path_share_body(20))
     assert control.status_code == 200
     assert "process-map-chart" in control.get_data(as_text=True)
 
@@ -579,9 +583,9 @@ def test_callback_fuzz_unreadable_bodies_are_refused(target, raw, content_type, 
 
 def test_callback_fuzz_a_malformed_request_without_a_session_gets_401(target):
     anonymous = target.client.application.test_client()
-    answer = anonymous.post(CALLBACK_PATH, json=_edge_count_body("'"))
+    answer = anonymous.post(CALLBACK_PATH, json=_path_share_body("'"))
     assert answer.status_code == 401
-    assert "process-edge-count" not in answer.get_data(as_text=True)
+    assert "process-path-share" not in answer.get_data(as_text=True)
 
 
 def test_callback_fuzz_order_page_with_a_repeated_order_query_opens(target):
