@@ -214,7 +214,7 @@ def test_report_shows_no_snake_case_code_and_separates_thousands(demo_report):
 
 
 @pytest.mark.slow
-def test_report_maps_print_on_a4_with_text_of_at_least_nine_points(
+def test_report_prints_the_summary_on_one_a4_page_and_maps_in_nine_points_or_more(
     demo_report, tmp_path, playwright_driver
 ):
     """Laid out as Chromium prints the report on A4 (12 mm margins: 186 mm = 703 CSS
@@ -240,9 +240,14 @@ def test_report_maps_print_on_a4_with_text_of_at_least_nine_points(
                 labels: svg.querySelectorAll('text').length,
             }))""",
         )
+        summary_bottom = page.eval_on_selector(
+            "section.executive", "section => section.getBoundingClientRect().bottom"
+        )
         pdf = page.pdf(format="A4", prefer_css_page_size=True)
     finally:
         browser.close()
+    # The executive summary fits the first page (297 mm less the margins).
+    assert summary_bottom <= (297 - 2 * 12) / 25.4 * 96
     assert len(maps) == 2
     for drawn in maps:
         assert drawn["labels"] > 10
