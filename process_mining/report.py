@@ -613,6 +613,18 @@ def _with_steps(frame: pd.DataFrame, on: str, reference: ReportReference | None)
     )
 
 
+def _findings_heading(count: int) -> str:
+    """``The three largest findings``, or as many as the data gave."""
+    if count == 0:
+        return "Findings"
+    if count == 1:
+        return "The largest finding"
+    return f"The {FINDING_WORDS.get(count, str(count))} largest findings"
+
+
+FINDING_WORDS = {2: "two", 3: "three"}
+
+
 def _executive_section(summary: ExecutiveSummary, *, lead: str, words: CaseWords) -> str:
     """The one-page executive summary: the findings, the taxonomy's actions and what the
     log lacks, with the rule that chose the findings."""
@@ -634,7 +646,8 @@ def _executive_section(summary: ExecutiveSummary, *, lead: str, words: CaseWords
         else f"<p>No finding stands out: the {words.many} neither wait, repeat steps nor "
         "raise exceptions notably.</p>"
     )
-    body = f"<p class='lead'>{_escape(lead)}</p><h3>The three largest findings</h3>{findings}"
+    heading = _findings_heading(len(summary.findings))
+    body = f"<p class='lead'>{_escape(lead)}</p><h3>{heading}</h3>{findings}"
     if summary.actions:
         body += "<h3>Recommended actions (exception taxonomy)</h3>" + _table(
             pd.DataFrame(
