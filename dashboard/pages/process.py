@@ -154,8 +154,9 @@ def layout(**_query: str) -> html.Div:
                     dcc.Loading(html.Div(id="process-bottlenecks")),
                 ],
                 note="Transitions ranked by the waiting time they add in the period. A wait "
-                "is classed by who performs the next step (reference seed "
-                "activity_wait_classes): internal waits are the ones your teams can shorten.",
+                "is classed by who performs the next step (your reference list of which "
+                "steps partners and customers perform): internal waits are the ones your "
+                "teams can shorten.",
             ),
             section(
                 "Conformance deviations",

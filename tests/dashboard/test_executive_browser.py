@@ -18,7 +18,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
 SNAKE_CASE = re.compile(r"\b[a-z][a-z0-9]*(?:_[a-z0-9]+)+\b")
-OWN_PAGES = {
+ALL_PAGES = {
     "overview": ("/", "#overview-headline"),
     "backlog": ("/backlog", "#backlog-oldest-table"),
     "root_causes": ("/root-causes", "#pareto-reason_code .main-svg"),
@@ -26,10 +26,6 @@ OWN_PAGES = {
     "work_queue": ("/work-queue", "#work-queue"),
     "orders": ("/orders", "#order-search"),
     "glossary": ("/glossary", "#glossary-terms"),
-}
-"""The pages this file checks for codes (process and ROI have their own owners and tests)."""
-ALL_PAGES = {
-    **OWN_PAGES,
     "process": ("/process", "#process-map-chart"),
     "roi": ("/roi", "#roi-outcome-chart"),
 }
@@ -78,9 +74,9 @@ def test_order_search_navigates_to_the_typed_order(published_demo, dashboard_url
     assert page.console_errors == []
 
 
-@pytest.mark.parametrize("name", list(OWN_PAGES))
+@pytest.mark.parametrize("name", list(ALL_PAGES))
 def test_pages_show_no_snake_case_code(name, dashboard_url, page):
-    path, ready = OWN_PAGES[name]
+    path, ready = ALL_PAGES[name]
     _open(page, dashboard_url + path, ready)
     codes = sorted(set(SNAKE_CASE.findall(page.inner_text("body"))))
     assert codes == []
