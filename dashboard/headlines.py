@@ -215,3 +215,44 @@ def roi_headline(
     return Headline(
         f"{saves}: {investment} pays back in {payback_months:,.0f} months{years}.", False
     )
+
+
+@dataclass(frozen=True)
+class Wait:
+    """A handover and the waiting it adds: from and to step, total hours, share of all."""
+
+    source: str
+    target: str
+    hours: float
+    share: float
+
+
+def process_headline(
+    top_variant_share: float | None, longest_internal_wait: Wait | None, fitness: float | None
+) -> Headline:
+    """Where the cases' time goes: the longest internal wait, the main path, the fit.
+
+    An internal wait (your teams and systems) is the one a forum can act on, so it leads;
+    it asks for attention when it holds at least a quarter of all waiting.
+
+    Example:
+        >>> wait = Wait("Order Released to Node", "Pick Completed", 687.4, 0.31)
+        >>> process_headline(0.479, wait, 0.987).text
+        'The longest internal wait is Order Released to Node → Pick Completed: 687 h, 31% of all waiting; the most common path covers 47.9% of cases; fitness 0.987 against the model.'
+    """  # noqa: E501
+    parts = []
+    if longest_internal_wait is not None:
+        parts.append(
+            f"the longest internal wait is {longest_internal_wait.source} → "
+            f"{longest_internal_wait.target}: {longest_internal_wait.hours:,.0f} h, "
+            f"{longest_internal_wait.share:.0%} of all waiting"
+        )
+    if top_variant_share is not None:
+        parts.append(f"the most common path covers {top_variant_share:.1%} of cases")
+    if fitness is not None:
+        parts.append(f"fitness {fitness:.3f} against the model")
+    if not parts:
+        return Headline("No case completed a step in this period for these filters.", False)
+    text = "; ".join(parts)
+    attention = longest_internal_wait is not None and longest_internal_wait.share >= 0.25
+    return Headline(text[0].upper() + text[1:] + ".", attention)

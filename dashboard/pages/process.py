@@ -14,11 +14,12 @@ import dash_bootstrap_components as dbc
 from dash import Input, Output, callback, dcc, html
 from dash.exceptions import PreventUpdate
 
-from dashboard.components.cards import empty_state, section
+from dashboard.components.cards import empty_state, headline_banner, section
 from dashboard.components.missing_data import page_without_data
 from dashboard.components.process_map import build_process_map, format_duration
 from dashboard.components.tables import data_table
 from dashboard.graphviz_layout import GraphLayoutError
+from dashboard.headlines import Wait, process_headline
 from dashboard.queries.filter_bar import read_filters
 from dashboard.queries.process import (
     get_case_endpoints,
@@ -129,6 +130,7 @@ def layout(**_query: str) -> html.Div:
     return html.Div(
         [
             html.H2("Process"),
+            html.Div(id="process-headline-body"),
             section(
                 "Process map",
                 [
@@ -251,6 +253,35 @@ def _wait_summary(edges) -> html.Div:
         "Waiting time in the period by who the case waits on: " + " · ".join(parts) + ".",
         className="small mb-2",
         id="process-wait-summary",
+    )
+
+
+@callback(Output("process-headline-body", "children"), Input("filters", "data"))
+def update_headline(filters_data):
+    """The page's first sentence: the longest internal wait, the main path and the fit."""
+    if not filters_data:
+        raise PreventUpdate
+    filters = read_filters(filters_data)
+    try:
+        edges = get_process_edges(filters)
+        variants = get_variants(filters, limit=1)
+        fitness = get_conformance_summary().fitness
+    except (MissingTableError, ServingCopyUnavailableError):
+        return None
+    longest = None
+    internal = edges[edges["wait_class"] == "internal"]
+    total = float(edges["total_wait_seconds"].sum())
+    if not internal.empty and total > 0:
+        row = internal.sort_values("total_wait_seconds", ascending=False).iloc[0]
+        longest = Wait(
+            str(row["source_activity"]),
+            str(row["target_activity"]),
+            float(row["total_wait_seconds"]) / 3600,
+            float(row["total_wait_seconds"]) / total,
+        )
+    top_share = None if variants.empty else float(variants["case_share"].iloc[0])
+    return headline_banner(
+        process_headline(top_share, longest, fitness), element_id="process-headline"
     )
 
 

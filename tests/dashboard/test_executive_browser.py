@@ -254,3 +254,19 @@ def test_every_page_is_screenshotted_at_executive_screen_sizes(
         page.screenshot(path=str(target), full_page=True)
         assert target.stat().st_size > 10_000
     assert page.console_errors == []
+
+
+def test_process_headline_names_the_internal_handover_with_the_most_waiting(
+    published_demo, dashboard_url, page
+):
+    _open(page, dashboard_url + "/process", "#process-headline")
+    text = page.inner_text("#process-headline")
+    internal = _serving(
+        published_demo,
+        "SELECT source_activity || ' → ' || target_activity FROM marts.agg_process_edges_daily"
+        " WHERE wait_class = 'internal' GROUP BY ALL",
+    )
+    named = text.split("longest internal wait is ")[1].split(":")[0]
+    assert named in {row[0] for row in internal}
+    assert "of all waiting" in text
+    assert page.console_errors == []

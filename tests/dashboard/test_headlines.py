@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from dashboard.headlines import (
     Driver,
+    Wait,
     backlog_headline,
     integration_headline,
     overview_headline,
+    process_headline,
     roi_headline,
     root_cause_headline,
     work_queue_headline,
@@ -139,3 +141,24 @@ def test_roi_headline_without_savings_says_there_is_nothing_to_save():
     headline = roi_headline("Baseline (0%)", 0.0, 15_000.0, None)
     assert headline.text == "Baseline (0%) removes no manual touch in this period: nothing to save."
     assert headline.needs_attention is False
+
+
+def test_process_headline_leads_with_the_longest_internal_wait_and_flags_a_quarter():
+    wait = Wait("Order Released to Node", "Pick Completed", 1234.4, 0.25)
+    headline = process_headline(0.4791, wait, 0.98712)
+    assert headline.text == (
+        "The longest internal wait is Order Released to Node → Pick Completed: 1,234 h, "
+        "25% of all waiting; the most common path covers 47.9% of cases; "
+        "fitness 0.987 against the model."
+    )
+    assert headline.needs_attention
+
+
+def test_process_headline_of_a_log_without_internal_waits_or_model_is_calm():
+    headline = process_headline(0.5, None, None)
+    assert headline.text == "The most common path covers 50.0% of cases."
+    assert not headline.needs_attention
+    small = process_headline(None, Wait("A", "B", 2.0, 0.1), None)
+    assert small.text == "The longest internal wait is A → B: 2 h, 10% of all waiting."
+    assert not small.needs_attention
+    assert process_headline(None, None, None).text.startswith("No case completed")
