@@ -253,16 +253,16 @@ def update_order(case_id, filters_data):
             if not _is_blank(summary[name])
         ]
     )
+    # One flat list: a list nested in a Dash children list reaches React as raw objects.
+    facts = [facts, *_other_nodes(summary, names)]
     if blank:
-        facts = [
-            facts,
+        facts.append(
             html.Div(
                 f"Not recorded for this order: {', '.join(blank)}.",
                 className="small text-muted",
                 id="order-blank-facts",
-            ),
-        ]
-    facts = [facts, *_other_nodes(summary, names)]
+            )
+        )
     query = (filters_data or {}).get("query", "")
     events_table = (
         data_table(

@@ -129,6 +129,8 @@ def layout(**_query: str) -> html.Div:
             [
                 header,
                 html.Div(id="overview-period", className="small text-muted mb-2"),
+                html.Div(id="overview-headline-body"),
+                html.Div(id="overview-alerts-body"),
                 dcc.Loading(html.Div(id="overview-kpis"), type="dot"),
                 _coverage_section(),
             ]
