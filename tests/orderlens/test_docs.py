@@ -26,6 +26,8 @@ SCHEMAS = "raw|staging|intermediate|marts|mining|triage|serving|reference"
 ASSET_KEY = re.compile(rf"`((?:{SCHEMAS})/\w+)`")
 TREES = "src/orderlens|orchestration|process_mining|dashboard|dbt_project|tests|bench"
 REPO_PATH = re.compile(rf"`((?:{TREES})/[\w/.-]*)(?:::\w+)?`")
+GENERATED = ("bench/results/",)
+"""Folders a command creates (``make bench`` writes its results there), absent from a clone."""
 
 
 def _code(text: str) -> list[str]:
@@ -86,7 +88,12 @@ def test_docs_name_only_existing_files_and_folders():
         for found in REPO_PATH.findall(path.read_text(encoding="utf-8"))
     }
     assert len(named) > 20, "the docs' repository paths were not found"
-    assert sorted((doc, found) for doc, found in named if not (REPO_ROOT / found).exists()) == []
+    missing = [
+        (doc, found)
+        for doc, found in named
+        if not (REPO_ROOT / found).exists() and not found.startswith(GENERATED)
+    ]
+    assert sorted(missing) == []
 
 
 @pytest.mark.slow
