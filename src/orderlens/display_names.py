@@ -88,6 +88,10 @@ def _word(word: str) -> str:
     return word.upper() if word.lower() in ACRONYMS else word
 
 
+_CODE_LIKE = re.compile(r"[\w.:>\- ]+")
+"""What a code looks like: word characters, dots, dashes, colons, arrows and spaces."""
+
+
 def humanize_code(code: object) -> str:
     """A readable wording of a code no reference row names.
 
@@ -105,12 +109,17 @@ def humanize_code(code: object) -> str:
         'WMS → TMS: ship request'
         >>> humanize_code("DC-EAST-01")
         'DC-EAST-01'
+        >>> humanize_code("see <b>this</b> note")
+        'see <b>this</b> note'
     """
     if code is None:
         return NOT_RECORDED
     text = str(code).strip()
     if not text or text.lower() in {"nan", "none", "<na>"}:
         return NOT_RECORDED
+    if not _CODE_LIKE.fullmatch(text):
+        # Free text someone typed is not a code: shown exactly as written.
+        return text
     interface = _INTERFACE.match(text)
     if interface:
         source, target, operation = interface.groups()
