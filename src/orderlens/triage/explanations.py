@@ -47,6 +47,12 @@ def _text(value: object) -> str:
     )
 
 
+def _worded(code: object) -> str:
+    """A code in people's words (the display-name fallback), "unknown" when missing."""
+    text = _text(code)
+    return text if text == "unknown" else humanize_code(text)
+
+
 FACTORS: tuple[Factor, ...] = (
     Factor(
         "sla_timer",
@@ -64,7 +70,7 @@ FACTORS: tuple[Factor, ...] = (
             "first_response_sla_minutes",
             "reason_code",
         ),
-        lambda row: f"type {_text(row['exception_type'])} ({_text(row['reason_code'])})",
+        lambda row: f"{_worded(row['exception_type'])} ({_worded(row['reason_code']).lower()})",
     ),
     Factor(
         "first_response",
