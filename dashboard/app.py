@@ -54,6 +54,10 @@ from orderlens.users import MissingSecretKeyError
 DASHBOARD_DIR = Path(__file__).resolve().parent
 ASSETS_DIR = DASHBOARD_DIR / "assets"
 PAGES_DIR = DASHBOARD_DIR / "pages"
+DASHBOARD_PACKAGE = "dashboard"
+"""The name the app is built under: a package, so Dash Pages imports each page as
+``dashboard.pages.<name>``, the module name a plain import gives it. Under another name
+a page imported both ways registers twice and every request fails on duplicate paths."""
 PAGES_LOCATION = "_pages_location"
 """Dash Pages' own location component: its ``search`` is the URL's query at navigation."""
 
@@ -220,7 +224,7 @@ def create_app(settings: Settings) -> Dash:
         orderlens.users.MissingSecretKeyError: When no session-signing key is configured.
     """
     app = Dash(
-        __name__,
+        DASHBOARD_PACKAGE,
         use_pages=True,
         pages_folder=str(PAGES_DIR),
         assets_folder=str(ASSETS_DIR),

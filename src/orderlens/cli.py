@@ -9,8 +9,12 @@ from __future__ import annotations
 
 import importlib
 import os
+from typing import TYPE_CHECKING
 
 import click
+
+if TYPE_CHECKING:
+    from orderlens.settings import Settings
 
 COMMANDS: dict[str, str] = {
     "ingest": "ingest",
@@ -58,16 +62,31 @@ class _LazyGroup(click.Group):
         return importlib.import_module(f"orderlens.commands.{module_name}").command
 
 
+def command_settings() -> Settings:
+    """The settings of this invocation, read from the environment once and shared by the
+    group's checks and the command (the edge where the settings object is built).
+
+    Raises:
+        ValueError: When an ``ORDERLENS_*`` variable holds a value the settings refuse.
+    """
+    from orderlens.settings import Settings
+
+    root = click.get_current_context().find_root()
+    if root.obj is None:
+        root.obj = Settings.from_env()
+    return root.obj
+
+
 def _protect_created_files() -> None:
     """Make every file and folder this process and its children (dbt, Dagster, the
     dashboard) create private to the owner, and warn once about a data directory or
     data file that others can already read. A warning, not a refusal: the folder may be
     shared on purpose; the fix is in the line."""
-    from orderlens.settings import PRIVATE_UMASK, Settings
+    from orderlens.settings import PRIVATE_UMASK
 
     os.umask(PRIVATE_UMASK)
     try:
-        settings = Settings.from_env()
+        settings = command_settings()
     except ValueError:
         return
     for warning in settings.loose_permissions():

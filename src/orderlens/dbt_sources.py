@@ -3,8 +3,9 @@
 The raw tables (with the ingestion lineage columns) and the reference tables are created
 by :func:`orderlens.warehouse.initialize_warehouse` from the contract classes; this module
 renders the matching dbt ``sources`` YAML from the same classes, column descriptions and
-all, with ``not_null`` tests on required columns and ``accepted_values`` tests on enumerated
-ones. A test asserts that the committed file equals :func:`render_sources_yml`.
+all, with one ``not_null_columns`` test per table on its required columns and
+``accepted_values`` tests on enumerated ones. A test asserts that the committed file
+equals :func:`render_sources_yml`.
 
 Run ``python -m orderlens.dbt_sources`` after changing the contract to rewrite the file.
 """
@@ -50,18 +51,12 @@ _SOURCE_DESCRIPTIONS: dict[str, str] = {
 
 def _column_entries(model: type[SQLModel], *, with_lineage: bool) -> list[dict[str, Any]]:
     descriptions = describe_columns(model)
-    required = set(required_field_names(model))
     allowed = enum_values(model)
     columns: list[dict[str, Any]] = []
     for name in field_names(model):
         entry: dict[str, Any] = {"name": str(name), "description": descriptions.get(name) or name}
-        tests: list[Any] = []
-        if name in required:
-            tests.append("not_null")
         if name in allowed:
-            tests.append({"accepted_values": {"arguments": {"values": allowed[name]}}})
-        if tests:
-            entry["data_tests"] = tests
+            entry["data_tests"] = [{"accepted_values": {"arguments": {"values": allowed[name]}}}]
         columns.append(entry)
     if with_lineage:
         columns += [
@@ -75,11 +70,12 @@ def _table_entry(model: type[SQLModel], *, with_lineage: bool) -> dict[str, Any]
     description = " ".join((model.__doc__ or model.__name__).split())
     if with_lineage:
         description += " One row per event as loaded by ingestion."
-    return {
-        "name": str(model.__table__.name),
-        "description": description,
-        "columns": _column_entries(model, with_lineage=with_lineage),
-    }
+    entry: dict[str, Any] = {"name": str(model.__table__.name), "description": description}
+    required = [str(name) for name in required_field_names(model)]
+    if required:
+        entry["data_tests"] = [{"not_null_columns": {"arguments": {"columns": required}}}]
+    entry["columns"] = _column_entries(model, with_lineage=with_lineage)
+    return entry
 
 
 def render_sources_yml() -> str:

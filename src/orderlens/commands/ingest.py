@@ -19,6 +19,7 @@ from pathlib import Path
 
 import click
 
+from orderlens.cli import command_settings
 from orderlens.exit_status import ExitStatus
 from orderlens.ingest import FileResult, FileStatus, MappingError, ingest_paths
 from orderlens.ingest.mapping import Target
@@ -69,7 +70,7 @@ def command(
     paths: tuple[Path, ...], mapping: Path | None, as_json: bool, expectations: bool
 ) -> None:
     """Ingest event-log files and folders (CSV, Parquet, JSON Lines, XES, OCEL 2.0)."""
-    settings = Settings.from_env()
+    settings = command_settings()
 
     def show(result: FileResult) -> None:
         """Print a file's line as soon as it is done (progress on long runs)."""

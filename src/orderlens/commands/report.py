@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from orderlens.settings import Settings
+from orderlens.cli import command_settings
 
 
 def _day(text: str) -> datetime:
@@ -69,7 +69,7 @@ def command(
     from process_mining.event_log import EventLog
     from process_mining.report import ReportRequest, build_report, print_pdf, write_report
 
-    settings = Settings.from_env()
+    settings = command_settings()
     if not settings.warehouse_path.exists():
         raise click.ClickException(
             f"no warehouse at {settings.warehouse_path}: run `orderlens run` first"

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import click
 
+from orderlens.cli import command_settings
 from orderlens.run_state import forget_last_run, record_successful_run, up_to_date
-from orderlens.settings import Settings
 
 
 @click.command("run")
@@ -39,7 +39,7 @@ def command(reference_model: Path | None, verbose: bool, rebuild: bool) -> None:
     data directory, so it shows in `make ui`. With no new inbox file, setting or model
     change since the last successful run, it says "up to date" and does nothing.
     """
-    settings = Settings.from_env()
+    settings = command_settings()
     if reference_model is not None:
         settings = replace(settings, reference_model=reference_model.resolve())
     if settings.reference_model is not None:

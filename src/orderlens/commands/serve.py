@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from orderlens.settings import Settings
+from orderlens.cli import command_settings
 
 
 @click.command("serve")
@@ -16,4 +16,4 @@ def command() -> None:
     """
     from dashboard.app import serve
 
-    serve(Settings.from_env())
+    serve(command_settings())

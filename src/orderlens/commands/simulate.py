@@ -11,7 +11,7 @@ from pathlib import Path
 
 import click
 
-from orderlens.settings import Settings
+from orderlens.cli import command_settings
 from orderlens.simulator import SCENARIO_NAMES, OutputFormat, SimulationConfig, simulate
 from orderlens.simulator.config import DEFAULT_ID_PREFIX, DEFAULT_START
 
@@ -85,7 +85,7 @@ def command(
     id_prefix: str,
 ) -> None:
     """Simulate omnichannel orders, exceptions and middleware messages with ground truth."""
-    settings = Settings.from_env()
+    settings = command_settings()
     target = out_dir if out_dir is not None else settings.inbox_dir
     began = datetime.now()
     try:

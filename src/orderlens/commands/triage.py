@@ -15,7 +15,7 @@ from pathlib import Path
 
 import click
 
-from orderlens.settings import Settings
+from orderlens.cli import command_settings
 
 
 def _print_backtest(backtest: dict) -> None:
@@ -52,7 +52,7 @@ def train() -> None:
     from orderlens.triage.work_queue import train_on_warehouse
     from orderlens.warehouse import connect
 
-    settings = Settings.from_env()
+    settings = command_settings()
     with connect(settings.warehouse_path) as con:
         model = train_on_warehouse(con, trained_at=datetime.now(UTC))
         path = save_model(model, settings.models_dir)
@@ -74,7 +74,7 @@ def score(policy_file: Path | None) -> None:
     from orderlens.triage.work_queue import score_open_exceptions
     from orderlens.warehouse import connect
 
-    settings = Settings.from_env()
+    settings = command_settings()
     model = load_model(settings.models_dir)
     policy = load_policy(policy_file)
     now = datetime.now(UTC)
@@ -126,7 +126,7 @@ def evaluate(
                 seed=seed,
             )
     else:
-        settings = Settings.from_env()
+        settings = command_settings()
         backtest = time_split_backtest(
             "time split on the warehouse", settings, trained_at=datetime.now(UTC)
         )

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from orderlens.settings import Settings
+from orderlens.cli import command_settings
 
 DEFAULT_UI_PORT = 3000
 
@@ -22,7 +22,7 @@ def command(port: int) -> None:
     restarts. The UI and its daemon (which runs the schedules and the inbox sensor) are
     stopped together with Ctrl-C.
     """
-    settings = Settings.from_env()
+    settings = command_settings()
     settings.ensure_dirs()
     dagster = Path(sys.executable).with_name("dagster")
     command_line = [

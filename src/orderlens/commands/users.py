@@ -10,6 +10,7 @@ import sys
 
 import click
 
+from orderlens.cli import command_settings
 from orderlens.sessions import SessionStore
 from orderlens.settings import Settings
 from orderlens.users import (
@@ -45,7 +46,7 @@ def add(name: str, role: str, password_stdin: bool) -> None:
     """Add a user, or change an existing user's role and password (ending their
     sessions). The password needs 12 characters and must not be easy to guess."""
     password = _read_password(password_stdin)
-    settings = Settings.from_env()
+    settings = command_settings()
     try:
         user = add_user(settings.users_path, name, Role(role), password)
     except UserStoreError as error:
@@ -60,7 +61,7 @@ def add(name: str, role: str, password_stdin: bool) -> None:
 def passwd(name: str, password_stdin: bool) -> None:
     """Change a user's password, keeping the role; their open sessions end."""
     password = _read_password(password_stdin)
-    settings = Settings.from_env()
+    settings = command_settings()
     try:
         user = set_password(settings.users_path, name, password)
     except UserStoreError as error:
@@ -73,7 +74,7 @@ def passwd(name: str, password_stdin: bool) -> None:
 @click.argument("name")
 def revoke(name: str) -> None:
     """End every open dashboard session of a user now (for example a lost laptop)."""
-    settings = Settings.from_env()
+    settings = command_settings()
     try:
         name = validate_user_name(name)
     except UserStoreError as error:
@@ -95,7 +96,7 @@ def _end_sessions(settings: Settings, name: str) -> None:
 @command.command("list")
 def list_users() -> None:
     """List the users and their roles (never their password hashes)."""
-    settings = Settings.from_env()
+    settings = command_settings()
     try:
         users = load_users(settings.users_path)
     except UserStoreError as error:
@@ -110,7 +111,7 @@ def list_users() -> None:
 @click.argument("name")
 def remove(name: str) -> None:
     """Remove a user and end their open sessions."""
-    settings = Settings.from_env()
+    settings = command_settings()
     try:
         removed = remove_user(settings.users_path, name)
     except UserStoreError as error:
@@ -125,7 +126,7 @@ def remove(name: str) -> None:
 def secret() -> None:
     """Create the key file that signs login forms in the data directory (mode 0600) if it
     is missing. ORDERLENS_SECRET_KEY, when set, takes precedence over the file."""
-    settings = Settings.from_env()
+    settings = command_settings()
     if create_secret_key(settings.secret_key_path):
         click.echo(f"created a new session secret key in {settings.secret_key_path} (mode 0600)")
     else:
