@@ -33,6 +33,7 @@ WAREHOUSE_LOCK_TIMEOUT_VARIABLE = "ORDERLENS_WAREHOUSE_LOCK_TIMEOUT"
 BEHIND_TLS_VARIABLE = "ORDERLENS_BEHIND_TLS"
 TRUSTED_PROXY_VARIABLE = "ORDERLENS_TRUSTED_PROXY"
 GROUND_TRUTH_FILE_VARIABLE = "ORDERLENS_GROUND_TRUTH_FILE"
+CACHE_DIR_VARIABLE = "ORDERLENS_CACHE_DIR"
 DEFAULT_PORT = 8050
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_SESSION_HOURS = 8.0
@@ -136,6 +137,13 @@ def _free_text_handling(env: Mapping[str, str]) -> FreeTextHandling:
         raise ValueError(f"{FREE_TEXT_VARIABLE} must be one of {allowed}, got {text!r}") from error
 
 
+def _default_cache_dir(env: Mapping[str, str]) -> Path:
+    if env.get(CACHE_DIR_VARIABLE):
+        return Path(env[CACHE_DIR_VARIABLE]).expanduser().resolve()
+    base = env.get("XDG_CACHE_HOME") or str(Path("~/.cache").expanduser())
+    return Path(base).resolve() / "orderlens"
+
+
 def _lifecycle_treatment(env: Mapping[str, str]) -> LifecycleTreatment:
     text = (env.get(LIFECYCLE_VARIABLE) or LifecycleTreatment.COMPLETIONS.value).strip().lower()
     try:
@@ -195,6 +203,10 @@ class Settings:
             its root causes against (``ORDERLENS_GROUND_TRUTH_FILE``); ``None`` scores
             nothing. Only a user who simulated the data has an answer key, so the report
             never looks for one by itself.
+        cache_dir: Where work that depends only on the installed code is kept for every
+            data directory (``ORDERLENS_CACHE_DIR``; default ``$XDG_CACHE_HOME/orderlens``
+            or ``~/.cache/orderlens``): today the dbt manifest, so a new data directory
+            does not parse the dbt project before its first run. Deleting it is safe.
     """
 
     data_dir: Path
@@ -215,6 +227,7 @@ class Settings:
     free_text: FreeTextHandling = FreeTextHandling.SCRUB
     warehouse_lock_timeout_seconds: float = DEFAULT_WAREHOUSE_LOCK_TIMEOUT_SECONDS
     ground_truth_file: Path | None = None
+    cache_dir: Path = field(default_factory=lambda: _default_cache_dir(os.environ))
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -257,6 +270,7 @@ class Settings:
                 env, WAREHOUSE_LOCK_TIMEOUT_VARIABLE, DEFAULT_WAREHOUSE_LOCK_TIMEOUT_SECONDS
             ),
             ground_truth_file=Path(truth_text).expanduser().resolve() if truth_text else None,
+            cache_dir=_default_cache_dir(env),
         )
 
     @property
@@ -323,6 +337,12 @@ class Settings:
     def dbt_target_dir(self) -> Path:
         """dbt's ``target`` folder (``--target-path``): manifest, partial parse, run results."""
         return self.dbt_dir / "target"
+
+    @property
+    def dbt_manifest_cache_dir(self) -> Path:
+        """Parsed dbt manifests by the project's content and vars, shared by data
+        directories (see ``orchestration.defs.transform.assets.dbt_project``)."""
+        return self.cache_dir / "dbt-manifests"
 
     @property
     def dbt_log_dir(self) -> Path:
@@ -429,4 +449,5 @@ class Settings:
         env[WAREHOUSE_LOCK_TIMEOUT_VARIABLE] = str(self.warehouse_lock_timeout_seconds)
         if self.ground_truth_file is not None:
             env[GROUND_TRUTH_FILE_VARIABLE] = str(self.ground_truth_file)
+        env[CACHE_DIR_VARIABLE] = str(self.cache_dir)
         return env

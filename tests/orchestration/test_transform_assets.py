@@ -1,6 +1,6 @@
-"""dbt under Dagster: its manifest is parsed into the data directory, again only when the
-settings' vars change, and the pipeline's build reuses that parse instead of parsing the
-project again."""
+"""dbt under Dagster: its manifest is parsed once per project content and vars (cached for
+every data directory), again only when the settings' vars change, and the pipeline's
+builds parse the project at most once per data directory."""
 
 from __future__ import annotations
 
@@ -11,18 +11,25 @@ from orchestration.defs.transform.assets import PARSED_VARS_FILE, dbt_project
 from orderlens.settings import LifecycleTreatment, Settings
 
 
-def test_dbt_project_parses_into_the_data_directory_only_when_its_vars_change(tmp_path):
-    settings = Settings(data_dir=tmp_path / "data")
-    project = dbt_project(settings)
-    assert project.manifest_path == settings.dbt_target_dir / "manifest.json"
+def test_dbt_project_parses_once_per_project_and_vars_then_reuses_the_cached_manifest(tmp_path):
+    first = Settings(data_dir=tmp_path / "first", cache_dir=tmp_path / "cache")
+    project = dbt_project(first)
+    assert project.manifest_path == first.dbt_target_dir / "manifest.json"
+    assert (first.dbt_log_dir / "dbt.log").exists(), "a first parse leaves dbt's log"
     parsed_at = project.manifest_path.stat().st_mtime_ns
-    dbt_project(settings)
+    dbt_project(first)
     assert project.manifest_path.stat().st_mtime_ns == parsed_at
-    dbt_project(replace(settings, lifecycle=LifecycleTreatment.ALL))
+
+    second = replace(first, data_dir=tmp_path / "second")
+    copied = dbt_project(second).manifest_path
+    assert not (second.dbt_log_dir / "dbt.log").exists(), "dbt ran for a cached manifest"
+    assert copied.read_bytes() == project.manifest_path.read_bytes()
+
+    dbt_project(replace(first, lifecycle=LifecycleTreatment.ALL))
     assert project.manifest_path.stat().st_mtime_ns > parsed_at
-    stamp = json.loads((settings.dbt_target_dir / PARSED_VARS_FILE).read_text())
+    stamp = json.loads((first.dbt_target_dir / PARSED_VARS_FILE).read_text())
     assert json.loads(stamp[stamp.index("--vars") + 1]) == {
-        "warehouse_path": str(settings.warehouse_path),
+        "warehouse_path": str(first.warehouse_path),
         "lifecycle": "all",
     }
 
@@ -46,11 +53,11 @@ def _log_text_oldest_first(log_dir) -> str:
     return "".join(path.read_text(encoding="utf-8") for path in [*rotated, log_dir / "dbt.log"])
 
 
-def test_pipeline_build_reuses_the_parse_of_the_definitions(published_demo):
+def test_pipeline_builds_parse_the_project_at_most_once_per_data_directory(published_demo):
     log_text = _log_text_oldest_first(published_demo.settings.dbt_log_dir)
-    parse, *builds = _events_by_invocation(log_text)
-    assert "UnableToPartialParse" in parse, "the definitions' first parse was not a full one"
-    assert builds, "the pipeline ran no dbt build"
-    for events in builds:
+    first, *later = _events_by_invocation(log_text)
+    assert "UnableToPartialParse" in first, "the data directory's first parse was not a full one"
+    assert later, "the pipeline ran no dbt build after its first dbt command"
+    for events in later:
         assert "UnableToPartialParse" not in events
         assert "PartialParsingSkipParsing" in events

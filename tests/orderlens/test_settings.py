@@ -182,3 +182,13 @@ def test_settings_behind_tls_and_trusted_proxy_are_read_and_passed_on(tmp_path):
     assert proxied.sessions_path == tmp_path / "sessions.sqlite3"
     with pytest.raises(ValueError, match="ORDERLENS_BEHIND_TLS must be true or false"):
         Settings.from_env({"ORDERLENS_DATA_DIR": str(tmp_path), "ORDERLENS_BEHIND_TLS": "https"})
+
+
+def test_settings_cache_dir_from_its_variable_else_the_xdg_cache_else_home(tmp_path, monkeypatch):
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    named = Settings.from_env({"ORDERLENS_CACHE_DIR": str(tmp_path / "mine")})
+    xdg = Settings.from_env({"XDG_CACHE_HOME": str(tmp_path / "xdg")})
+    assert named.cache_dir == tmp_path / "mine"
+    assert xdg.cache_dir == tmp_path / "xdg" / "orderlens"
+    assert Settings.from_env({}).cache_dir == tmp_path / "home" / ".cache" / "orderlens"
+    assert named.dbt_manifest_cache_dir == tmp_path / "mine" / "dbt-manifests"

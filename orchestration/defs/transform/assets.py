@@ -6,9 +6,13 @@ default ``[source, table]`` keys, which are exactly the ingestion assets' keys
 (``raw/workflow_events``), so the graph is connected from inbox to marts.
 """
 
+import hashlib
 import json
+import os
+import shutil
 import signal
 import subprocess
+import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -22,6 +26,7 @@ from orderlens.dbt_runner import (
     DBT_PROJECT_DIR,
     dbt_executable,
     dbt_folder_flags,
+    dbt_vars,
     record_built_lifecycle,
     with_settings_vars,
 )
@@ -61,12 +66,15 @@ PARSED_VARS_FILE = "parsed_vars.json"
 
 def dbt_project(settings: Settings) -> DbtProject:
     """The repository's dbt project, with its ``target`` folder in the settings' data
-    directory and its manifest parsed (``dbt parse``) when stale.
+    directory and its manifest there, fresh for the project's files and the settings' vars.
 
-    The parse uses the settings' dbt vars, the ones every build passes (the warehouse
-    path among them). Builds run in the same target folder (see :func:`build_dbt_assets`),
-    so they find the parse's ``partial_parse.msgpack`` there; dbt throws it away (a full
-    parse, seconds on every run) when the vars it was made with differ.
+    A stale or missing manifest is taken from the manifest cache
+    (``settings.dbt_manifest_cache_dir``) when the same project, dbt and vars (all but
+    the warehouse path, which the manifest does not depend on) were parsed before, else
+    parsed (``dbt parse``, ~10 s) and cached. A new data directory thus starts without a
+    parse of its own. dbt's first build there still parses once (dbt ties a parse to
+    the warehouse path through the profile); later builds find that parse's
+    ``partial_parse.msgpack`` in the same target folder and skip parsing.
     """
     project = DbtProject(
         project_dir=DBT_PROJECT_DIR,
@@ -77,11 +85,48 @@ def dbt_project(settings: Settings) -> DbtProject:
     stamp = project.manifest_path.parent / PARSED_VARS_FILE
     if _manifest_is_stale(project.manifest_path, stamp, parse):
         settings.dbt_target_dir.mkdir(parents=True, exist_ok=True)
-        dbt_cli_resource(project).cli(
-            [*parse, *dbt_folder_flags(settings)], target_path=settings.dbt_target_dir
-        ).wait()
+        cached = settings.dbt_manifest_cache_dir / f"{_manifest_cache_key(settings)}.json"
+        if cached.exists():
+            shutil.copyfile(cached, project.manifest_path)
+        else:
+            dbt_cli_resource(project).cli(
+                [*parse, *dbt_folder_flags(settings)], target_path=settings.dbt_target_dir
+            ).wait()
+            _store_in_cache(project.manifest_path, cached)
         stamp.write_text(json.dumps(parse))
     return project
+
+
+def _project_files() -> list[Path]:
+    """The files a dbt parse reads: the project and profile files and every file of the
+    project's resource folders."""
+    files = [DBT_PROJECT_DIR / "dbt_project.yml", DBT_PROJECT_DIR / "profiles.yml"]
+    for folder in ("models", "macros", "seeds", "tests", "snapshots", "analyses"):
+        files += sorted(p for p in (DBT_PROJECT_DIR / folder).rglob("*") if p.is_file())
+    return [path for path in files if path.exists()]
+
+
+def _manifest_cache_key(settings: Settings) -> str:
+    """Digest of what a parse's manifest depends on: dbt's version, the vars but the
+    warehouse path, and the name and content of every project file."""
+    from dbt.version import __version__ as dbt_version
+
+    digest = hashlib.sha256(dbt_version.encode())
+    vars_but_warehouse = {k: v for k, v in dbt_vars(settings).items() if k != "warehouse_path"}
+    digest.update(json.dumps(vars_but_warehouse, sort_keys=True).encode())
+    for path in _project_files():
+        digest.update(str(path.relative_to(DBT_PROJECT_DIR)).encode() + b"\0")
+        digest.update(path.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+def _store_in_cache(manifest: Path, cached: Path) -> None:
+    """Copy ``manifest`` to ``cached`` whole or not at all (two parses may race)."""
+    cached.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(dir=cached.parent, suffix=".tmp")
+    os.close(handle)
+    shutil.copyfile(manifest, temporary)
+    os.replace(temporary, cached)
 
 
 def _manifest_is_stale(manifest_path: Path, stamp: Path, parse: list[str]) -> bool:
@@ -90,10 +135,7 @@ def _manifest_is_stale(manifest_path: Path, stamp: Path, parse: list[str]) -> bo
     if json.loads(stamp.read_text()) != parse:
         return True
     built = manifest_path.stat().st_mtime
-    sources = [DBT_PROJECT_DIR / "dbt_project.yml", DBT_PROJECT_DIR / "profiles.yml"]
-    for folder in ("models", "macros", "seeds", "tests", "snapshots", "analyses"):
-        sources += [p for p in (DBT_PROJECT_DIR / folder).rglob("*") if p.is_file()]
-    return any(path.stat().st_mtime > built for path in sources if path.exists())
+    return any(path.stat().st_mtime > built for path in _project_files())
 
 
 def dbt_cli_resource(project: DbtProject) -> DbtCliResource:
