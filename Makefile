@@ -46,7 +46,9 @@ demo: setup  ## simulate a demo data set, run the whole pipeline, serve the dash
 	$(BIN)/orderlens serve
 
 test: setup lint  ## lint, then the whole test suite (dbt, Dagster, browser tests included)
-	$(BIN)/pytest
+	@# Two workers: most tests wait on dbt, Dagster or a browser; tests/conftest.py keeps
+	@# each module, and every test of the foreign logs, on one worker.
+	$(BIN)/pytest -n 2
 
 lint: setup  ## ruff and sqlfluff (dbt templater, no warehouse needed)
 	$(BIN)/ruff check .

@@ -2,6 +2,10 @@
 
 Building the warehouse is the slow part of many tests (dbt runs as a real subprocess),
 so the session builds it once and tests that only read it share it.
+
+``make test`` runs the suite on two pytest-xdist workers (``-n 2``);
+:func:`pytest_xdist_make_scheduler` keeps each module on one worker and every module of
+the foreign logs on the same worker.
 """
 
 from __future__ import annotations
@@ -19,6 +23,33 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 REAL_LOGS = REPO_ROOT / "tests" / "data" / "real"
 DEMO_ORDERS = 400
 DEMO_SEED = 11
+
+
+FOREIGN_LOG_MODULES = frozenset(
+    {
+        "tests/dashboard/test_missing_data.py",
+        "tests/dashboard/test_process_browser.py",
+        "tests/dashboard/test_real_logs_browser.py",
+        "tests/orchestration/test_foreign_logs.py",
+        "tests/process_mining/test_report_summary.py",
+    }
+)
+"""The modules whose tests use :func:`published_foreign_log`: they run on one xdist worker,
+so each foreign log's pipeline run (the slowest fixture) happens once. A test checks the
+set is complete."""
+
+
+def pytest_xdist_make_scheduler(config: pytest.Config, log: object) -> object:
+    """Hand xdist's workers whole modules (their module fixtures are built once), and
+    every module of :data:`FOREIGN_LOG_MODULES` to the same worker."""
+    from xdist.scheduler import LoadScopeScheduling
+
+    class ModuleScheduling(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            module = nodeid.split("::", 1)[0]
+            return "foreign_logs" if module in FOREIGN_LOG_MODULES else module
+
+    return ModuleScheduling(config, log)
 
 
 @dataclass(frozen=True)
