@@ -52,6 +52,18 @@ def present_object_columns(
     return tuple(column for column in object_columns if column in names)
 
 
+def _object_events(
+    con: duckdb.DuckDBPyConnection, log: EventLog, object_columns: Sequence[str]
+) -> tuple[str, list[object], str]:
+    """The log's events with the object columns it has, the query's parameters, and the
+    columns naming one activity's object within a case (case, activity, each object
+    column): the grain rework is counted at."""
+    objects = present_object_columns(con, log, object_columns)
+    events, parameters = events_query(log, objects)
+    object_key = ", ".join(["case_id", "activity", *(quoted(column) for column in objects)])
+    return events, parameters, object_key
+
+
 def object_executions_query(
     con: duckdb.DuckDBPyConnection,
     log: EventLog,
@@ -68,11 +80,9 @@ def object_executions_query(
     Returns:
         The query and its parameters.
     """
-    objects = present_object_columns(con, log, object_columns)
-    events, parameters = events_query(log, objects)
-    partition = ", ".join(["case_id", "activity", *(quoted(column) for column in objects)])
+    events, parameters, object_key = _object_events(con, log, object_columns)
     query = (
-        f"SELECT *, row_number() OVER (PARTITION BY {partition} ORDER BY {EVENT_ORDER})"
+        f"SELECT *, row_number() OVER (PARTITION BY {object_key} ORDER BY {EVENT_ORDER})"
         f" AS object_execution, row_number() OVER (PARTITION BY case_id, activity"
         f" ORDER BY {EVENT_ORDER}) AS case_execution FROM ({events})"
     )
@@ -99,12 +109,10 @@ def get_rework(
         ``rework_share`` (their share), ``extra_executions`` (executions beyond the
         first on each object, summed over cases); most extra executions first.
     """
-    objects = present_object_columns(con, log, object_columns)
-    events, parameters = events_query(log, objects)
-    grouping = ", ".join(["case_id", "activity", *(quoted(column) for column in objects)])
+    events, parameters, object_key = _object_events(con, log, object_columns)
     query = (
         f"WITH per_object AS (SELECT case_id, activity, count(*) AS executions"
-        f" FROM ({events}) GROUP BY {grouping}),"
+        f" FROM ({events}) GROUP BY {object_key}),"
         f" per_case AS (SELECT case_id, activity, sum(executions - 1) AS extra"
         f" FROM per_object GROUP BY case_id, activity)"
         f" SELECT activity, count(*) AS case_count,"
@@ -124,12 +132,10 @@ def count_rework_cases(
     object_columns: Sequence[str] = REWORK_OBJECT_COLUMNS,
 ) -> int:
     """Cases repeating at least one activity on the same object (see :func:`get_rework`)."""
-    objects = present_object_columns(con, log, object_columns)
-    events, parameters = events_query(log, objects)
-    grouping = ", ".join(["case_id", "activity", *(quoted(column) for column in objects)])
+    events, parameters, object_key = _object_events(con, log, object_columns)
     query = (
         f"SELECT count(DISTINCT case_id) FROM (SELECT case_id FROM ({events})"
-        f" GROUP BY {grouping} HAVING count(*) > 1)"
+        f" GROUP BY {object_key} HAVING count(*) > 1)"
     )
     return int(con.execute(query, parameters).fetchall()[0][0])
 

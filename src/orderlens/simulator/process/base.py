@@ -159,17 +159,7 @@ class ProcessBase:
         **columns: np.ndarray | str | int | float,
     ) -> None:
         """Add one happy-path step for ``order`` at the order's current node."""
-        located = self.place(order) | columns
-        self.c.workflow.add(
-            order,
-            at,
-            activity=activity,
-            source_system=system,
-            resource=resource,
-            resource_type=resource_type,
-            channel=self.c.channel[order],
-            **located,
-        )
+        self._add(order, at, activity, system, resource, resource_type, self.place(order) | columns)
 
     def alive(self) -> np.ndarray:
         """Local indices of orders not cancelled."""
