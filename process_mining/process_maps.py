@@ -117,6 +117,22 @@ class SimplifiedMap:
     edge_total: int
 
 
+def _reachable_from_start(edges: pd.DataFrame, activities: set[str]) -> set[str]:
+    """The ``activities`` that :data:`START` reaches through ``activities`` alone: an
+    activity whose every way in comes from a hidden one would float in the map."""
+    among = edges[
+        edges["source_activity"].isin(activities | {START})
+        & edges["target_activity"].isin(activities)
+    ]
+    successors = among.groupby("source_activity")["target_activity"].agg(set).to_dict()
+    reached: set[str] = set()
+    frontier = {START}
+    while frontier:
+        frontier = set().union(*(successors.get(node, set()) for node in frontier)) - reached
+        reached |= frontier
+    return reached
+
+
 def simplify_process_map(
     edges: pd.DataFrame,
     endpoints: pd.DataFrame,
@@ -128,7 +144,8 @@ def simplify_process_map(
 
     An activity's count is its events: the transitions that end at it plus the cases that
     start with it. The busiest ``activity_share`` of the activities are kept (at least
-    one); of the edges between them, and the start and end edges, the most frequent
+    one), less those that Start cannot reach through kept activities (they would float);
+    of the edges between them, and the start and end edges, the most frequent
     ``path_share`` are kept, and every kept activity also keeps its most frequent way in
     and way out, so no activity floats unconnected because of the path slider.
 
@@ -168,8 +185,7 @@ def simplify_process_map(
         .sort_values(["event_count", "activity"], ascending=[False, True], kind="stable")
     )
     kept_count = max(1, math.ceil(len(counts) * min(max(activity_share, 0.0), 1.0)))
-    activities = counts.head(kept_count).reset_index(drop=True)
-    kept = set(activities["activity"])
+    busiest = counts.head(kept_count)
     endpoint_edges = pd.concat(
         [
             pd.DataFrame(
@@ -189,6 +205,8 @@ def simplify_process_map(
         ]
     )
     every_edge = pd.concat([edges, endpoint_edges], ignore_index=True)
+    kept = _reachable_from_start(every_edge, set(busiest["activity"]))
+    activities = busiest[busiest["activity"].isin(kept)].reset_index(drop=True)
     every_edge = (
         every_edge[
             every_edge["source_activity"].isin(kept | {START})

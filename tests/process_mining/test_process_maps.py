@@ -78,3 +78,26 @@ def test_simplify_process_map_keeps_other_columns_of_the_edges():
     simplified = simplify_process_map(EDGES, ENDPOINTS, activity_share=1.0, path_share=1.0)
     waits = simplified.edges.set_index(["source_activity", "target_activity"])
     assert waits.loc[("c", "d"), "mean_wait_seconds"] == 600.0
+
+
+def test_simplify_process_map_hides_a_busy_activity_reached_only_through_hidden_ones():
+    """x is busy (3 executions) but entered only from rare w (1): with w hidden, x would
+    float unconnected, so it is hidden too. Events: a 10, b 6, d 9, x 3, c 4, e 1, w 1."""
+    edges = pd.concat(
+        [
+            EDGES,
+            pd.DataFrame(
+                {
+                    "source_activity": ["a", "w", "x"],
+                    "target_activity": ["w", "x", "x"],
+                    "frequency": [1, 1, 2],
+                    "mean_wait_seconds": [1.0, 1.0, 1.0],
+                }
+            ),
+        ],
+        ignore_index=True,
+    )
+    simplified = simplify_process_map(edges, ENDPOINTS, activity_share=0.6, path_share=1.0)
+    assert list(simplified.activities["activity"]) == ["a", "d", "b", "c"]
+    assert "x" not in {*simplified.edges["source_activity"], *simplified.edges["target_activity"]}
+    assert simplified.activity_total == 7
