@@ -54,10 +54,15 @@ def _log_text_oldest_first(log_dir) -> str:
 
 
 def test_pipeline_builds_parse_the_project_at_most_once_per_data_directory(published_demo):
-    log_text = _log_text_oldest_first(published_demo.settings.dbt_log_dir)
-    first, *later = _events_by_invocation(log_text)
-    assert "UnableToPartialParse" in first, "the data directory's first parse was not a full one"
-    assert later, "the pipeline ran no dbt build after its first dbt command"
-    for events in later:
-        assert "UnableToPartialParse" not in events
+    """Only the data directory's first dbt command may parse the project whole (the
+    definitions' parse, or with a cached manifest the first build); every later one
+    reuses that parse. How many later commands there are depends on which tests shared
+    this worker's demo, so none is required."""
+    invocations = _events_by_invocation(_log_text_oldest_first(published_demo.settings.dbt_log_dir))
+    assert invocations, "the pipeline ran no dbt command"
+    full_parses = [
+        index for index, events in enumerate(invocations) if "UnableToPartialParse" in events
+    ]
+    assert full_parses in ([], [0])
+    for events in invocations[1:]:
         assert "PartialParsingSkipParsing" in events
