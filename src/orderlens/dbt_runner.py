@@ -20,7 +20,8 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from orderlens.settings import LifecycleTreatment, Settings, make_private
+from orderlens.settings import Engine, LifecycleTreatment, Settings, make_private
+from orderlens.spark_engine import spark_conf
 
 DBT_PROJECT_DIR: Path = Path(__file__).resolve().parents[2] / "dbt_project"
 """The repository's dbt project (it also holds ``profiles.yml``)."""
@@ -51,11 +52,24 @@ SELECTORS: frozenset[str] = frozenset({"--select", "-s", "--exclude", "--selecto
 """Arguments that narrow a build: the treatment is recorded only after a whole build."""
 
 
-def dbt_vars(settings: Settings) -> dict[str, str]:
+SPARK_TARGET = "spark"
+"""The profile's output for ``ORDERLENS_ENGINE=spark`` (the DuckDB one is the default)."""
+
+
+def dbt_vars(settings: Settings) -> dict[str, object]:
     """The dbt vars derived from the settings: ``warehouse_path``, the DuckDB file the
     profile opens, and ``lifecycle``, the lifecycle treatment that
-    ``int_process_events_selected`` (and so every process-flow mart) applies."""
-    return {"warehouse_path": str(settings.warehouse_path), "lifecycle": settings.lifecycle.value}
+    ``int_process_events_selected`` (and so every process-flow mart) applies. On the
+    ``spark`` engine also ``lake_location``, where the raw and reference tables are
+    (``register_lake_sources``), and ``spark_conf``, the session's Spark configuration."""
+    variables: dict[str, object] = {
+        "warehouse_path": str(settings.warehouse_path),
+        "lifecycle": settings.lifecycle.value,
+    }
+    if settings.engine is Engine.SPARK:
+        variables["lake_location"] = settings.lake_location
+        variables["spark_conf"] = spark_conf(settings)
+    return variables
 
 
 def lifecycle_state_path(settings: Settings) -> Path:
@@ -99,9 +113,12 @@ def with_settings_vars(settings: Settings, args: Sequence[str]) -> list[str]:
     return command
 
 
-def dbt_folder_flags(settings: Settings) -> list[str]:
-    """The flags that keep dbt's target and log folders in the settings' data directory."""
+def dbt_settings_flags(settings: Settings) -> list[str]:
+    """The flags that keep dbt's target and log folders in the settings' data directory,
+    and choose the profile's output of the settings' engine."""
+    target = ["--target", SPARK_TARGET] if settings.engine is Engine.SPARK else []
     return [
+        *target,
         "--target-path",
         str(settings.dbt_target_dir),
         "--log-path",
@@ -123,7 +140,7 @@ def dbt_command(settings: Settings, args: Sequence[str]) -> list[str]:
         str(DBT_PROJECT_DIR),
         "--profiles-dir",
         str(DBT_PROJECT_DIR),
-        *dbt_folder_flags(settings),
+        *dbt_settings_flags(settings),
     ]
 
 

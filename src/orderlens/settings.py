@@ -34,6 +34,10 @@ BEHIND_TLS_VARIABLE = "ORDERLENS_BEHIND_TLS"
 TRUSTED_PROXY_VARIABLE = "ORDERLENS_TRUSTED_PROXY"
 GROUND_TRUTH_FILE_VARIABLE = "ORDERLENS_GROUND_TRUTH_FILE"
 CACHE_DIR_VARIABLE = "ORDERLENS_CACHE_DIR"
+ENGINE_VARIABLE = "ORDERLENS_ENGINE"
+SPARK_MASTER_VARIABLE = "ORDERLENS_SPARK_MASTER"
+LAKE_VARIABLE = "ORDERLENS_LAKE"
+DEFAULT_SPARK_MASTER = "local[2]"
 DEFAULT_PORT = 8050
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_SESSION_HOURS = 8.0
@@ -78,6 +82,17 @@ class LifecycleTreatment(StrEnum):
     transition keep their name."""
     ALL = "all"
     """Every event under its activity name, transitions ignored (pm4py's default)."""
+
+
+class Engine(StrEnum):
+    """The SQL engine that holds the raw tables and builds the dbt marts."""
+
+    DUCKDB = "duckdb"
+    """One embedded DuckDB file (``warehouse.duckdb``): the default, and the fastest on
+    one machine."""
+    SPARK = "spark"
+    """A Spark cluster (``ORDERLENS_SPARK_MASTER``) over Parquet tables in a lake
+    (``ORDERLENS_LAKE``), for logs one machine cannot hold (``docs/scale-out.md``)."""
 
 
 def make_private(path: Path) -> None:
@@ -144,6 +159,15 @@ def _default_cache_dir(env: Mapping[str, str]) -> Path:
     return Path(base).resolve() / "orderlens"
 
 
+def _engine(env: Mapping[str, str]) -> Engine:
+    text = (env.get(ENGINE_VARIABLE) or Engine.DUCKDB.value).strip().lower()
+    try:
+        return Engine(text)
+    except ValueError as error:
+        allowed = ", ".join(member.value for member in Engine)
+        raise ValueError(f"{ENGINE_VARIABLE} must be one of {allowed}, got {text!r}") from error
+
+
 def _lifecycle_treatment(env: Mapping[str, str]) -> LifecycleTreatment:
     text = (env.get(LIFECYCLE_VARIABLE) or LifecycleTreatment.COMPLETIONS.value).strip().lower()
     try:
@@ -207,6 +231,14 @@ class Settings:
             data directory (``ORDERLENS_CACHE_DIR``; default ``$XDG_CACHE_HOME/orderlens``
             or ``~/.cache/orderlens``): today the dbt manifest, so a new data directory
             does not parse the dbt project before its first run. Deleting it is safe.
+        engine: Which engine holds the raw tables and builds the marts
+            (``ORDERLENS_ENGINE``; see :class:`Engine`).
+        spark_master: The Spark cluster the ``spark`` engine runs on
+            (``ORDERLENS_SPARK_MASTER``): a ``spark://host:port`` URL, ``yarn``, a
+            ``k8s://`` URL, or ``local[N]`` for N threads in one process.
+        lake: Path or URI (``s3a://bucket/orderlens``) under which the ``spark`` engine
+            keeps its raw, reference and mart tables as Parquet (``ORDERLENS_LAKE``;
+            default ``lake`` in the data directory). Every Spark executor must reach it.
     """
 
     data_dir: Path
@@ -228,6 +260,9 @@ class Settings:
     warehouse_lock_timeout_seconds: float = DEFAULT_WAREHOUSE_LOCK_TIMEOUT_SECONDS
     ground_truth_file: Path | None = None
     cache_dir: Path = field(default_factory=lambda: _default_cache_dir(os.environ))
+    engine: Engine = Engine.DUCKDB
+    spark_master: str = DEFAULT_SPARK_MASTER
+    lake: str | None = None
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -271,6 +306,9 @@ class Settings:
             ),
             ground_truth_file=Path(truth_text).expanduser().resolve() if truth_text else None,
             cache_dir=_default_cache_dir(env),
+            engine=_engine(env),
+            spark_master=(env.get(SPARK_MASTER_VARIABLE) or "").strip() or DEFAULT_SPARK_MASTER,
+            lake=(env.get(LAKE_VARIABLE) or "").strip() or None,
         )
 
     @property
@@ -348,6 +386,22 @@ class Settings:
     def dbt_log_dir(self) -> Path:
         """dbt's log folder (``--log-path``)."""
         return self.dbt_dir / "logs"
+
+    @property
+    def lake_location(self) -> str:
+        """Root of the ``spark`` engine's tables: ``lake`` if set, else ``<data>/lake``.
+
+        Below it: ``raw/<table>/<load_id>/`` (one folder per ingested file, written by
+        Spark), ``reference/<table>/`` and ``warehouse/`` (dbt's schemas, Spark's
+        ``spark.sql.warehouse.dir``).
+        """
+        return (self.lake or str(self.data_dir / "lake")).rstrip("/")
+
+    @property
+    def spark_dir(self) -> Path:
+        """The ``spark`` engine's local state: the metastore (table catalog) and the
+        event logs Spark's history server reads."""
+        return self.data_dir / "spark"
 
     @property
     def logs_dir(self) -> Path:

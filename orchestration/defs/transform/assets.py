@@ -25,7 +25,7 @@ from orchestration.defs.resources import OrderlensResource
 from orderlens.dbt_runner import (
     DBT_PROJECT_DIR,
     dbt_executable,
-    dbt_folder_flags,
+    dbt_settings_flags,
     dbt_vars,
     record_built_lifecycle,
     with_settings_vars,
@@ -90,7 +90,7 @@ def dbt_project(settings: Settings) -> DbtProject:
             shutil.copyfile(cached, project.manifest_path)
         else:
             dbt_cli_resource(project).cli(
-                [*parse, *dbt_folder_flags(settings)], target_path=settings.dbt_target_dir
+                [*parse, *dbt_settings_flags(settings)], target_path=settings.dbt_target_dir
             ).wait()
             _store_in_cache(project.manifest_path, cached)
         stamp.write_text(json.dumps(parse))
@@ -160,7 +160,7 @@ def build_dbt_assets(project: DbtProject) -> dg.AssetsDefinition:
         as asset checks."""
         settings = orderlens.settings()
         invocation = dbt.cli(
-            [*with_settings_vars(settings, PIPELINE_BUILD), *dbt_folder_flags(settings)],
+            [*with_settings_vars(settings, PIPELINE_BUILD), *dbt_settings_flags(settings)],
             context=context,
             target_path=settings.dbt_target_dir,
         )
