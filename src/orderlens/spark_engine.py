@@ -10,6 +10,7 @@ itself reads (``docs/scale-out.md``).
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -18,6 +19,8 @@ from orderlens.settings import Settings
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
 
+LOG4J_CONFIG = Path(__file__).with_name("spark_log4j2.properties")
+"""Spark's logging in orderlens's sessions: errors only."""
 LAKE_RAW = "raw"
 LAKE_REFERENCE = "reference"
 LAKE_WAREHOUSE = "warehouse"
@@ -41,6 +44,8 @@ def spark_conf(settings: Settings) -> dict[str, str]:
     - the table catalog: an embedded Derby metastore in the data directory, so tables
       dbt built (incremental ones among them) are found by the next build;
     - UTC session time, like the DuckDB engine, and ANSI mode off, as dbt-spark sets it;
+    - timestamps written as UTC instants in microseconds (not Spark's legacy INT96), so
+      the marts read back, by DuckDB too, as the same ``TIMESTAMPTZ`` values;
     - an event log per application in the data directory, which Spark's history server
       serves (``/api/v1/applications/<id>/executors``: which executor ran how many tasks).
     """
@@ -53,9 +58,12 @@ def spark_conf(settings: Settings) -> dict[str, str]:
         "spark.hadoop.javax.jdo.option.ConnectionURL": (
             f"jdbc:derby:;databaseName={spark_dir / 'metastore_db'};create=true"
         ),
-        "spark.driver.extraJavaOptions": f"-Dderby.system.home={spark_dir}",
+        "spark.driver.extraJavaOptions": (
+            f"-Dderby.system.home={spark_dir} -Dlog4j2.configurationFile={LOG4J_CONFIG.as_uri()}"
+        ),
         "spark.sql.session.timeZone": "UTC",
         "spark.sql.ansi.enabled": "false",
+        "spark.sql.parquet.outputTimestampType": "TIMESTAMP_MICROS",
         "spark.ui.showConsoleProgress": "false",
         "spark.eventLog.enabled": "true",
         "spark.eventLog.dir": spark_event_log_dir(settings).as_uri(),
@@ -90,4 +98,8 @@ def spark_session(settings: Settings, *, catalog: bool = False) -> SparkSession:
         if key == "spark.sql.catalogImplementation" and not catalog:
             value = "in-memory"
         builder = builder.config(key, value)
-    return builder.getOrCreate()
+    with warnings.catch_warnings():
+        # pyspark warns that it is not yet tested with pandas 3; orderlens's sessions
+        # pass no pandas data to Spark.
+        warnings.simplefilter("ignore", FutureWarning)
+        return builder.getOrCreate()

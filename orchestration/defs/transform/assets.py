@@ -14,6 +14,7 @@ import signal
 import subprocess
 import tempfile
 from collections.abc import Mapping
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -28,9 +29,12 @@ from orderlens.dbt_runner import (
     dbt_settings_flags,
     dbt_vars,
     record_built_lifecycle,
+    run_dbt,
     with_settings_vars,
 )
-from orderlens.settings import Settings
+from orderlens.lake import mirror_lake_tables
+from orderlens.settings import Engine, Settings
+from orderlens.spark_engine import prepare_spark_dirs
 
 OWNER = "team:analytics-engineering"
 
@@ -159,6 +163,8 @@ def build_dbt_assets(project: DbtProject) -> dg.AssetsDefinition:
         the lifecycle treatment) in the data directory's dbt folders, and run their tests
         as asset checks."""
         settings = orderlens.settings()
+        if settings.engine is Engine.SPARK:
+            prepare_spark_dirs(settings)
         invocation = dbt.cli(
             [*with_settings_vars(settings, PIPELINE_BUILD), *dbt_settings_flags(settings)],
             context=context,
@@ -168,10 +174,24 @@ def build_dbt_assets(project: DbtProject) -> dg.AssetsDefinition:
             yield from invocation.stream()
         finally:
             stop_abandoned_process(invocation.process)
+        if settings.engine is Engine.SPARK:
+            copy_spark_build_to_warehouse(settings)
         if not context.is_subset:
             record_built_lifecycle(settings)
 
     return dbt_models
+
+
+LOCAL_VIEWS_RUN = ["run", "--select", "config.materialized:view"]
+"""dbt's views (the staging layer and a few intermediate models), built on DuckDB."""
+
+
+def copy_spark_build_to_warehouse(settings: Settings) -> None:
+    """Give the local warehouse what the Spark build made, for mining, triage and the
+    serving copy: its tables copied from the lake, and dbt's views defined over the local
+    raw tables (the same rows the lake holds; a view is a query, not data)."""
+    mirror_lake_tables(settings)
+    run_dbt(replace(settings, engine=Engine.DUCKDB), LOCAL_VIEWS_RUN)
 
 
 def stop_abandoned_process(process: subprocess.Popen, *, timeout: float = DBT_STOP_SECONDS) -> None:

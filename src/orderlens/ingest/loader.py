@@ -102,7 +102,8 @@ from orderlens.ingest.validation import (
     timestamp_window,
 )
 from orderlens.ingest.xes_reader import XES_TABLE, register_xes
-from orderlens.settings import DEFAULT_PLAUSIBLE_FROM, FreeTextHandling, Settings
+from orderlens.lake import sync_lake
+from orderlens.settings import DEFAULT_PLAUSIBLE_FROM, Engine, FreeTextHandling, Settings
 from orderlens.warehouse import connect, initialize_warehouse, store_raw_columns
 
 ROW = "__row"
@@ -182,6 +183,8 @@ def ingest_paths(
             results.append(result)
             if on_result is not None:
                 on_result(result)
+    if settings.engine is Engine.SPARK:
+        sync_lake(settings)
     return IngestReport(tuple(results))
 
 
