@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs the Debian packages orderlens needs when they are missing:
-# graphviz (pm4py renders process models with `dot`) and chromium with its driver
-# (browser tests, PDF reports). Runs apt only when something is missing, so a
+# graphviz (pm4py renders process models with `dot`), chromium with its driver
+# (browser tests, PDF reports) and a Java 17 runtime (the Spark engine and the Spark
+# cluster the tests start). Runs apt only when something is missing, so a
 # repeated `make setup` stays fast.
 set -euo pipefail
 
@@ -10,6 +11,7 @@ command -v dot >/dev/null 2>&1 || missing+=(graphviz)
 [ -x /usr/bin/chromium ] || missing+=(chromium)
 [ -x /usr/bin/chromedriver ] || missing+=(chromium-driver)
 command -v npm >/dev/null 2>&1 || missing+=(nodejs npm)
+command -v java >/dev/null 2>&1 || missing+=(openjdk-17-jre-headless)
 command -v uv >/dev/null 2>&1 || python3 -m uv --version >/dev/null 2>&1 || need_uv=1
 
 if [ ${#missing[@]} -gt 0 ]; then
