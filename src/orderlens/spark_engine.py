@@ -47,10 +47,14 @@ def spark_conf(settings: Settings) -> dict[str, str]:
     - timestamps written as UTC instants in microseconds (not Spark's legacy INT96), so
       the marts read back, by DuckDB too, as the same ``TIMESTAMPTZ`` values;
     - an event log per application in the data directory, which Spark's history server
-      serves (``/api/v1/applications/<id>/executors``: which executor ran how many tasks).
+      serves (``/api/v1/applications/<id>/executors``: which executor ran how many tasks);
+      no live web UI, which would listen on every interface of the machine;
+    - a driver on loopback when the cluster is on this machine (``local[N]`` or a master
+      on 127.0.0.1/localhost); a remote cluster's executors must reach the driver, whose
+      address then comes from ``SPARK_LOCAL_IP`` or ``spark-defaults.conf``.
     """
     spark_dir = settings.spark_dir
-    return {
+    return _driver_on_loopback(settings.spark_master) | {
         "spark.master": settings.spark_master,
         "spark.app.name": "orderlens",
         "spark.sql.warehouse.dir": spark_warehouse_dir(settings),
@@ -65,9 +69,20 @@ def spark_conf(settings: Settings) -> dict[str, str]:
         "spark.sql.ansi.enabled": "false",
         "spark.sql.parquet.outputTimestampType": "TIMESTAMP_MICROS",
         "spark.ui.showConsoleProgress": "false",
+        "spark.ui.enabled": "false",
         "spark.eventLog.enabled": "true",
         "spark.eventLog.dir": spark_event_log_dir(settings).as_uri(),
     }
+
+
+LOOPBACK = "127.0.0.1"
+
+
+def _driver_on_loopback(master: str) -> dict[str, str]:
+    host = master.removeprefix("spark://").split(":")[0]
+    if master.startswith("local") or host in (LOOPBACK, "localhost"):
+        return {"spark.driver.host": LOOPBACK, "spark.driver.bindAddress": LOOPBACK}
+    return {}
 
 
 def spark_event_log_dir(settings: Settings) -> Path:
