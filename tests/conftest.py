@@ -39,14 +39,22 @@ so each foreign log's pipeline run (the slowest fixture) happens once. A test ch
 set is complete."""
 
 
+SPARK_TESTS = "tests/spark/"
+"""The modules that start a Spark cluster: one worker runs them one after the other, so
+two clusters never share the two cores."""
+
+
 def pytest_xdist_make_scheduler(config: pytest.Config, log: object) -> object:
-    """Hand xdist's workers whole modules (their module fixtures are built once), and
-    every module of :data:`FOREIGN_LOG_MODULES` to the same worker."""
+    """Hand xdist's workers whole modules (their module fixtures are built once), every
+    module of :data:`FOREIGN_LOG_MODULES` to the same worker, and the Spark modules
+    (:data:`SPARK_TESTS`) to one worker."""
     from xdist.scheduler import LoadScopeScheduling
 
     class ModuleScheduling(LoadScopeScheduling):
         def _split_scope(self, nodeid: str) -> str:
             module = nodeid.split("::", 1)[0]
+            if module.startswith(SPARK_TESTS):
+                return "spark"
             return "foreign_logs" if module in FOREIGN_LOG_MODULES else module
 
     return ModuleScheduling(config, log)
