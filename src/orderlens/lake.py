@@ -104,7 +104,8 @@ def sync_lake(settings: Settings) -> list[LakeWrite]:
     """Write every load and reference table the lake lacks, with Spark; return what was
     written (nothing, and no Spark session, when the lake is up to date).
 
-    Each load goes from the warehouse to a local Parquet spool file (DuckDB), from there
+    Each load goes from the warehouse to a Parquet spool file in the lake's hidden
+    ``_spool`` folder (DuckDB, so the executors read it where they read the lake), from there
     to its lake folder (Spark, ``overwrite``), and is then recorded in ``raw.lake_loads``.
     The Spark session is stopped at the end so the cluster's executors are free for dbt.
     """
@@ -114,8 +115,7 @@ def sync_lake(settings: Settings) -> list[LakeWrite]:
         pending = pending_loads(con)
     if not pending:
         return []
-    spool = settings.spark_dir / "spool"
-    spool.mkdir(parents=True, exist_ok=True, mode=0o700)
+    spool = _spool_dir(settings)
     spark = spark_session(settings)
     written: list[LakeWrite] = []
     try:
@@ -142,6 +142,25 @@ def sync_lake(settings: Settings) -> list[LakeWrite]:
     finally:
         spark.stop()
     return written
+
+
+def _spool_dir(settings: Settings) -> Path:
+    """The lake's ``_spool`` folder (Spark's readers skip folders named ``_*``).
+
+    Raises:
+        ValueError: The lake is a URI (``s3a://``): DuckDB writes the spool, and it
+            writes files, so the lake must be a path, a mounted bucket or share for a
+            remote cluster (``docs/scale-out.md``).
+    """
+    if "://" in settings.lake_location:
+        raise ValueError(
+            f"ORDERLENS_LAKE={settings.lake_location}: ingestion hands loads to Spark through "
+            "files it writes into the lake, so the lake must be a path this machine and the "
+            "Spark executors share (a mounted bucket or share); see docs/scale-out.md"
+        )
+    spool = Path(settings.lake_location) / "_spool"
+    spool.mkdir(parents=True, exist_ok=True, mode=0o700)
+    return spool
 
 
 def _spool(settings: Settings, spool: Path, table: str, load_id: str) -> Path:
