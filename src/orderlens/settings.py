@@ -504,4 +504,8 @@ class Settings:
         if self.ground_truth_file is not None:
             env[GROUND_TRUTH_FILE_VARIABLE] = str(self.ground_truth_file)
         env[CACHE_DIR_VARIABLE] = str(self.cache_dir)
+        env[ENGINE_VARIABLE] = self.engine.value
+        env[SPARK_MASTER_VARIABLE] = self.spark_master
+        if self.lake is not None:
+            env[LAKE_VARIABLE] = self.lake
         return env

@@ -12,11 +12,12 @@ import duckdb
 from orderlens.dbt_runner import (
     DBT_PROJECT_DIR,
     built_lifecycle,
+    dbt_command,
     record_built_lifecycle,
     run_dbt,
     with_settings_vars,
 )
-from orderlens.settings import LifecycleTreatment, Settings
+from orderlens.settings import Engine, LifecycleTreatment, Settings
 
 
 def _vars(command: list[str]) -> dict[str, str]:
@@ -61,3 +62,16 @@ def test_with_settings_vars_rebuilds_whole_only_when_the_built_treatment_differs
     every_event = Settings(data_dir=tmp_path, lifecycle=LifecycleTreatment.ALL)
     assert with_settings_vars(every_event, ["run"])[-1] == "--full-refresh"
     assert with_settings_vars(every_event, ["build", "--full-refresh"]).count("--full-refresh") == 1
+
+
+def test_dbt_command_on_the_spark_engine_targets_spark_with_the_lake_and_its_conf(tmp_path):
+    settings = Settings(
+        data_dir=tmp_path, engine=Engine.SPARK, spark_master="spark://127.0.0.1:7077"
+    )
+    command = dbt_command(settings, ["build"])
+    assert command[command.index("--target") + 1] == "spark"
+    variables = _vars(command)
+    assert variables["lake_location"] == str(tmp_path / "lake")
+    assert variables["spark_conf"]["spark.master"] == "spark://127.0.0.1:7077"
+    assert variables["spark_conf"]["spark.sql.warehouse.dir"] == str(tmp_path / "lake/warehouse")
+    assert "--target" not in dbt_command(Settings(data_dir=tmp_path), ["build"])

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from orderlens.settings import LifecycleTreatment, Settings
+from orderlens.settings import Engine, LifecycleTreatment, Settings
 
 
 def test_settings_from_env_defaults_to_data_under_the_working_directory(monkeypatch, tmp_path):
@@ -192,3 +192,29 @@ def test_settings_cache_dir_from_its_variable_else_the_xdg_cache_else_home(tmp_p
     assert xdg.cache_dir == tmp_path / "xdg" / "orderlens"
     assert Settings.from_env({}).cache_dir == tmp_path / "home" / ".cache" / "orderlens"
     assert named.dbt_manifest_cache_dir == tmp_path / "mine" / "dbt-manifests"
+
+
+def test_settings_engine_defaults_to_duckdb_and_spark_settings_are_passed_on(tmp_path):
+    default = Settings.from_env({"ORDERLENS_DATA_DIR": str(tmp_path)})
+    assert (default.engine, default.spark_master) == (Engine.DUCKDB, "local[2]")
+    assert default.lake_location == str(tmp_path / "lake")
+    spark = Settings.from_env(
+        {
+            "ORDERLENS_DATA_DIR": str(tmp_path),
+            "ORDERLENS_ENGINE": " Spark ",
+            "ORDERLENS_SPARK_MASTER": "spark://10.1.2.3:7077",
+            "ORDERLENS_LAKE": "/mnt/lake/orderlens/",
+        }
+    )
+    assert (spark.engine, spark.spark_master, spark.lake_location) == (
+        Engine.SPARK,
+        "spark://10.1.2.3:7077",
+        "/mnt/lake/orderlens",
+    )
+    child = spark.subprocess_env({})
+    assert Settings.from_env(child) == spark
+
+
+def test_settings_rejects_an_unknown_engine_naming_the_choices(tmp_path):
+    with pytest.raises(ValueError, match="ORDERLENS_ENGINE must be one of duckdb, spark"):
+        Settings.from_env({"ORDERLENS_DATA_DIR": str(tmp_path), "ORDERLENS_ENGINE": "presto"})
