@@ -1,7 +1,8 @@
 {#
-    Engine-specific SQL, each behind adapter.dispatch: a portable default and a DuckDB
+    Engine-specific SQL, each behind adapter.dispatch: a portable default, a DuckDB and,
+    where the default does not run or does not give DuckDB's exact answer, a Spark
     implementation. Models call only these macros or dbt's cross-database macros, so the
-    same models can run on another adapter by adding `<adapter>__<macro>` versions here.
+    same models run on another adapter by adding `<adapter>__<macro>` versions here.
 #}
 
 {# Exact elapsed seconds (with fractions) from `start_at` to `end_at`. #}
@@ -15,6 +16,16 @@
 
 {% macro duckdb__seconds_between(start_at, end_at) -%}
     ((epoch_us({{ end_at }}) - epoch_us({{ start_at }})) / 1000000.0)
+{%- endmacro %}
+
+{# Microseconds as a double, as on DuckDB: dbt's Spark datediff counts whole seconds. #}
+{% macro spark__seconds_between(start_at, end_at) -%}
+    (
+        cast(
+            unix_micros(cast({{ end_at }} as timestamp))
+            - unix_micros(cast({{ start_at }} as timestamp)) as double
+        ) / 1000000
+    )
 {%- endmacro %}
 
 {# Continuous (interpolated) percentile of `expression` as an aggregate; `fraction` in [0, 1]. #}
@@ -43,6 +54,24 @@
     list({{ expression }} order by {{ order_by }})
 {%- endmacro %}
 
+{#
+    Spark has no ordered array aggregate: collect (sort keys..., value) structs, sort them
+    (structs compare field by field) and keep the values. `order_by` is a comma-separated
+    list of ascending sort keys; make it total (a tie-breaker last), or equal keys leave
+    the order to the engine.
+#}
+{% macro spark__ordered_list(expression, order_by) -%}
+    transform(
+        array_sort(collect_list(struct(
+            {%- for key in order_by.split(',') %}
+                {{ key | trim }} as sort_key_{{ loop.index }},
+            {%- endfor %}
+            {{ expression }} as sorted_value
+        ))),
+        sorted_item -> sorted_item.sorted_value
+    )
+{%- endmacro %}
+
 {# Ordered text aggregation with a separator, used as a variant's comparable key. #}
 {% macro ordered_text(expression, separator, order_by) -%}
     {{ return(adapter.dispatch('ordered_text', 'orderlens')(expression, separator, order_by)) }}
@@ -54,6 +83,10 @@
 
 {% macro duckdb__ordered_text(expression, separator, order_by) -%}
     string_agg({{ expression }}, {{ separator }} order by {{ order_by }})
+{%- endmacro %}
+
+{% macro spark__ordered_text(expression, separator, order_by) -%}
+    array_join({{ spark__ordered_list(expression, order_by) }}, {{ separator }})
 {%- endmacro %}
 
 {# Value of `expression` on the row where `order_by` is smallest, skipping null values. #}
@@ -82,21 +115,46 @@
     isodow({{ date_expression }})
 {%- endmacro %}
 
+{# Spark's weekday() is 0 = Monday ... 6 = Sunday. #}
+{% macro spark__iso_day_of_week(date_expression) -%}
+    (weekday({{ date_expression }}) + 1)
+{%- endmacro %}
+
 {#
-    A 64-bit hash of one event's position in its case and its activity, as a number that
+    A 60-bit hash of one event's position in its case and its activity, as a number that
     can be summed: the sum over a case's events fingerprints its ordered activities (its
-    variant) with a hash aggregate instead of a per-case sort. DuckDB's hash() is fast but
-    may change between engine versions: after an engine upgrade, rebuild the incremental
-    fct_case_traces with --full-refresh.
+    variant) with a hash aggregate instead of a per-case sort. The first 15 hex digits of
+    the MD5 of '<position>|<value>', the same number on every engine (and every engine
+    version), so marts holding fingerprints built by DuckDB and by Spark compare equal.
+    MD5 is slow per row: fct_case_traces hashes each distinct (position, activity) pair
+    once and joins the hashes back. Sums are exact in decimal(38, 0) (hugeint on DuckDB).
 #}
 {% macro position_fingerprint(position, value) -%}
     {{ return(adapter.dispatch('position_fingerprint', 'orderlens')(position, value)) }}
 {%- endmacro %}
 
+{% macro position_fingerprint_text(position, value) -%}
+    md5({{ dbt.concat(['cast(' ~ position ~ ' as ' ~ dbt.type_string() ~ ')', "'|'", value]) }})
+{%- endmacro %}
+
 {% macro default__position_fingerprint(position, value) -%}
-    cast(xxhash64(cast({{ position }} as {{ dbt.type_string() }}), {{ value }}) as decimal(38, 0))
+    cast(
+        conv(substring({{ position_fingerprint_text(position, value) }}, 1, 15), 16, 10)
+        as decimal(38, 0)
+    )
 {%- endmacro %}
 
 {% macro duckdb__position_fingerprint(position, value) -%}
-    cast(hash({{ position }}, {{ value }}) as hugeint)
+    cast(
+        cast('0x' || substring({{ position_fingerprint_text(position, value) }}, 1, 15) as bigint)
+        as hugeint
+    )
+{%- endmacro %}
+
+{#
+    dbt's Spark dateadd works in whole seconds (to_unix_timestamp) and drops the fractions
+    of a timestamp; timestampadd keeps microseconds, as DuckDB's interval arithmetic does.
+#}
+{% macro spark__dateadd(datepart, interval, from_date_or_timestamp) -%}
+    timestampadd({{ datepart }}, {{ interval }}, {{ from_date_or_timestamp }})
 {%- endmacro %}

@@ -5,3 +5,8 @@
 {% macro duckdb__type_float() -%}
     double
 {%- endmacro %}
+
+{# The same on Spark, whose type_float() is a 4-byte FLOAT too. #}
+{% macro spark__type_float() -%}
+    double
+{%- endmacro %}

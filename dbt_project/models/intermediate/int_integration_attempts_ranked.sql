@@ -1,7 +1,9 @@
 {#
     One row per delivery attempt, placed inside its logical message (idempotency key):
     which attempt is last, and whether an ok attempt is a duplicate delivery (an ok for a
-    key that had already been delivered ok). Both come from one window (one sort).
+    key that had already been delivered ok). Both windows share one partition and order
+    (one sort); the running count's frame is spelled in its own window definition, since
+    Spark does not let an OVER clause extend a named window.
 #}
 with
 
@@ -16,13 +18,17 @@ ranked as (
     select
         *,
         status <> 'ok' as is_failure,
-        count(case when status = 'ok' then 1 end) over (
-            message_order rows between unbounded preceding and current row
-        ) as ok_deliveries_so_far,
+        count(case when status = 'ok' then 1 end) over message_so_far as ok_deliveries_so_far,
         lead(event_seq) over message_order is null as is_last_in_message
 
     from attempts
-    window message_order as (partition by idempotency_key order by attempt, sent_at, event_seq)
+    window
+        message_order as (partition by idempotency_key order by attempt, sent_at, event_seq),
+        message_so_far as (
+            partition by idempotency_key
+            order by attempt, sent_at, event_seq
+            rows between unbounded preceding and current row
+        )
 
 ),
 

@@ -3,7 +3,9 @@
     variant, the sum over its events of position_fingerprint(position, activity). The
     positions come from fct_case_transitions (transition i starts at event i; the last
     transition also ends at event n), so no second sort of the events is needed; a case
-    with a single event has no transition and is fingerprinted from its one event.
+    with a single event has no transition and is fingerprinted from its one event. The
+    hash (MD5, the same on every engine) is computed once per distinct (position,
+    activity) pair, a few thousand, and joined back to the events.
     Incremental like fct_case_transitions: a case with new events is traced again whole.
 #}
 {{
@@ -76,21 +78,57 @@ event_summary as (
 
 ),
 
-transition_fingerprints as (
+positioned_events as (
 
     select
         case_id,
-        sum(
-            {{ position_fingerprint('transition_index', 'source_activity') }}
-            + case
-                when is_case_end
-                    then {{ position_fingerprint('transition_index + 1', 'target_activity') }}
-                else 0
-            end
-        ) as variant_fingerprint
-
+        transition_index as event_position,
+        source_activity as activity
     from transitions
-    group by case_id
+
+    union all
+
+    select
+        case_id,
+        transition_index + 1 as event_position,
+        target_activity as activity
+    from transitions
+    where is_case_end
+
+),
+
+positions as (
+
+    select distinct
+        event_position,
+        activity
+    from positioned_events
+
+),
+
+position_hashes as (
+
+    select
+        event_position,
+        activity,
+        {{ position_fingerprint('event_position', 'activity') }} as position_hash
+
+    from positions
+
+),
+
+transition_fingerprints as (
+
+    select
+        positioned_events.case_id,
+        sum(position_hashes.position_hash) as variant_fingerprint
+
+    from positioned_events
+    inner join position_hashes
+        on
+            positioned_events.event_position = position_hashes.event_position
+            and positioned_events.activity = position_hashes.activity
+    group by positioned_events.case_id
 
 ),
 
