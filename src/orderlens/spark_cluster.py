@@ -68,6 +68,10 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
+REPLAY_SECONDS = 180.0
+"""How long the history server may take to answer for an application it has not read yet."""
+
+
 def fetch_json(url: str, *, timeout: float = 5.0) -> Any:
     """GET ``url`` and decode its JSON body (Spark's UIs answer JSON to plain GETs)."""
     with urllib.request.urlopen(url, timeout=timeout) as response:
@@ -512,7 +516,11 @@ class SparkHistoryServer:
         The driver is left out: it runs no tasks on a cluster. Executors that were
         removed before the application ended count too (``allexecutors``).
         """
-        executors = fetch_json(f"{self.url}/api/v1/applications/{app_id}/allexecutors")
+        # The first request for an application replays its whole event log (a dbt build
+        # writes tens of megabytes of it): allow far longer than a plain status call.
+        executors = fetch_json(
+            f"{self.url}/api/v1/applications/{app_id}/allexecutors", timeout=REPLAY_SECONDS
+        )
         return {
             executor["id"]: int(executor["totalTasks"])
             for executor in executors
