@@ -89,17 +89,26 @@
     array_join({{ spark__ordered_list(expression, order_by) }}, {{ separator }})
 {%- endmacro %}
 
-{# Value of `expression` on the row where `order_by` is smallest, skipping null values. #}
-{% macro first_value_by(expression, order_by) -%}
-    {{ return(adapter.dispatch('first_value_by', 'orderlens')(expression, order_by)) }}
+{#
+    Value of `expression` on the row where `order_by` is smallest, skipping null values.
+    Rows that tie on `order_by` are ordered by `tie_breaker` (a unique column such as
+    event_seq): without it the engine picks any of them, and two engines, or two runs of
+    one, may pick differently.
+#}
+{% macro first_value_by(expression, order_by, tie_breaker=none) -%}
+    {{ return(adapter.dispatch('first_value_by', 'orderlens')(expression, order_by, tie_breaker)) }}
 {%- endmacro %}
 
-{% macro default__first_value_by(expression, order_by) -%}
-    min_by({{ expression }}, case when {{ expression }} is not null then {{ order_by }} end)
+{% macro default__first_value_by(expression, order_by, tie_breaker=none) -%}
+    {%- set ordering = order_by if tie_breaker is none
+        else 'struct(' ~ order_by ~ ', ' ~ tie_breaker ~ ')' -%}
+    min_by({{ expression }}, case when {{ expression }} is not null then {{ ordering }} end)
 {%- endmacro %}
 
-{% macro duckdb__first_value_by(expression, order_by) -%}
-    arg_min({{ expression }}, {{ order_by }})
+{% macro duckdb__first_value_by(expression, order_by, tie_breaker=none) -%}
+    {%- set ordering = order_by if tie_breaker is none
+        else 'row(' ~ order_by ~ ', ' ~ tie_breaker ~ ')' -%}
+    arg_min({{ expression }}, {{ ordering }})
 {%- endmacro %}
 
 {# ISO day of week of a date: 1 = Monday ... 7 = Sunday. #}

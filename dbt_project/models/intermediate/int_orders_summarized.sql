@@ -86,11 +86,11 @@ summarized as (
         count(*) as event_count,
         coalesce(
             max(case when activity = 'Order Created' then channel end),
-            {{ first_value_by('channel', 'event_at') }}
+            {{ first_value_by('channel', 'event_at', 'event_seq') }}
         ) as channel,
-        {{ first_value_by('region', 'event_at') }} as region,
-        {{ first_value_by('carrier', 'event_at') }} as carrier,
-        {{ first_value_by('supplier', 'event_at') }} as supplier,
+        {{ first_value_by('region', 'event_at', 'event_seq') }} as region,
+        {{ first_value_by('carrier', 'event_at', 'event_seq') }} as carrier,
+        {{ first_value_by('supplier', 'event_at', 'event_seq') }} as supplier,
         count(distinct node_id) as node_count,
         count(distinct shipment_id) as shipment_count,
         count(

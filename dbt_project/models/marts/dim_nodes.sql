@@ -11,7 +11,7 @@ final as (
 
     select
         node_id,
-        {{ first_value_by('region', 'event_at') }} as region,
+        {{ first_value_by('region', 'event_at', 'event_seq') }} as region,
         count(distinct case_id) as order_count,
         count(*) as event_count,
         min(event_at) as first_seen_at,
