@@ -21,7 +21,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from orderlens.settings import Engine, LifecycleTreatment, Settings, make_private
-from orderlens.spark_engine import spark_conf
+from orderlens.spark_engine import prepare_spark_dirs, spark_conf
 
 DBT_PROJECT_DIR: Path = Path(__file__).resolve().parents[2] / "dbt_project"
 """The repository's dbt project (it also holds ``profiles.yml``)."""
@@ -77,10 +77,20 @@ def lifecycle_state_path(settings: Settings) -> Path:
     return settings.dbt_dir / "lifecycle_treatment"
 
 
+INCREMENTAL_MARTS_VERSION = 2
+"""Raised when the incremental marts' rows change meaning for the same events, so that a
+warehouse built before is rebuilt whole once. 2: the variant fingerprint is computed from
+MD5, the same number on every engine (it was DuckDB's ``hash``)."""
+
+
 def built_lifecycle(settings: Settings) -> LifecycleTreatment | None:
-    """The treatment of the last successful build, ``None`` if unknown (never recorded)."""
+    """The treatment of the last successful build, ``None`` if unknown: never recorded, or
+    recorded by a build of other incremental marts (:data:`INCREMENTAL_MARTS_VERSION`)."""
     try:
-        return LifecycleTreatment(lifecycle_state_path(settings).read_text().strip())
+        treatment, version = lifecycle_state_path(settings).read_text().split()
+        if int(version) != INCREMENTAL_MARTS_VERSION:
+            return None
+        return LifecycleTreatment(treatment)
     except (OSError, ValueError):
         return None
 
@@ -89,7 +99,7 @@ def record_built_lifecycle(settings: Settings) -> None:
     """Record the settings' treatment after a successful build (see :func:`with_settings_vars`)."""
     path = lifecycle_state_path(settings)
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(settings.lifecycle.value + "\n")
+    path.write_text(f"{settings.lifecycle.value} {INCREMENTAL_MARTS_VERSION}\n")
     make_private(path)
 
 
@@ -159,6 +169,8 @@ def run_dbt(settings: Settings, args: Sequence[str]) -> subprocess.CompletedProc
     Raises:
         DbtRunError: dbt exited with a non-zero status; the message ends with its output.
     """
+    if settings.engine is Engine.SPARK:
+        prepare_spark_dirs(settings)
     completed = subprocess.run(
         dbt_command(settings, args),
         cwd=DBT_PROJECT_DIR,

@@ -64,6 +64,17 @@ def test_with_settings_vars_rebuilds_whole_only_when_the_built_treatment_differs
     assert with_settings_vars(every_event, ["build", "--full-refresh"]).count("--full-refresh") == 1
 
 
+def test_with_settings_vars_rebuilds_whole_a_warehouse_of_older_incremental_marts(tmp_path):
+    settings = Settings(data_dir=tmp_path)
+    settings.dbt_dir.mkdir(parents=True)
+    # What a build recorded before the fingerprint was the same on every engine.
+    (settings.dbt_dir / "lifecycle_treatment").write_text("completions\n")
+    assert built_lifecycle(settings) is None
+    assert "--full-refresh" in with_settings_vars(settings, ["build"])
+    record_built_lifecycle(settings)
+    assert "--full-refresh" not in with_settings_vars(settings, ["build"])
+
+
 def test_dbt_command_on_the_spark_engine_targets_spark_with_the_lake_and_its_conf(tmp_path):
     settings = Settings(
         data_dir=tmp_path, engine=Engine.SPARK, spark_master="spark://127.0.0.1:7077"
