@@ -110,14 +110,19 @@ def _project_files() -> list[Path]:
     return [path for path in files if path.exists()]
 
 
+LOCATION_VARS = frozenset({"warehouse_path", "lake_location", "spark_conf"})
+"""dbt vars that name where this data directory's tables are: the manifest does not depend
+on them (it does on the engine, the profile's output they belong to)."""
+
+
 def _manifest_cache_key(settings: Settings) -> str:
-    """Digest of what a parse's manifest depends on: dbt's version, the vars but the
-    warehouse path, and the name and content of every project file."""
+    """Digest of what a parse's manifest depends on: dbt's version, the engine, the vars
+    but those naming locations, and the name and content of every project file."""
     from dbt.version import __version__ as dbt_version
 
-    digest = hashlib.sha256(dbt_version.encode())
-    vars_but_warehouse = {k: v for k, v in dbt_vars(settings).items() if k != "warehouse_path"}
-    digest.update(json.dumps(vars_but_warehouse, sort_keys=True).encode())
+    digest = hashlib.sha256(dbt_version.encode() + b"\0" + settings.engine.value.encode())
+    analysis_vars = {k: v for k, v in dbt_vars(settings).items() if k not in LOCATION_VARS}
+    digest.update(json.dumps(analysis_vars, sort_keys=True).encode())
     for path in _project_files():
         digest.update(str(path.relative_to(DBT_PROJECT_DIR)).encode() + b"\0")
         digest.update(path.read_bytes() + b"\0")
