@@ -41,7 +41,9 @@ set is complete."""
 
 SPARK_TESTS = "tests/spark/"
 """The modules that start a Spark cluster: one worker runs them one after the other, so
-two clusters never share the two cores."""
+two clusters never share the two cores, and starts them first, so the suite's longest
+unit of work runs beside all the others instead of after them."""
+SPARK_SCOPE = "spark"
 
 
 def pytest_xdist_make_scheduler(config: pytest.Config, log: object) -> object:
@@ -54,8 +56,13 @@ def pytest_xdist_make_scheduler(config: pytest.Config, log: object) -> object:
         def _split_scope(self, nodeid: str) -> str:
             module = nodeid.split("::", 1)[0]
             if module.startswith(SPARK_TESTS):
-                return "spark"
+                return SPARK_SCOPE
             return "foreign_logs" if module in FOREIGN_LOG_MODULES else module
+
+        def _assign_work_unit(self, node: object) -> None:
+            if SPARK_SCOPE in self.workqueue:
+                self.workqueue.move_to_end(SPARK_SCOPE, last=False)
+            super()._assign_work_unit(node)
 
     return ModuleScheduling(config, log)
 
