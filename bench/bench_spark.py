@@ -94,6 +94,12 @@ def _pipeline(name: str, log: Path, data_dir: Path, env: dict[str, str]) -> dict
         **{f"run_{stage}_seconds": seconds for stage, seconds in stage_seconds(run.stdout).items()},
         "load_average_1m_before": round(load_before, 2),
     }
+    figures["warehouse_mb"] = round((data_dir / "warehouse.duckdb").stat().st_size / 2**20)
+    lake = data_dir / "lake"
+    if lake.is_dir():
+        figures["lake_mb"] = round(
+            sum(path.stat().st_size for path in lake.rglob("*") if path.is_file()) / 2**20
+        )
     events_dir = data_dir / "spark" / "events"
     if events_dir.is_dir():
         applications = spark_applications(events_dir)
