@@ -17,11 +17,15 @@ cluster has half the cores; a real cluster adds machines instead.
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import sys
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
+
+import zstandard
 
 from bench.bench_pipeline_10m import write_idless_log
 from bench.measure import run_measured, stage_seconds
@@ -40,18 +44,17 @@ def spark_applications(event_log_dir: Path) -> list[dict[str, float]]:
         started = ended = None
         name = ""
         jobs: dict[int, list[float]] = {}
-        with log.open() as lines:
-            for line in lines:
-                event = json.loads(line)
-                kind = event["Event"]
-                if kind == "SparkListenerApplicationStart":
-                    started, name = event["Timestamp"] / 1000, event["App Name"]
-                elif kind == "SparkListenerApplicationEnd":
-                    ended = event["Timestamp"] / 1000
-                elif kind == "SparkListenerJobStart":
-                    jobs[event["Job ID"]] = [event["Submission Time"] / 1000]
-                elif kind == "SparkListenerJobEnd" and event["Job ID"] in jobs:
-                    jobs[event["Job ID"]].append(event["Completion Time"] / 1000)
+        for line in _event_lines(log):
+            event = json.loads(line)
+            kind = event["Event"]
+            if kind == "SparkListenerApplicationStart":
+                started, name = event["Timestamp"] / 1000, event["App Name"]
+            elif kind == "SparkListenerApplicationEnd":
+                ended = event["Timestamp"] / 1000
+            elif kind == "SparkListenerJobStart":
+                jobs[event["Job ID"]] = [event["Submission Time"] / 1000]
+            elif kind == "SparkListenerJobEnd" and event["Job ID"] in jobs:
+                jobs[event["Job ID"]].append(event["Completion Time"] / 1000)
         if started is None or ended is None:
             continue
         intervals = sorted(tuple(times) for times in jobs.values() if len(times) == 2)
@@ -67,6 +70,20 @@ def spark_applications(event_log_dir: Path) -> list[dict[str, float]]:
             }
         )
     return applications
+
+
+def _event_lines(log: Path) -> Iterator[str]:
+    """The lines of one application's event log: Spark 4 writes a folder of rolled files
+    (``eventlog_v2_<app>/events_<n>_<app>``), compressed with zstd by default."""
+    files = sorted(log.glob("events_*"), key=lambda path: int(path.name.split("_")[1]))
+    for path in files if log.is_dir() else [log]:
+        with path.open("rb") as raw:
+            if path.suffix == ".zstd":
+                decompressor = zstandard.ZstdDecompressor()
+                with decompressor.stream_reader(raw, read_across_frames=True) as reader:
+                    yield from io.TextIOWrapper(reader, encoding="utf-8")
+            else:
+                yield from io.TextIOWrapper(raw, encoding="utf-8")
 
 
 def _union_length(intervals: list[tuple[float, float]]) -> float:
