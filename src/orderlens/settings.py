@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
 from pathlib import Path
+from typing import TypeVar
 
 DATA_DIR_VARIABLE = "ORDERLENS_DATA_DIR"
 PORT_VARIABLE = "ORDERLENS_PORT"
@@ -143,13 +144,19 @@ def _non_negative_number(env: Mapping[str, str], name: str, default: float) -> f
     return value
 
 
-def _free_text_handling(env: Mapping[str, str]) -> FreeTextHandling:
-    text = (env.get(FREE_TEXT_VARIABLE) or FreeTextHandling.SCRUB.value).strip().lower()
+Choice = TypeVar("Choice", bound=StrEnum)
+
+
+def _choice(
+    env: Mapping[str, str], variable: str, choices: type[Choice], default: Choice
+) -> Choice:
+    """The member of ``choices`` that ``variable`` names (any case), ``default`` if unset."""
+    text = (env.get(variable) or default.value).strip().lower()
     try:
-        return FreeTextHandling(text)
+        return choices(text)
     except ValueError as error:
-        allowed = ", ".join(member.value for member in FreeTextHandling)
-        raise ValueError(f"{FREE_TEXT_VARIABLE} must be one of {allowed}, got {text!r}") from error
+        allowed = ", ".join(member.value for member in choices)
+        raise ValueError(f"{variable} must be one of {allowed}, got {text!r}") from error
 
 
 def _default_cache_dir(env: Mapping[str, str]) -> Path:
@@ -157,24 +164,6 @@ def _default_cache_dir(env: Mapping[str, str]) -> Path:
         return Path(env[CACHE_DIR_VARIABLE]).expanduser().resolve()
     base = env.get("XDG_CACHE_HOME") or str(Path("~/.cache").expanduser())
     return Path(base).resolve() / "orderlens"
-
-
-def _engine(env: Mapping[str, str]) -> Engine:
-    text = (env.get(ENGINE_VARIABLE) or Engine.DUCKDB.value).strip().lower()
-    try:
-        return Engine(text)
-    except ValueError as error:
-        allowed = ", ".join(member.value for member in Engine)
-        raise ValueError(f"{ENGINE_VARIABLE} must be one of {allowed}, got {text!r}") from error
-
-
-def _lifecycle_treatment(env: Mapping[str, str]) -> LifecycleTreatment:
-    text = (env.get(LIFECYCLE_VARIABLE) or LifecycleTreatment.COMPLETIONS.value).strip().lower()
-    try:
-        return LifecycleTreatment(text)
-    except ValueError as error:
-        allowed = ", ".join(member.value for member in LifecycleTreatment)
-        raise ValueError(f"{LIFECYCLE_VARIABLE} must be one of {allowed}, got {text!r}") from error
 
 
 @dataclass(frozen=True)
@@ -297,16 +286,18 @@ class Settings:
             plausible_from=_day(env, PLAUSIBLE_FROM_VARIABLE) or DEFAULT_PLAUSIBLE_FROM,
             plausible_until=_day(env, PLAUSIBLE_UNTIL_VARIABLE),
             reference_model=Path(model_text).expanduser().resolve() if model_text else None,
-            lifecycle=_lifecycle_treatment(env),
+            lifecycle=_choice(
+                env, LIFECYCLE_VARIABLE, LifecycleTreatment, LifecycleTreatment.COMPLETIONS
+            ),
             behind_tls=_flag(env, BEHIND_TLS_VARIABLE),
             trusted_proxy=(env.get(TRUSTED_PROXY_VARIABLE) or "").strip() or None,
-            free_text=_free_text_handling(env),
+            free_text=_choice(env, FREE_TEXT_VARIABLE, FreeTextHandling, FreeTextHandling.SCRUB),
             warehouse_lock_timeout_seconds=_non_negative_number(
                 env, WAREHOUSE_LOCK_TIMEOUT_VARIABLE, DEFAULT_WAREHOUSE_LOCK_TIMEOUT_SECONDS
             ),
             ground_truth_file=Path(truth_text).expanduser().resolve() if truth_text else None,
             cache_dir=_default_cache_dir(env),
-            engine=_engine(env),
+            engine=_choice(env, ENGINE_VARIABLE, Engine, Engine.DUCKDB),
             spark_master=(env.get(SPARK_MASTER_VARIABLE) or "").strip() or DEFAULT_SPARK_MASTER,
             lake=(env.get(LAKE_VARIABLE) or "").strip() or None,
         )
